@@ -1,0 +1,117 @@
+"""Application factory for the peer support certification platform."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from core.config import Config, ConfigError, config_class
+from core.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+from core.models import Role
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def create_app(config: dict[str, Any] | type[Config] | None = None) -> Flask:
+    """Build the app; config is a Config class or a dict of overrides on the env's class."""
+    app = Flask(__name__, instance_path=os.environ.get("PEERCERT_INSTANCE") or None)
+    if isinstance(config, type):
+        app.config.from_object(config)
+    else:
+        app.config.from_object(config_class())
+        app.config.update(config or {})
+    _check_config(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
+            Path(app.instance_path) / "peercert.sqlite"
+        )
+    app.config["SQLALCHEMY_DATABASE_URI"] = _driver_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not app.config.get("UPLOAD_FOLDER"):
+        app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message_category = "info"
+    csrf.init_app(app)
+    limiter.init_app(app)
+    bootstrap.init_app(app)
+
+    _register_blueprints(app)
+    _register_errors(app)
+    app.after_request(_security_headers)
+    from core.navigation import nav_items
+
+    app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["Role"] = Role
+
+    from core.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _driver_url(url: str) -> str:
+    """Use psycopg 3 for plain postgresql:// URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _check_config(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        raise ConfigError(
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "
+            "value (python -c 'import secrets; print(secrets.token_hex(32))'), or set "
+            "PEERCERT_ENV=development for local use."
+        )
+
+
+def _register_blueprints(app: Flask) -> None:
+    import certify.models  # noqa: F401  (models without a blueprint yet)
+    from core.auth import bp as auth_bp
+    from core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+
+
+def _register_errors(app: Flask) -> None:
+    def http_error(error: HTTPException) -> Any:
+        return render_template("errors/error.html", error=error), error.code
+
+    for code in (400, 403, 404, 405, 413, 429):
+        app.register_error_handler(code, http_error)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError) -> Any:
+        app.logger.error("database unavailable: %s", type(error.orig).__name__)
+        return render_template("errors/unavailable.html"), 503
+
+    @app.errorhandler(500)
+    def server_error(error: Exception) -> Any:
+        return render_template("errors/500.html"), 500
+
+
+def _security_headers(response: Any) -> Any:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response

@@ -1,0 +1,145 @@
+"""Login, logout, registration, activation and password reset; role checks for every module."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from core import accounts
+from core.extensions import db, limiter, login_manager
+from core.forms import ForgotPasswordForm, LoginForm, RegisterForm, SetPasswordForm
+from core.models import Board, Role, User
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+def roles_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Let a view run only for people holding one of roles (anywhere; boards are checked after)."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not (current_user.is_platform_admin or current_user.has_role(*roles)):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def ensure_board_access(user: User, board_id: int | None, *roles: Role) -> None:
+    """404 unless user holds one of roles on that board (platform admins pass)."""
+    if user.is_platform_admin:
+        return
+    if board_id is None or not user.has_role(*roles, board_id=board_id):
+        abort(404)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("core.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login() -> Any:
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = accounts.authenticate(db.session, form.email.data, form.password.data)
+        db.session.commit()
+        if result.user is None:
+            flash(result.message or "Login failed.", "danger")
+        else:
+            login_user(result.user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PUBLIC_RATE_LIMIT"], methods=["POST"])
+def register() -> Any:
+    form = RegisterForm()
+    boards = db.session.execute(select(Board).order_by(Board.name)).scalars().all()
+    form.board_id.choices = [(0, "— choose a board —")] + [(b.id, b.name) for b in boards]
+    if form.validate_on_submit():
+        role = Role(form.account_type.data)
+        board = db.session.get(Board, form.board_id.data) if form.board_id.data else None
+        try:
+            accounts.register(
+                db.session, form.email.data, form.full_name.data, form.password.data, role, board
+            )
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            field = form.board_id if "board" in str(exc) else form.email
+            field.errors = [*field.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash("Account created. We emailed you a link to activate it.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PUBLIC_RATE_LIMIT"])
+def activate(token: str) -> Any:
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.activate(db.session, token, form.password.data)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return render_template("auth/token_problem.html", message=str(exc)), 400
+        db.session.commit()
+        login_user(user)
+        flash("Your account is active. Welcome!", "success")
+        return redirect(url_for("core.dashboard"))
+    return render_template("auth/set_password.html", form=form, title="Activate your account")
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PUBLIC_RATE_LIMIT"], methods=["POST"])
+def forgot_password() -> Any:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(db.session, form.email.data)
+        db.session.commit()
+        flash("If an account exists for that email, a reset link is on its way.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PUBLIC_RATE_LIMIT"])
+def reset_password(token: str) -> Any:
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(db.session, token, form.password.data)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            return render_template("auth/token_problem.html", message=str(exc)), 400
+        db.session.commit()
+        flash("Password changed. Log in with the new one.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", form=form, title="Choose a new password")

@@ -1,0 +1,90 @@
+"""Command-line tools: `flask mail send`, `flask audit verify`, `flask demo load`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy.exc import OperationalError
+
+from core import audit, demo, mail
+from core.extensions import db
+
+
+def _database_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Say clearly that the database is unreachable instead of printing a stack trace."""
+
+    @wraps(command)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except OperationalError as exc:
+            db.session.rollback()
+            url = db.engine.url.render_as_string(hide_password=True)
+            click.echo(f"Error: cannot use the database at {url}: {exc.orig}", err=True)
+            click.echo(
+                "Check DATABASE_URL and that the server is running; "
+                "run `flask --app app db upgrade` first on a new database.",
+                err=True,
+            )
+            sys.exit(1)
+
+    return wrapped
+
+
+def register_cli(app: Flask) -> None:
+    mail_group = AppGroup("mail", help="The email outbox.")
+    audit_group = AppGroup("audit", help="The audit trail.")
+    demo_group = AppGroup("demo", help="Demo data.")
+
+    @mail_group.command("send")
+    @_database_errors
+    def mail_send() -> None:
+        """Deliver pending messages over SMTP (or print them when MAIL_PRINT is on)."""
+        report = mail.deliver_pending(db.session, current_app.config, echo=click.echo)
+        db.session.commit()
+        click.echo(
+            f"sent {report.sent}, retrying later {report.retrying}, failed for good {report.failed}"
+        )
+
+    @audit_group.command("verify")
+    @_database_errors
+    def audit_verify() -> None:
+        """Recompute the hash chain; exit 1 when any event was edited or deleted."""
+        report = audit.verify(db.session)
+        for problem in report.problems:
+            click.echo(problem, err=True)
+        if not report.ok:
+            click.echo(
+                f"audit trail BROKEN: {len(report.problems)} problem(s) in {report.checked} events",
+                err=True,
+            )
+            sys.exit(1)
+        click.echo(f"audit trail intact: {report.checked} events")
+
+    @demo_group.command("load")
+    @click.option("--force", is_flag=True, help="Allow loading into a production configuration.")
+    @_database_errors
+    def demo_load(force: bool) -> None:
+        """Create two demo boards with staff and trainee accounts (safe to run twice)."""
+        if current_app.config.get("ENV_NAME") == "production" and not force:
+            click.echo(
+                "Refusing to load demo data into a production configuration. "
+                "Set PEERCERT_ENV=development, or pass --force if you are sure.",
+                err=True,
+            )
+            sys.exit(2)
+        accounts = demo.load(db.session)
+        db.session.commit()
+        click.echo("Demo data ready. Log in at http://127.0.0.1:5000 with:")
+        for a in accounts:
+            where = f" — {a.board}" if a.board else ""
+            click.echo(f"  {a.email:34} {a.password:22} {a.role}{where}")
+
+    for group in (mail_group, audit_group, demo_group):
+        app.cli.add_command(group)

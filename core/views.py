@@ -1,0 +1,112 @@
+"""Landing page, role dashboards and the board pages (staff, audit log)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from core import accounts, boards
+from core.auth import ensure_board_access, roles_required
+from core.extensions import db
+from core.forms import InviteStaffForm
+from core.models import Board, Role
+
+bp = Blueprint(
+    "core",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/core-static",
+)
+
+# Later modules append (role, template) pairs to show their panels on the dashboard.
+DASHBOARD_PANELS: list[tuple[Role, str]] = []
+# Later modules append templates shown on a board's overview page.
+BOARD_PANELS: list[str] = []
+
+
+@bp.route("/")
+def index() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("core.dashboard"))
+    return render_template("core/index.html")
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard() -> Any:
+    held = {Role(a.role) for a in current_user.roles}
+    panels = [tpl for role, tpl in DASHBOARD_PANELS if role in held]
+    return render_template(
+        "core/dashboard.html",
+        held=sorted(held, key=list(Role).index),
+        panels=panels,
+        my_boards=boards.boards_for(db.session, current_user),
+    )
+
+
+@bp.route("/boards/<int:board_id>")
+@roles_required(Role.BOARD_ADMIN, Role.BOARD_REVIEWER, Role.PSYCHOMETRICIAN)
+def board(board_id: int) -> Any:
+    board = db.get_or_404(Board, board_id)
+    ensure_board_access(
+        current_user, board.id, Role.BOARD_ADMIN, Role.BOARD_REVIEWER, Role.PSYCHOMETRICIAN
+    )
+    return render_template("core/board.html", board=board, board_panels=BOARD_PANELS)
+
+
+@bp.route("/boards/<int:board_id>/staff", methods=["GET", "POST"])
+@roles_required(Role.BOARD_ADMIN)
+def staff(board_id: int) -> Any:
+    board = db.get_or_404(Board, board_id)
+    ensure_board_access(current_user, board.id, Role.BOARD_ADMIN)
+    form = InviteStaffForm()
+    if form.validate_on_submit():
+        try:
+            accounts.invite_staff(
+                db.session,
+                current_user,
+                board,
+                form.email.data,
+                form.full_name.data,
+                Role(form.role.data),
+            )
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form.role.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(f"Invitation sent to {form.email.data}.", "success")
+            return redirect(url_for("core.staff", board_id=board.id))
+    return render_template(
+        "core/staff.html", board=board, form=form, staff=boards.staff_of(db.session, board)
+    )
+
+
+def _date_arg(name: str) -> date | None:
+    value = request.args.get(name, "")
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        flash(
+            f"'{value}' is not a date (use YYYY-MM-DD); the {name} filter was ignored.", "warning"
+        )
+        return None
+
+
+@bp.route("/boards/<int:board_id>/audit")
+@roles_required(Role.BOARD_ADMIN)
+def audit_log(board_id: int) -> Any:
+    board = db.get_or_404(Board, board_id)
+    ensure_board_access(current_user, board.id, Role.BOARD_ADMIN)
+    filters = {
+        "action": request.args.get("action", "").strip(),
+        "actor": request.args.get("actor", "").strip(),
+        "since": _date_arg("since"),
+        "until": _date_arg("until"),
+    }
+    page = boards.audit_page(db.session, board, request.args.get("page", 1, type=int), **filters)
+    return render_template("core/audit.html", board=board, page=page, filters=filters)

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, then pytest on SQLite (with the browser tests in chromium),
+# then pytest again on a fresh PostgreSQL database. On CI (CI=true) a missing PostgreSQL
+# server or chromium is a failure; elsewhere those parts are skipped and said so.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PG_URL="${PEERCERT_TEST_PG:-postgresql://127.0.0.1:5432/test}"
+CHROMIUM="${PEERCERT_CHROMIUM:-/usr/bin/chromium}"
+ci="${CI:-false}"
+skipped=()
+status=0
+
+if [ ! -x "$CHROMIUM" ] && [ "$ci" = "true" ]; then
+  echo "== chromium missing: installing Debian's chromium for the browser tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils) >/dev/null 2>&1 \
+    || echo "!! could not install chromium"
+fi
+
+echo "== ruff check / ruff format --check"
+$BIN/ruff check . || status=1
+$BIN/ruff format --check . || status=1
+
+export PEERCERT_CHROMIUM="$CHROMIUM"
+if [ -x "$CHROMIUM" ]; then
+  export PEERCERT_BROWSER_TESTS=1
+else
+  skipped+=("browser tests (no chromium at $CHROMIUM; apt-get install -y chromium)")
+fi
+
+echo "== pytest on SQLite (pure tests, app tests${PEERCERT_BROWSER_TESTS:+, browser tests})"
+$BIN/python -m pytest tests -p no:cacheprovider || status=1
+
+if $BIN/python -c "import psycopg,sys; psycopg.connect('$PG_URL', connect_timeout=3).close()" 2>/dev/null; then
+  echo "== pytest on PostgreSQL ($PG_URL, a fresh database for this run)"
+  PEERCERT_TEST_DATABASE_URL="$PG_URL" PEERCERT_BROWSER_TESTS= \
+    $BIN/python -m pytest tests --ignore=tests/pure --ignore=tests/browser -p no:cacheprovider || status=1
+else
+  skipped+=("PostgreSQL run (no server at $PG_URL; set PEERCERT_TEST_PG)")
+fi
+
+if [ ${#skipped[@]} -gt 0 ]; then
+  echo "== SKIPPED PARTS:"
+  for part in "${skipped[@]}"; do echo "   - $part"; done
+  if [ "$ci" = "true" ]; then
+    echo "!! On CI nothing may be skipped: failing."
+    status=1
+  fi
+fi
+[ $status -eq 0 ] && echo "== all test runs passed" || echo "== some test runs FAILED"
+exit $status
