@@ -86,12 +86,13 @@ def _check_config(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    import certify.models  # noqa: F401  (models without a blueprint yet)
+    from certify import bp as certify_bp
     from core.auth import bp as auth_bp
     from core.views import bp as core_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(certify_bp)
 
 
 def _register_errors(app: Flask) -> None:

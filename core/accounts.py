@@ -7,12 +7,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import audit, mail
 from core.models import Board, Role, RoleAssignment, User, UserToken, utcnow
+from core.urls import external_url
 
 SELF_REGISTER_ROLES = (Role.TRAINEE, Role.EMPLOYER)
 
@@ -110,7 +111,7 @@ def register(
 
 def send_activation(session: Session, user: User) -> None:
     token = issue_token(session, user, "activation")
-    link = current_app.config["BASE_URL"] + url_for("auth.activate", token=token)
+    link = external_url("auth.activate", token=token)
     mail.queue(
         session,
         user.email,
@@ -169,7 +170,7 @@ def request_password_reset(session: Session, email: str) -> None:
     if user is None or user.activated_at is None:
         return
     token = issue_token(session, user, "password_reset")
-    link = current_app.config["BASE_URL"] + url_for("auth.reset_password", token=token)
+    link = external_url("auth.reset_password", token=token)
     mail.queue(
         session,
         user.email,

@@ -72,6 +72,7 @@ class Role(enum.StrEnum):
     SUPERVISOR = "supervisor"
     TRAINEE = "trainee"
     EMPLOYER = "employer"
+    TRAINER = "trainer"
 
     @property
     def label(self) -> str:
@@ -86,6 +87,7 @@ ROLE_LABELS = {
     Role.SUPERVISOR: "Supervisor",
     Role.TRAINEE: "Trainee / certificant",
     Role.EMPLOYER: "Employer",
+    Role.TRAINER: "Trainer",
 }
 GLOBAL_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.EMPLOYER})
 STAFF_ROLES = frozenset({Role.BOARD_ADMIN, Role.BOARD_REVIEWER, Role.PSYCHOMETRICIAN})
@@ -183,7 +185,9 @@ class RoleAssignment(Base):
     user: Mapped[User] = relationship(back_populates="roles")
     board: Mapped[Board | None] = relationship(lazy="joined")
 
-    __table_args__ = (UniqueConstraint("user_id", "role", "board_id", name="user_role_board"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "board_id", name="uq_role_assignment_user_role_board"),
+    )
 
 
 class UserToken(Base):

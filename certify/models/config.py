@@ -1,4 +1,4 @@
-"""Board-configured credential types and their requirement sets (rules are data, not code)."""
+"""Board configuration: credential types, requirement sets and endorsements (data, not code)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class CredentialType(Base):
     )
 
     __table_args__ = (
-        UniqueConstraint("board_id", "code", name="board_code"),
+        UniqueConstraint("board_id", "code", name="uq_credential_type_board_code"),
         CheckConstraint("level IN ('provisional', 'full')", name="level_known"),
         CheckConstraint("cycle_months > 0", name="cycle_positive"),
     )
@@ -95,3 +95,17 @@ class RequirementSet(Base):
             "supervision_minutes IS NULL OR supervision_minutes >= 0", name="supervision_nonneg"
         ),
     )
+
+
+class Endorsement(Base):
+    """A specialty a credential can carry: adult, family, veteran, young adult, forensic, ..."""
+
+    __tablename__ = "endorsement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(120))
+    enhanced: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (UniqueConstraint("board_id", "code", name="uq_endorsement_board_code"),)

@@ -1,0 +1,291 @@
+"""Benchmark of the RDS analysis engine (issue 4, "Speed"); prints measured figures.
+
+    python bench/rds_bench.py [--respondents 10000] [--tasks 300] [--also 2500x300] ...
+
+For each size it generates complete 0-4 ratings (plus two demographic columns) and times,
+on the same data:
+
+(a) the engine's full analysis of both scales from in-memory arrays (``rds.analysis``);
+(b) the same reliability statistics through pingouin: ``cronbach_alpha`` and
+    ``intraclass_corr`` per scale (from wide data, long format built outside the timing);
+(c) the command line end to end, CSV -> JSON, as a subprocess.
+
+Peak memory: (a) numpy/Python allocations traced by ``tracemalloc`` in a separate run;
+(c) the peak resident set size (VmHWM) the CLI process reports at exit. Not part of the
+test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rds.analysis import analyze  # noqa: E402
+from rds.reliability import ICC_FORMS, cronbach_alpha, intraclass_corr  # noqa: E402
+
+ROLES = ["Certified peer specialist", "Trainee", "Peer supervisor", "Other"]
+REGIONS = ["North", "South", "East", "West"]
+
+
+def generate(n_resp: int, n_tasks: int, seed: int = 4, missing: float = 0.0) -> dict[str, object]:
+    """Survey data: task effects + respondent leniency + noise, rounded to 0..4."""
+    rng = np.random.default_rng(seed)
+    task_ids = [f"T{j + 1:04d}" for j in range(n_tasks)]
+    domains = [f"Domain {j % 8 + 1}" for j in range(n_tasks)]
+    matrices = []
+    for shift in (2.6, 2.2):
+        task = rng.normal(shift, 0.6, n_tasks)
+        person = rng.normal(0.0, 0.5, (n_resp, 1))
+        x = np.clip(np.rint(task + person + rng.normal(0.0, 0.8, (n_resp, n_tasks))), 0, 4)
+        if missing:
+            x[rng.random(x.shape) < missing] = np.nan
+        matrices.append(x)
+    demographics = {
+        "role": [ROLES[i] for i in rng.integers(0, len(ROLES), n_resp)],
+        "region": [REGIONS[i] for i in rng.integers(0, len(REGIONS), n_resp)],
+    }
+    return {
+        "task_ids": task_ids,
+        "domains": domains,
+        "importance": matrices[0],
+        "frequency": matrices[1],
+        "demographics": demographics,
+    }
+
+
+def run_engine(data: dict[str, object]) -> object:
+    return analyze(
+        data["task_ids"],  # type: ignore[arg-type]
+        data["domains"],  # type: ignore[arg-type]
+        data["importance"],  # type: ignore[arg-type]
+        data["frequency"],  # type: ignore[arg-type]
+        data["demographics"],  # type: ignore[arg-type]
+        items=150,
+        population=50_000,
+    )
+
+
+def time_runs(func, repeat: int) -> tuple[float, float]:
+    """Best and median wall time of ``repeat`` calls."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return min(times), float(np.median(times))
+
+
+def engine_reliability(data: dict[str, object]) -> dict[str, list[float]]:
+    """Alpha and the six ICCs per scale, as the engine computes them."""
+    values = {}
+    for key in ("importance", "frequency"):
+        x = np.asarray(data[key])
+        icc = intraclass_corr(x.T).estimates
+        values[key] = [cronbach_alpha(x).alpha] + [icc[f].value for f in ICC_FORMS]
+    return values
+
+
+def pingouin_reliability(
+    data: dict[str, object], respondents: int | None
+) -> tuple[dict[str, float], dict[str, list[float]]]:
+    """Time pingouin's alpha and ICC per scale (on the first ``respondents`` if given)."""
+    import pandas as pd
+    import pingouin as pg
+
+    seconds: dict[str, float] = {"alpha": 0.0, "icc": 0.0}
+    values: dict[str, list[float]] = {}
+    for key in ("importance", "frequency"):
+        x = np.asarray(data[key])
+        if respondents is not None:
+            x = x[:respondents]
+        wide = pd.DataFrame(x, columns=data["task_ids"])  # type: ignore[arg-type]
+        n_resp, n_tasks = x.shape
+        long = pd.DataFrame(
+            {
+                "task": np.tile(np.arange(n_tasks), n_resp),
+                "respondent": np.repeat(np.arange(n_resp), n_tasks),
+                "rating": x.ravel(),
+            }
+        )
+        start = time.perf_counter()
+        alpha, _ = pg.cronbach_alpha(data=wide)
+        seconds["alpha"] += time.perf_counter() - start
+        start = time.perf_counter()
+        table = pg.intraclass_corr(data=long, targets="task", raters="respondent", ratings="rating")
+        seconds["icc"] += time.perf_counter() - start
+        values[key] = [float(alpha)] + [float(v) for v in table["ICC"]]
+    return seconds, values
+
+
+def write_csvs(data: dict[str, object], folder: Path) -> tuple[Path, Path]:
+    import pandas as pd
+
+    tasks = folder / "tasks.csv"
+    pd.DataFrame(
+        {"task_id": data["task_ids"], "domain": data["domains"], "statement": "Do the task"}
+    ).to_csv(tasks, index=False)
+    imp, freq = np.asarray(data["importance"]), np.asarray(data["frequency"])
+    n_resp = imp.shape[0]
+    columns: dict[str, object] = {"respondent_id": [f"R{i:06d}" for i in range(n_resp)]}
+    columns.update(data["demographics"])  # type: ignore[arg-type]
+    for j, tid in enumerate(data["task_ids"]):  # type: ignore[arg-type]
+        columns[f"{tid}_importance"] = imp[:, j].astype(np.int8)
+        columns[f"{tid}_frequency"] = freq[:, j].astype(np.int8)
+    responses = folder / "responses.csv"
+    pd.DataFrame(columns).to_csv(responses, index=False)
+    return tasks, responses
+
+
+_CHILD = """
+import atexit, runpy, sys
+
+PEAK_FILE = sys.argv.pop(1)
+
+def report():
+    with open("/proc/self/status") as status:
+        peak = next(line for line in status if line.startswith("VmHWM"))
+    with open(PEAK_FILE, "w") as out:
+        out.write(peak.split()[1])
+
+atexit.register(report)
+sys.argv[0] = "rds"
+runpy.run_module("rds", run_name="__main__", alter_sys=True)
+"""
+
+
+def run_cli(tasks: Path, responses: Path, out: Path) -> tuple[float, float, int]:
+    """Wall time, peak resident memory (MB) and exit code of ``python -m rds analyze``.
+
+    The child reports its own VmHWM at exit: ``ru_maxrss`` of a child started by
+    fork/vfork also counts the parent's pages and would be misleading here.
+    """
+    peak_file = out.with_suffix(".peak")
+    cmd = [sys.executable, "-c", _CHILD, str(peak_file), "analyze", "--tasks", str(tasks)]
+    cmd += ["--responses", str(responses), "--json", str(out), "--quiet"]
+    start = time.perf_counter()
+    code = subprocess.run(cmd, cwd=ROOT).returncode
+    elapsed = time.perf_counter() - start
+    peak_kb = float(peak_file.read_text()) if peak_file.exists() else float("nan")
+    return elapsed, peak_kb / 1024, code
+
+
+def bench_size(n_resp: int, n_tasks: int, args: argparse.Namespace) -> dict[str, float]:
+    print(f"\n== {n_resp:,} respondents x {n_tasks} tasks (both scales, complete data) ==")
+    data = generate(n_resp, n_tasks)
+    run_engine(data)  # warm-up: imports, BLAS threads, page faults
+    best, median = time_runs(lambda: run_engine(data), args.repeat)
+    print(
+        f"(a) engine full analysis, in memory     : {best:8.3f} s "
+        f"(best of {args.repeat}; median {median:.3f} s)"
+    )
+    rel_best, _ = time_runs(lambda: engine_reliability(data), args.repeat)
+    print(f"    of which alpha + 6 ICCs, both scales: {rel_best:8.3f} s")
+    tracemalloc.start()
+    run_engine(data)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    input_mb = 2 * np.asarray(data["importance"]).nbytes / 2**20
+    print(
+        f"    peak memory of (a), tracemalloc     : {peak / 2**20:8.1f} MB allocated during "
+        f"the analysis (inputs: {input_mb:.1f} MB more)"
+    )
+    figures = {"a": best, "a_mem": peak / 2**20}
+    if args.missing > 0:
+        blanks = generate(n_resp, n_tasks, missing=args.missing)
+        run_engine(blanks)
+        m_best, _ = time_runs(lambda: run_engine(blanks), args.repeat)
+        print(
+            f"    same with {args.missing:.0%} blank ratings (pairwise) : {m_best:8.3f} s "
+            "(pairwise covariances: O(respondents x tasks^2) matrix products)"
+        )
+
+    if not args.skip_pingouin:
+        sub = args.pingouin_respondents if args.pingouin_respondents < n_resp else None
+        seconds, pg_values = pingouin_reliability(data, sub)
+        pg_total = seconds["alpha"] + seconds["icc"]
+        label = "all respondents" if sub is None else f"first {sub:,} respondents ONLY"
+        print(
+            f"(b) pingouin alpha + ICC, both scales   : {pg_total:8.3f} s "
+            f"(alpha {seconds['alpha']:.3f} s, ICC {seconds['icc']:.3f} s; {label})"
+        )
+        if sub is None:
+            ours = engine_reliability(data)
+            diff = max(abs(a - b) for k in ours for a, b in zip(ours[k], pg_values[k], strict=True))
+            print(f"    largest |engine - pingouin| value   : {diff:8.1e}")
+            print(f"    ratio (b)/(a), full analysis        : {pg_total / best:8.1f} x")
+            print(f"    ratio (b)/(alpha + ICC of (a))      : {pg_total / rel_best:8.1f} x")
+            figures["b"] = pg_total
+        else:
+            print("    no ratio: (b) ran on a subsample, (a) on all respondents")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        tasks, responses = write_csvs(data, folder)
+        size_mb = responses.stat().st_size / 2**20
+        elapsed, rss, code = run_cli(tasks, responses, folder / "out.json")
+        print(
+            f"(c) CLI end to end, CSV -> JSON         : {elapsed:8.3f} s "
+            f"(responses.csv {size_mb:.1f} MB, exit {code})"
+        )
+        print(f"    peak memory of (c), child VmHWM     : {rss:8.1f} MB")
+        figures.update(c=elapsed, c_mem=rss)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--respondents", type=int, default=10_000)
+    parser.add_argument("--tasks", type=int, default=300)
+    parser.add_argument(
+        "--also",
+        action="append",
+        default=None,
+        help="extra sizes RxT to show growth (default 5000x300 and 2500x300)",
+    )
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--missing", type=float, default=0.02, help="also time the engine with this share blank"
+    )
+    parser.add_argument("--skip-pingouin", action="store_true")
+    parser.add_argument(
+        "--pingouin-respondents",
+        type=int,
+        default=10**9,
+        help="run pingouin on only this many respondents (if it is too slow)",
+    )
+    args = parser.parse_args()
+    load = os.getloadavg()[0]
+    print(
+        f"Python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} CPUs, "
+        f"load average {load:.2f} at start"
+    )
+    sizes = [(args.respondents, args.tasks)]
+    for extra in args.also if args.also is not None else ["5000x300", "2500x300"]:
+        r, t = (int(v) for v in extra.lower().split("x"))
+        sizes.append((r, t))
+    results = {size: bench_size(*size, args) for size in sizes}
+    print("\n== growth: per million ratings (respondents x tasks x 2 scales) ==")
+    print("    size            (a) s/M   (a) MB/M   (c) s     (c) MB    (b) s/M")
+    for (r, t), fig in results.items():
+        cells = 2 * r * t / 1e6
+        b = f"{fig['b'] / cells:9.3f}" if "b" in fig else "        -"
+        print(
+            f"    {r:>6,}x{t:<6} {fig['a'] / cells:9.4f} {fig['a_mem'] / cells:9.1f} "
+            f"{fig['c']:9.3f} {fig['c_mem']:9.1f} {b}"
+        )
+    print("\nGoals: (a) < 0.5 s and >= 20x faster than (b); (c) < 5 s; peak memory < 1 GB.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""Application workflow: draft, submit (snapshot), review, more information, decision."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from certify import eligibility, rules
+from certify.models import TRANSITIONS, Application, CredentialType, TraineeProfile
+from core import audit, mail
+from core.models import User, utcnow
+from core.urls import external_url
+
+STATUS_LABELS = {
+    "draft": "Draft",
+    "submitted": "Submitted",
+    "in_review": "In review",
+    "info_requested": "More information requested",
+    "resubmitted": "Resubmitted",
+    "approved_for_exam": "Approved for exam",
+    "approved": "Approved",
+    "certified": "Certified",
+    "denied": "Denied",
+    "withdrawn": "Withdrawn",
+}
+# what the trainee is told to do next, by the new status
+NEXT_STEP = {
+    "submitted": "The board will review it. You will get an email when the status changes.",
+    "in_review": "A reviewer is looking at your application now.",
+    "info_requested": "Open your application, add what the reviewer asked for, and resubmit it.",
+    "approved_for_exam": "You may now schedule the certification exam.",
+    "approved": "Your credential will be issued shortly.",
+    "certified": "Download your certificate and wallet card from your dashboard.",
+    "denied": "Read the reason in your application. You may apply again when you meet the rules.",
+    "withdrawn": "You can start a new application at any time.",
+}
+NEEDS_REASON = {"info_requested", "denied"}
+
+
+class WorkflowError(ValueError):
+    """A transition that the workflow does not allow or that lacks what it needs."""
+
+
+def start(session: Session, trainee: User, ctype: CredentialType) -> Application:
+    """Open a draft application, or return the one already open for this credential type."""
+    existing = session.execute(
+        select(Application).where(
+            Application.trainee_id == trainee.id,
+            Application.credential_type_id == ctype.id,
+            Application.status.notin_(("certified", "denied", "withdrawn")),
+        )
+    ).scalar()
+    if existing is not None:
+        return existing
+    application = Application(
+        board_id=ctype.board_id, trainee_id=trainee.id, credential_type_id=ctype.id
+    )
+    session.add(application)
+    session.flush()
+    audit.record(session, trainee, "application.created", application, after={"status": "draft"})
+    return application
+
+
+def update_profile(session: Session, actor: User, profile: TraineeProfile, **values: Any) -> None:
+    """Change the trainee's own facts (staff-recorded facts go through record_staff_facts)."""
+    allowed = {
+        "birth_date",
+        "education",
+        "lived_experience",
+        "recovery_since",
+        "residency_attested",
+        "ethics_attested",
+    }
+    _change_profile(session, actor, profile, allowed, values, "profile.updated")
+
+
+def record_staff_facts(
+    session: Session, actor: User, profile: TraineeProfile, **values: Any
+) -> None:
+    """Board staff record background check, fee, exam result and reciprocity verification."""
+    allowed = {"background_check_cleared", "fee_received", "exam_passed", "reciprocity_verified"}
+    _change_profile(session, actor, profile, allowed, values, "profile.staff_facts")
+
+
+def _change_profile(
+    session: Session,
+    actor: User,
+    profile: TraineeProfile,
+    allowed: set[str],
+    values: dict[str, Any],
+    action: str,
+) -> None:
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValueError(f"cannot change {', '.join(sorted(unknown))} here")
+    before = {k: getattr(profile, k) for k in values}
+    for key, value in values.items():
+        setattr(profile, key, value)
+    changed = {k: v for k, v in values.items() if before[k] != v}
+    if changed:
+        # lived experience is private: the audit trail says that it changed, not what it is
+        redact = {"lived_experience", "recovery_since", "birth_date"}
+        audit.record(
+            session,
+            actor,
+            action,
+            profile,
+            before={k: ("(private)" if k in redact else before[k]) for k in changed},
+            after={k: ("(private)" if k in redact else v) for k, v in changed.items()},
+        )
+    session.flush()
+
+
+def submit(session: Session, application: Application, trainee: User, as_of: date) -> None:
+    """Snapshot the facts and checklist and hand the application to the board."""
+    if application.status not in ("draft", "info_requested"):
+        raise WorkflowError(
+            f"A {STATUS_LABELS[application.status].lower()} application cannot be submitted."
+        )
+    facts = eligibility.facts_for(session, application.board_id, trainee.id)
+    result = rules.evaluate(eligibility.requirements_for(application.credential_type), facts, as_of)
+    application.facts_snapshot, application.eligibility_snapshot = eligibility.snapshot(
+        facts, result
+    )
+    application.submitted_at = utcnow()
+    target = "submitted" if application.status == "draft" else "resubmitted"
+    _move(session, application, target, trainee, None)
+
+
+def transition(
+    session: Session, application: Application, target: str, actor: User, reason: str | None = None
+) -> None:
+    """A reviewer's or trainee's step in the workflow; audited and emailed."""
+    if target in NEEDS_REASON and not (reason or "").strip():
+        raise WorkflowError("Give a reason: the applicant will read it.")
+    if target in ("submitted", "resubmitted"):
+        raise WorkflowError("Use submit to hand in an application.")
+    if target in ("in_review", "info_requested", "approved_for_exam", "approved", "denied"):
+        application.reviewer_id = actor.id
+    _move(session, application, target, actor, reason)
+
+
+def _move(
+    session: Session, application: Application, target: str, actor: User, reason: str | None
+) -> None:
+    source = application.status
+    if target not in TRANSITIONS[source]:
+        raise WorkflowError(
+            f"An application that is {STATUS_LABELS[source].lower()} cannot become "
+            f"{STATUS_LABELS[target].lower()}."
+        )
+    application.status = target
+    if target in ("approved", "denied", "certified"):
+        application.decided_at = utcnow()
+    if reason:
+        application.decision_reason = reason.strip()
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"application.{target}",
+        application,
+        before={"status": source},
+        after={"status": target, "reason": reason},
+    )
+    _notify(session, application, target, reason)
+
+
+def _notify(session: Session, application: Application, target: str, reason: str | None) -> None:
+    link = external_url("certify.my_application", application_id=application.id)
+    lines = [
+        f"Hello {application.trainee.full_name},",
+        "",
+        f"Your application for {application.credential_type.name} is now: {STATUS_LABELS[target]}.",
+    ]
+    if reason:
+        lines += ["", f"Reason: {reason}"]
+    lines += ["", f"What to do next: {NEXT_STEP.get(target, 'Nothing for now.')}", "", link]
+    mail.queue(
+        session,
+        application.trainee.email,
+        f"Application {STATUS_LABELS[target].lower()}: {application.credential_type.name}",
+        "\n".join(lines) + "\n",
+        board_id=application.board_id,
+    )
+
+
+def for_trainee(session: Session, trainee: User) -> list[Application]:
+    return list(
+        session.execute(
+            select(Application)
+            .where(Application.trainee_id == trainee.id)
+            .order_by(Application.created_at.desc())
+        ).scalars()
+    )
+
+
+def queue_query(board_id: int, status: str = "", search: str = "") -> Select[Any]:
+    """The board's applications for the review queue, oldest submission first."""
+    query = (
+        select(Application)
+        .join(User, Application.trainee_id == User.id)
+        .where(Application.board_id == board_id)
+    )
+    if status:
+        query = query.where(Application.status == status)
+    else:
+        query = query.where(Application.status != "draft")
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(User.full_name.ilike(pattern) | User.email.ilike(pattern))
+    return query.order_by(Application.submitted_at.asc().nulls_last(), Application.id)

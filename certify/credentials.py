@@ -1,0 +1,353 @@
+"""Credential lifecycle: issue with a unique number, status changes, expiry, discipline."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from certify.models import (
+    DISCIPLINE_KINDS,
+    Application,
+    Credential,
+    CredentialCounter,
+    CredentialType,
+    DisciplinaryAction,
+    ExpiryReminder,
+)
+from core import audit, mail
+from core.models import Board, User
+from core.urls import external_url
+
+REMINDER_DAYS = (90, 60, 30)
+# status -> statuses staff may set directly (expiry is set by the daily job)
+STATUS_CHANGES = {
+    "provisional": ("suspended", "revoked", "inactive"),
+    "active": ("suspended", "revoked", "inactive"),
+    "suspended": ("active", "revoked"),
+    "inactive": ("active",),
+    "expired": (),
+    "revoked": (),
+}
+DISCIPLINE_STATUS = {"suspension": "suspended", "revocation": "revoked"}
+
+
+class CredentialError(ValueError):
+    """A credential change that is not allowed; the message says why."""
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day months later (the month's last day when it has fewer days)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def next_number(session: Session, board: Board, ctype: CredentialType) -> str:
+    """Take the board's next credential number; the counter row is locked until commit."""
+    counter = session.execute(
+        select(CredentialCounter).where(CredentialCounter.board_id == board.id).with_for_update()
+    ).scalar()
+    if counter is None:
+        try:
+            with session.begin_nested():
+                counter = CredentialCounter(board_id=board.id, last_number=0)
+                session.add(counter)
+        except IntegrityError:  # another transaction created it first
+            counter = session.execute(
+                select(CredentialCounter)
+                .where(CredentialCounter.board_id == board.id)
+                .with_for_update()
+            ).scalar_one()
+    counter.last_number += 1
+    session.flush()
+    return f"{board.slug.upper()}-{ctype.code}-{counter.last_number:06d}"
+
+
+def issue(
+    session: Session,
+    holder: User,
+    ctype: CredentialType,
+    actor: User,
+    as_of: date,
+    application: Application | None = None,
+    endorsements: tuple[str, ...] = (),
+) -> Credential:
+    """Issue a credential (provisional or active by its type) for one renewal cycle."""
+    board = session.get(Board, ctype.board_id)
+    assert board is not None
+    credential = Credential(
+        board_id=board.id,
+        holder_id=holder.id,
+        credential_type_id=ctype.id,
+        application_id=None if application is None else application.id,
+        number=next_number(session, board, ctype),
+        status="provisional" if ctype.level == "provisional" else "active",
+        issued_on=as_of,
+        expires_on=add_months(as_of, ctype.cycle_months),
+        endorsements=list(endorsements),
+    )
+    session.add(credential)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "credential.issued",
+        credential,
+        after={
+            "number": credential.number,
+            "status": credential.status,
+            "expires_on": credential.expires_on,
+        },
+    )
+    if application is not None:
+        from certify.applications import transition
+
+        transition(session, application, "certified", actor)
+    _email(
+        session,
+        credential,
+        f"Your credential {credential.number} was issued",
+        f"{ctype.name} {credential.number} is {credential.status} until "
+        f"{credential.expires_on.isoformat()}. Download your certificate and wallet card "
+        "from your dashboard.",
+    )
+    return credential
+
+
+def change_status(
+    session: Session, credential: Credential, target: str, actor: User, reason: str
+) -> None:
+    """Suspend, revoke, reinstate or inactivate a credential, with the reason on record."""
+    if not reason.strip():
+        raise CredentialError("Give a reason; it is kept in the audit trail.")
+    allowed = STATUS_CHANGES[credential.status]
+    if target not in allowed:
+        raise CredentialError(f"A {credential.status} credential cannot become {target}.")
+    if target == "active" and credential.credential_type.level == "provisional":
+        target = "provisional"
+    before = credential.status
+    credential.status = target
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"credential.{target}",
+        credential,
+        before={"status": before},
+        after={"status": target, "reason": reason},
+    )
+    _email(
+        session,
+        credential,
+        f"Your credential {credential.number} is now {target}",
+        f"Reason: {reason}\n\nContact the board if you have questions.",
+    )
+
+
+def discipline(
+    session: Session,
+    credential: Credential,
+    actor: User,
+    kind: str,
+    started_on: date,
+    public: bool,
+    public_summary: str,
+    internal_notes: str = "",
+) -> DisciplinaryAction:
+    """Record a disciplinary step; suspension and revocation change the credential's status."""
+    if kind not in DISCIPLINE_KINDS:
+        raise CredentialError(f"Unknown disciplinary action {kind!r}.")
+    if public and not public_summary.strip():
+        raise CredentialError("A public action needs a public summary.")
+    action = DisciplinaryAction(
+        board_id=credential.board_id,
+        credential_id=credential.id,
+        kind=kind,
+        started_on=started_on,
+        public=public,
+        public_summary=public_summary.strip(),
+        internal_notes=internal_notes.strip(),
+        created_by_id=actor.id,
+    )
+    session.add(action)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"discipline.{kind}",
+        action,
+        after={"credential": credential.number, "public": public},
+    )
+    reason = f"{DISCIPLINE_KINDS[kind]}: {public_summary or internal_notes or 'see board'}"
+    if kind in DISCIPLINE_STATUS and credential.status != DISCIPLINE_STATUS[kind]:
+        change_status(session, credential, DISCIPLINE_STATUS[kind], actor, reason)
+    elif kind == "reinstatement" and credential.status == "suspended":
+        change_status(session, credential, "active", actor, reason)
+    return action
+
+
+@dataclass(frozen=True)
+class ExpiryRun:
+    expired: int
+    reminders: int
+
+
+def expire_and_remind(session: Session, as_of: date) -> ExpiryRun:
+    """Move overdue credentials to expired and send 90/60/30-day reminders once each."""
+    expired = 0
+    overdue = session.execute(
+        select(Credential).where(
+            Credential.status.in_(("active", "provisional")), Credential.expires_on < as_of
+        )
+    ).scalars()
+    for credential in overdue:
+        before = credential.status
+        credential.status = "expired"
+        audit.record(
+            session,
+            None,
+            "credential.expired",
+            credential,
+            before={"status": before},
+            after={"status": "expired"},
+        )
+        _email(
+            session,
+            credential,
+            f"Your credential {credential.number} has expired",
+            f"It expired on {credential.expires_on.isoformat()}. You may not practice "
+            "under it until it is renewed. Contact the board to renew.",
+        )
+        expired += 1
+    reminders = 0
+    upcoming = (
+        session.execute(
+            select(Credential).where(
+                Credential.status.in_(("active", "provisional")),
+                Credential.expires_on >= as_of,
+                Credential.expires_on <= as_of + timedelta(days=90),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for credential in upcoming:
+        days_left = (credential.expires_on - as_of).days
+        due = [d for d in REMINDER_DAYS if days_left <= d]
+        if not due:
+            continue
+        days = min(due)
+        sent = session.execute(
+            select(ExpiryReminder).where(
+                ExpiryReminder.credential_id == credential.id,
+                ExpiryReminder.expires_on == credential.expires_on,
+                ExpiryReminder.days_before == days,
+            )
+        ).scalar()
+        if sent is not None:
+            continue
+        session.add(
+            ExpiryReminder(
+                credential_id=credential.id, expires_on=credential.expires_on, days_before=days
+            )
+        )
+        _email(
+            session,
+            credential,
+            f"Your credential {credential.number} expires in {days_left} days",
+            f"It expires on {credential.expires_on.isoformat()}. Complete your continuing "
+            "education and renew before then.",
+        )
+        reminders += 1
+    session.flush()
+    return ExpiryRun(expired, reminders)
+
+
+def upgrade(
+    session: Session,
+    provisional: Credential,
+    full_type: CredentialType,
+    result: Any,
+    actor: User,
+    as_of: date,
+) -> Credential:
+    """Issue the full credential once its remaining requirements are met; retire the other."""
+    if provisional.status != "provisional":
+        raise CredentialError("Only a provisional credential can be upgraded.")
+    if full_type.board_id != provisional.board_id or full_type.level != "full":
+        raise CredentialError("Choose a full credential of the same board.")
+    if not result.eligible:
+        missing = "; ".join(check.detail for check in result.unmet)
+        raise CredentialError(f"Not all requirements are met yet: {missing}")
+    full = issue(
+        session,
+        provisional.holder,
+        full_type,
+        actor,
+        as_of,
+        endorsements=tuple(provisional.endorsements),
+    )
+    before = provisional.status
+    provisional.status = "inactive"
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "credential.upgraded",
+        provisional,
+        before={"status": before},
+        after={"status": "inactive", "upgraded_to": full.number},
+    )
+    return full
+
+
+def renewal_blockers(session: Session, credential: Credential, as_of: date) -> list[str]:
+    """What stops a renewal. The CE issue adds CE compliance here; status is checked now."""
+    blockers = []
+    if credential.status not in ("active", "provisional", "expired"):
+        blockers.append(f"A {credential.status} credential cannot be renewed.")
+    return blockers
+
+
+def renew(session: Session, credential: Credential, actor: User, as_of: date) -> None:
+    """Extend a credential by one renewal cycle from its current expiry (the renewal hook)."""
+    blockers = renewal_blockers(session, credential, as_of)
+    if blockers:
+        raise CredentialError(" ".join(blockers))
+    before = {"status": credential.status, "expires_on": credential.expires_on}
+    start = (
+        max(credential.expires_on, as_of)
+        if credential.status == "expired"
+        else credential.expires_on
+    )
+    credential.expires_on = add_months(start, credential.credential_type.cycle_months)
+    if credential.status == "expired":
+        credential.status = (
+            "provisional" if credential.credential_type.level == "provisional" else "active"
+        )
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "credential.renewed",
+        credential,
+        before=before,
+        after={"status": credential.status, "expires_on": credential.expires_on},
+    )
+
+
+def _email(session: Session, credential: Credential, subject: str, body: str) -> None:
+    link = external_url("certify.my_credentials")
+    mail.queue(
+        session,
+        credential.holder.email,
+        subject,
+        f"Hello {credential.holder.full_name},\n\n{body}\n\n{link}\n",
+        board_id=credential.board_id,
+    )

@@ -1,0 +1,100 @@
+"""Application documents: type sniffed from the bytes, size-limited, stored outside static/."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import IO
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from certify.models import DOCUMENT_KINDS, Application, ApplicationDocument
+from core import audit
+from core.models import User
+
+SIGNATURES = (
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+)
+MAX_BYTES = 5 * 1024 * 1024
+
+
+class DocumentError(ValueError):
+    """The upload is not acceptable; the message says why."""
+
+
+def sniff(head: bytes) -> tuple[str, str]:
+    """The content type and extension from the file's first bytes, whatever its name says."""
+    for magic, content_type, extension in SIGNATURES:
+        if head.startswith(magic):
+            return content_type, extension
+    raise DocumentError("Only PDF, JPEG and PNG files are accepted; this file is none of them.")
+
+
+def storage_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / "documents"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save(
+    session: Session,
+    application: Application,
+    uploader: User,
+    kind: str,
+    filename: str,
+    stream: IO[bytes],
+) -> ApplicationDocument:
+    """Store an uploaded file for an application and record it."""
+    if kind not in DOCUMENT_KINDS:
+        raise DocumentError(f"Unknown document type {kind!r}.")
+    data = stream.read(MAX_BYTES + 1)
+    if not data:
+        raise DocumentError("The file is empty.")
+    if len(data) > MAX_BYTES:
+        raise DocumentError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    content_type, extension = sniff(data[:16])
+    stored_name = uuid.uuid4().hex + extension
+    (storage_dir() / stored_name).write_bytes(data)
+    document = ApplicationDocument(
+        board_id=application.board_id,
+        application_id=application.id,
+        kind=kind,
+        original_name=Path(filename or "upload").name[:255],
+        stored_name=stored_name,
+        content_type=content_type,
+        size_bytes=len(data),
+        uploaded_by_id=uploader.id,
+    )
+    session.add(document)
+    session.flush()
+    audit.record(
+        session,
+        uploader,
+        "document.uploaded",
+        document,
+        after={"kind": kind, "application": application.id, "bytes": len(data)},
+    )
+    return document
+
+
+def path_of(document: ApplicationDocument) -> Path:
+    return storage_dir() / document.stored_name
+
+
+def review(session: Session, document: ApplicationDocument, reviewer: User, status: str) -> None:
+    if status not in ("accepted", "rejected"):
+        raise DocumentError("A document is either accepted or rejected.")
+    before = document.status
+    document.status = status
+    session.flush()
+    audit.record(
+        session,
+        reviewer,
+        f"document.{status}",
+        document,
+        before={"status": before},
+        after={"status": status},
+    )

@@ -1,0 +1,121 @@
+"""Turns a trainee's stored records into the eligibility engine's inputs and back."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from certify import rules
+from certify.models import CredentialType, RequirementSet, TraineeProfile
+
+
+def requirements_for(ctype: CredentialType) -> rules.Requirements:
+    """The pure engine's view of a credential type's requirement set."""
+    req: RequirementSet | None = ctype.requirements
+    if req is None:
+        return rules.Requirements(substance_use_credential=ctype.substance_use)
+    return rules.Requirements(
+        min_age=req.min_age,
+        education=req.education,
+        lived_experience=req.lived_experience,
+        recovery_months=req.recovery_months,
+        training_minutes=req.training_minutes,
+        training_category_minutes=dict(req.training_category_minutes or {}),
+        training_lookback_years=req.training_lookback_years,
+        approved_training_only=req.approved_training_only,
+        experience_minutes=req.experience_minutes,
+        supervision_minutes=req.supervision_minutes,
+        supervisor_licenses=frozenset(req.supervisor_licenses or ()),
+        substance_use_credential=ctype.substance_use,
+        residency_attestation=req.residency_attestation,
+        ethics_attestation=req.ethics_attestation,
+        background_check=req.background_check,
+        exam_required=req.exam_required,
+        fee_required=req.fee_required,
+        reciprocity_allowed=req.reciprocity_allowed,
+    )
+
+
+def profile_for(session: Session, board_id: int, user_id: int) -> TraineeProfile:
+    """The trainee's profile on a board, created empty on first use."""
+    profile = session.execute(
+        select(TraineeProfile).where(
+            TraineeProfile.board_id == board_id, TraineeProfile.user_id == user_id
+        )
+    ).scalar()
+    if profile is None:
+        profile = TraineeProfile(board_id=board_id, user_id=user_id)
+        session.add(profile)
+        session.flush()
+    return profile
+
+
+def facts_for(session: Session, board_id: int, user_id: int) -> rules.ApplicantFacts:
+    """Everything the board knows about the trainee, as plain values."""
+    from certify.hours import hours_entries
+    from certify.training import training_records
+
+    profile = profile_for(session, board_id, user_id)
+    attestations = {
+        name
+        for name, given in (
+            ("residency", profile.residency_attested),
+            ("ethics", profile.ethics_attested),
+        )
+        if given
+    }
+    return rules.ApplicantFacts(
+        birth_date=profile.birth_date,
+        education=profile.education,
+        lived_experience=profile.lived_experience,
+        recovery_since=profile.recovery_since,
+        training=tuple(training_records(session, board_id, user_id)),
+        hours=tuple(hours_entries(session, board_id, user_id)),
+        attestations=frozenset(attestations),
+        background_check_cleared=profile.background_check_cleared,
+        exam_passed=profile.exam_passed,
+        fee_received=profile.fee_received,
+        reciprocity_verified=profile.reciprocity_verified,
+    )
+
+
+def credential_types(session: Session, board_id: int) -> list[CredentialType]:
+    return list(
+        session.execute(
+            select(CredentialType)
+            .where(CredentialType.board_id == board_id)
+            .order_by(CredentialType.level.desc(), CredentialType.name)
+        ).scalars()
+    )
+
+
+def checklists(
+    session: Session, board_id: int, user_id: int, as_of: date
+) -> list[tuple[CredentialType, rules.Eligibility]]:
+    """The live checklist of every credential type of the board for one trainee."""
+    facts = facts_for(session, board_id, user_id)
+    return [
+        (ctype, rules.evaluate(requirements_for(ctype), facts, as_of))
+        for ctype in credential_types(session, board_id)
+    ]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
+
+
+def snapshot(facts: rules.ApplicantFacts, result: rules.Eligibility) -> tuple[dict, list]:
+    """JSON-ready copies of the facts and checklist, frozen into an application."""
+    return _plain(facts), [_plain(check) for check in result.checks]

@@ -1,0 +1,215 @@
+"""Certification views: board configuration of credential types, rules and endorsements."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from certify import bp
+from certify.board_config import (
+    BoardConfigError,
+    add_endorsement,
+    credentials_with_endorsement,
+    remove_endorsement,
+    save_credential_type,
+)
+from certify.board_config import credential_types as list_credential_types
+from certify.board_config import describe_requirements as describe
+from certify.board_config import endorsements as list_endorsements
+from certify.board_config_forms import (
+    SUD_LICENSE_HELP,
+    CredentialTypeForm,
+    EndorsementForm,
+    RemoveEndorsementForm,
+)
+from certify.models import CredentialType, Endorsement
+from core.auth import ensure_board_access, roles_required
+from core.extensions import db
+from core.models import Board, Role
+from core.navigation import NavEntry, register
+from core.views import BOARD_PANELS
+
+PANEL = "certify/board_panels/config.html"
+if PANEL not in BOARD_PANELS:
+    BOARD_PANELS.append(PANEL)
+register(NavEntry("Rules", "certify.config_credential_types", frozenset({Role.BOARD_ADMIN}), True))
+
+
+@bp.app_template_global()
+def board_credential_types(board_id: int) -> list[CredentialType]:
+    """The board's credential types, for the board overview panel."""
+    return list_credential_types(db.session, board_id)
+
+
+@bp.app_template_global()
+def describe_requirements(req: Any, cycle_months: int | None = None) -> list[str]:
+    """Plain-language requirement lines, for any template that shows a board's rules."""
+    return describe(req, cycle_months)
+
+
+def _admin_board(board_id: int) -> Board:
+    board = db.get_or_404(Board, board_id)
+    ensure_board_access(current_user, board.id, Role.BOARD_ADMIN)
+    return board
+
+
+def _board_object(model: Any, object_id: int, board: Board) -> Any:
+    obj = db.get_or_404(model, object_id)
+    if obj.board_id != board.id:
+        abort(404)
+    return obj
+
+
+@bp.route("/boards/<int:board_id>/config/")
+@bp.route("/boards/<int:board_id>/config/credential-types")
+@roles_required(Role.BOARD_ADMIN)
+def config_credential_types(board_id: int) -> Any:
+    board = _admin_board(board_id)
+    types = list_credential_types(db.session, board.id)
+    return render_template("certify/config/credential_types.html", board=board, types=types)
+
+
+@bp.route("/boards/<int:board_id>/config/credential-types.csv")
+@roles_required(Role.BOARD_ADMIN)
+def config_credential_types_csv(board_id: int) -> Any:
+    board = _admin_board(board_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["code", "name", "level", "substance_use", "cycle_months", "requirements"])
+    for ctype in list_credential_types(db.session, board.id):
+        lines = describe(ctype.requirements or {}, ctype.cycle_months)
+        writer.writerow(
+            [
+                ctype.code,
+                ctype.name,
+                ctype.level,
+                "yes" if ctype.substance_use else "no",
+                ctype.cycle_months,
+                " · ".join(lines),
+            ]  # fmt: skip
+        )
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={board.slug}-credential-rules.csv"},
+    )
+
+
+def _save(board: Board, form: CredentialTypeForm, ctype: CredentialType | None) -> Any:
+    """Store a valid form through the service, or put the service's message on the form."""
+    try:
+        saved, changed = save_credential_type(
+            db.session, current_user, board, form.type_fields(), form.rules(), ctype
+        )
+    except BoardConfigError as exc:
+        db.session.rollback()
+        form.add_error(exc.field, exc.message)
+        return None
+    db.session.commit()
+    if ctype is None:
+        flash(f"Credential type {saved.code} created.", "success")
+    elif changed:
+        flash(
+            f"Rules of {saved.code} saved. Applications already submitted keep the rules "
+            "they were checked against.",
+            "success",
+        )
+    else:
+        flash(f"Nothing changed in {saved.code}.", "info")
+    return redirect(url_for("certify.config_credential_types", board_id=board.id))
+
+
+def _render_form(board: Board, form: CredentialTypeForm, ctype: CredentialType | None) -> Any:
+    form.pad_categories()
+    return render_template(
+        "certify/config/credential_type_form.html",
+        board=board,
+        form=form,
+        ctype=ctype,
+        sud_help=SUD_LICENSE_HELP,
+    )
+
+
+@bp.route("/boards/<int:board_id>/config/credential-types/new", methods=["GET", "POST"])
+@roles_required(Role.BOARD_ADMIN)
+def config_credential_type_new(board_id: int) -> Any:
+    board = _admin_board(board_id)
+    form = CredentialTypeForm()
+    if form.validate_on_submit():
+        done = _save(board, form, None)
+        if done is not None:
+            return done
+    return _render_form(board, form, None)
+
+
+@bp.route(
+    "/boards/<int:board_id>/config/credential-types/<int:type_id>/edit", methods=["GET", "POST"]
+)
+@roles_required(Role.BOARD_ADMIN)
+def config_credential_type_edit(board_id: int, type_id: int) -> Any:
+    board = _admin_board(board_id)
+    ctype = _board_object(CredentialType, type_id, board)
+    form = CredentialTypeForm(data=CredentialTypeForm.initial_data(ctype))
+    if form.validate_on_submit():
+        done = _save(board, form, ctype)
+        if done is not None:
+            return done
+    return _render_form(board, form, ctype)
+
+
+@bp.route("/boards/<int:board_id>/config/endorsements", methods=["GET", "POST"])
+@roles_required(Role.BOARD_ADMIN)
+def config_endorsements(board_id: int) -> Any:
+    board = _admin_board(board_id)
+    form = EndorsementForm()
+    if form.validate_on_submit():
+        try:
+            add_endorsement(
+                db.session, current_user, board, form.code.data, form.name.data,
+                bool(form.enhanced.data),
+            )  # fmt: skip
+        except BoardConfigError as exc:
+            db.session.rollback()
+            form.code.errors = [*form.code.errors, exc.message]
+        else:
+            db.session.commit()
+            flash(f"Endorsement {form.code.data} added.", "success")
+            return redirect(url_for("certify.config_endorsements", board_id=board.id))
+    items = list_endorsements(db.session, board.id)
+    return render_template(
+        "certify/config/endorsements.html", board=board, form=form, endorsements=items
+    )
+
+
+@bp.route(
+    "/boards/<int:board_id>/config/endorsements/<int:endorsement_id>/remove",
+    methods=["GET", "POST"],
+)
+@roles_required(Role.BOARD_ADMIN)
+def config_endorsement_remove(board_id: int, endorsement_id: int) -> Any:
+    board = _admin_board(board_id)
+    endorsement = _board_object(Endorsement, endorsement_id, board)
+    form = RemoveEndorsementForm()
+    if form.validate_on_submit():
+        code = endorsement.code
+        try:
+            remove_endorsement(db.session, current_user, endorsement, form.reason.data)
+        except BoardConfigError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for("certify.config_endorsements", board_id=board.id))
+        db.session.commit()
+        flash(f"Endorsement {code} removed.", "success")
+        return redirect(url_for("certify.config_endorsements", board_id=board.id))
+    in_use = credentials_with_endorsement(db.session, endorsement)
+    return render_template(
+        "certify/config/endorsement_remove.html",
+        board=board,
+        endorsement=endorsement,
+        form=form,
+        in_use=in_use,
+    )

@@ -1,0 +1,237 @@
+"""Credentials: the holder's list and PDFs; staff detail, status changes, discipline, upgrade."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from certify import bp, credentials
+from certify.certificates import status_sentence, wall_certificate, wallet_card
+from certify.forms import DisciplineForm, StatusForm, UpgradeForm
+from certify.issued import certificate_data, credentials_query, full_types_for_upgrade
+from certify.models import Credential
+from core.auth import ensure_board_access, roles_required
+from core.boards import paginate
+from core.extensions import db
+from core.models import Board, Role
+from core.navigation import NavEntry, register
+
+STAFF = (Role.BOARD_ADMIN, Role.BOARD_REVIEWER)
+register(NavEntry("Credentials", "certify.board_credentials", frozenset(STAFF), per_board=True))
+register(NavEntry("My credentials", "certify.my_credentials", frozenset({Role.TRAINEE})))
+
+
+def _board_credential(board_id: int, credential_id: int) -> tuple[Board, Credential]:
+    board = db.get_or_404(Board, board_id)
+    ensure_board_access(current_user, board.id, *STAFF)
+    credential = db.get_or_404(Credential, credential_id)
+    if credential.board_id != board.id:
+        abort(404)
+    return board, credential
+
+
+@bp.route("/me/credentials")
+@login_required
+def my_credentials() -> Any:
+    mine = (
+        db.session.execute(
+            db.select(Credential)
+            .where(Credential.holder_id == current_user.id)
+            .order_by(Credential.issued_on.desc())
+        )
+        .scalars()
+        .all()
+    )
+    sentences = {c.id: status_sentence(certificate_data(c), date.today()) for c in mine}
+    return render_template("certify/me/credentials.html", credentials=mine, sentences=sentences)
+
+
+@bp.route("/credentials/<int:credential_id>/<any(certificate, 'wallet-card'):kind>.pdf")
+@login_required
+def credential_pdf(credential_id: int, kind: str) -> Any:
+    """The wall certificate or wallet card, made fresh so it always shows the current status."""
+    credential = db.get_or_404(Credential, credential_id)
+    if credential.holder_id != current_user.id:
+        ensure_board_access(current_user, credential.board_id, *STAFF)
+    data = certificate_data(credential)
+    pdf = wall_certificate(data) if kind == "certificate" else wallet_card(data)
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f"inline; filename={credential.number}-{kind}.pdf",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.route("/boards/<int:board_id>/credentials")
+@roles_required(*STAFF)
+def board_credentials(board_id: int) -> Any:
+    board = db.get_or_404(Board, board_id)
+    ensure_board_access(current_user, board.id, *STAFF)
+    status, search = request.args.get("status", ""), request.args.get("q", "").strip()
+    expiring = request.args.get("expiring", type=int)
+    query = credentials_query(board.id, status, search, expiring, date.today())
+    if request.args.get("format") == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(
+            [
+                "number",
+                "holder",
+                "email",
+                "credential",
+                "status",
+                "issued_on",
+                "expires_on",
+                "endorsements",
+            ]
+        )
+        for c in db.session.execute(query).scalars():
+            writer.writerow(
+                [
+                    c.number,
+                    c.holder.full_name,
+                    c.holder.email,
+                    c.credential_type.name,
+                    c.status,
+                    c.issued_on,
+                    c.expires_on,
+                    " ".join(c.endorsements),
+                ]
+            )
+        return Response(
+            out.getvalue(),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment; filename={board.slug}-credentials.csv"},
+        )
+    page = paginate(db.session, query, request.args.get("page", 1, type=int))
+    return render_template(
+        "certify/credentials/list.html",
+        board=board,
+        page=page,
+        status=status,
+        search=search,
+        expiring=expiring,
+    )
+
+
+@bp.route("/boards/<int:board_id>/credentials/<int:credential_id>")
+@roles_required(*STAFF)
+def board_credential(board_id: int, credential_id: int) -> Any:
+    board, credential = _board_credential(board_id, credential_id)
+    status_form = StatusForm()
+    status_form.target.choices = [
+        (s, s.capitalize()) for s in credentials.STATUS_CHANGES[credential.status]
+    ]
+    upgrade_form = UpgradeForm()
+    upgrades = full_types_for_upgrade(db.session, credential, date.today())
+    upgrade_form.credential_type_id.choices = [
+        (t.id, f"{t.name}{'' if result.eligible else ' — not yet eligible'}")
+        for t, result in upgrades
+    ]
+    db.session.commit()
+    return render_template(
+        "certify/credentials/detail.html",
+        board=board,
+        credential=credential,
+        sentence=status_sentence(certificate_data(credential), date.today()),
+        status_form=status_form,
+        discipline_form=DisciplineForm(),
+        upgrade_form=upgrade_form,
+        upgrades=upgrades,
+        blockers=credentials.renewal_blockers(db.session, credential, date.today()),
+    )
+
+
+@bp.route("/boards/<int:board_id>/credentials/<int:credential_id>/status", methods=["POST"])
+@roles_required(*STAFF)
+def change_credential_status(board_id: int, credential_id: int) -> Any:
+    board, credential = _board_credential(board_id, credential_id)
+    form = StatusForm()
+    form.target.choices = [(s, s) for s in credentials.STATUS_CHANGES[credential.status]]
+    if form.validate_on_submit():
+        try:
+            credentials.change_status(
+                db.session, credential, form.target.data, current_user, form.reason.data
+            )
+        except credentials.CredentialError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(f"{credential.number} is now {credential.status}.", "success")
+    else:
+        flash("Choose a status, give a reason and tick to confirm.", "warning")
+    return redirect(
+        url_for("certify.board_credential", board_id=board.id, credential_id=credential.id)
+    )
+
+
+@bp.route("/boards/<int:board_id>/credentials/<int:credential_id>/discipline", methods=["POST"])
+@roles_required(Role.BOARD_ADMIN)
+def record_discipline(board_id: int, credential_id: int) -> Any:
+    board, credential = _board_credential(board_id, credential_id)
+    form = DisciplineForm()
+    if form.validate_on_submit():
+        try:
+            credentials.discipline(
+                db.session,
+                credential,
+                current_user,
+                form.kind.data,
+                form.started_on.data,
+                form.public.data,
+                form.public_summary.data or "",
+                form.internal_notes.data or "",
+            )
+        except credentials.CredentialError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash("Disciplinary action recorded.", "success")
+    else:
+        flash(
+            "Check the disciplinary action form: "
+            + "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()),
+            "warning",
+        )
+    return redirect(
+        url_for("certify.board_credential", board_id=board.id, credential_id=credential.id)
+    )
+
+
+@bp.route("/boards/<int:board_id>/credentials/<int:credential_id>/upgrade", methods=["POST"])
+@roles_required(*STAFF)
+def upgrade_credential(board_id: int, credential_id: int) -> Any:
+    board, credential = _board_credential(board_id, credential_id)
+    form = UpgradeForm()
+    options = dict(
+        (t.id, (t, r)) for t, r in full_types_for_upgrade(db.session, credential, date.today())
+    )
+    form.credential_type_id.choices = [(i, str(i)) for i in options]
+    if form.validate_on_submit():
+        ctype, result = options[form.credential_type_id.data]
+        try:
+            full = credentials.upgrade(
+                db.session, credential, ctype, result, current_user, date.today()
+            )
+        except credentials.CredentialError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(f"Upgraded: {full.number} issued.", "success")
+            return redirect(
+                url_for("certify.board_credential", board_id=board.id, credential_id=full.id)
+            )
+    return redirect(
+        url_for("certify.board_credential", board_id=board.id, credential_id=credential.id)
+    )

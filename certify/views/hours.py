@@ -1,0 +1,359 @@
+"""Supervised hours pages: trainees log, supervisors confirm, board reviewers verify supervisors."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from certify import bp
+from certify import hours as service
+from certify.hours_forms import (
+    PERFORMANCE_DOMAINS,
+    ConfirmForm,
+    HoursEntryForm,
+    RejectHoursForm,
+    SupervisorProfileForm,
+    VerifySupervisorForm,
+)
+from certify.models import SUPERVISOR_LICENSES, SupervisedHoursEntry, SupervisorProfile
+from core.auth import ensure_board_access, roles_required
+from core.extensions import db
+from core.models import Board, Role, utcnow
+from core.navigation import NavEntry, register
+from core.views import BOARD_PANELS, DASHBOARD_PANELS
+
+STAFF = (Role.BOARD_REVIEWER, Role.BOARD_ADMIN)
+
+register(NavEntry("My hours", "certify.my_hours", frozenset({Role.TRAINEE})))
+register(NavEntry("Confirm hours", "certify.supervise", frozenset({Role.SUPERVISOR})))
+register(NavEntry("Supervisors", "certify.board_supervisors", frozenset(STAFF), per_board=True))
+for _panel in ((Role.SUPERVISOR, "certify/panels/supervisor.html"),
+               (Role.TRAINEE, "certify/panels/trainee_hours.html")):  # fmt: skip
+    if _panel not in DASHBOARD_PANELS:
+        DASHBOARD_PANELS.append(_panel)
+if "certify/hours/board_panel.html" not in BOARD_PANELS:
+    BOARD_PANELS.append("certify/hours/board_panel.html")
+
+
+@bp.app_context_processor
+def _hours_helpers() -> dict[str, Any]:
+    """Lazy helpers for the dashboard and board panels and the hours templates."""
+    return {
+        "hours_waiting": lambda: service.waiting_count(db.session, current_user),
+        "hours_summaries": lambda: service.trainee_summaries(db.session, current_user),
+        "hours_unverified": lambda board_id: service.unverified_count(db.session, board_id),
+        "entry_hours": service.entry_hours,
+        "total_hours": service.total_hours,
+        "SUPERVISOR_LICENSES": SUPERVISOR_LICENSES,
+    }
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+def _board_filter() -> int | None:
+    return request.args.get("board", type=int) or None
+
+
+def _csv(filename: str, header: list[str], rows: Iterable[list[Any]]) -> Response:
+    """A CSV download; cells that a spreadsheet would run as formulas are quoted with '."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(
+            "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row
+        )
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _entry_rows(listing: service.Listing, staff: bool = False) -> Iterable[list[Any]]:
+    for e in listing.page.items:
+        board = listing.boards.get(e.board_id)
+        profile = listing.profiles.get((e.board_id, e.supervisor_id))
+        row = [
+            e.id, board.name if board else e.board_id, e.trainee.full_name, e.trainee.email,
+            e.worked_on.isoformat(), e.kind, service.entry_hours(e.minutes), e.setting,
+            "paid" if e.paid else "volunteer", e.performance_domain or "", e.notes,
+            e.supervisor.full_name, e.supervisor.email, e.status, e.decision_reason or "",
+        ]  # fmt: skip
+        if staff:
+            row.append("yes" if profile and profile.verified_at else "no")
+        yield row
+
+
+ENTRY_HEADER = ["id", "board", "trainee", "trainee_email", "date", "kind", "hours", "setting",
+                "paid", "performance_domain", "notes", "supervisor", "supervisor_email",
+                "status", "decision_reason"]  # fmt: skip
+
+
+# --- trainees ------------------------------------------------------------------------------
+
+
+@bp.route("/me/hours")
+@roles_required(Role.TRAINEE)
+def my_hours() -> Any:
+    status, sort = request.args.get("status", ""), request.args.get("sort", "date_desc")
+    listing = service.trainee_entries(
+        db.session, current_user, _board_filter(), status, sort, _page()
+    )
+    return render_template("certify/hours/mine.html", listing=listing, status=status, sort=sort)
+
+
+@bp.route("/me/hours.csv")
+@roles_required(Role.TRAINEE)
+def my_hours_csv() -> Any:
+    listing = service.trainee_entries(
+        db.session, current_user, _board_filter(), request.args.get("status", ""), size=None
+    )
+    return _csv("my-supervised-hours.csv", ENTRY_HEADER, _entry_rows(listing))
+
+
+@bp.route("/me/hours/new", methods=["GET", "POST"])
+@roles_required(Role.TRAINEE)
+def new_hours() -> Any:
+    today = utcnow().date()
+    form = HoursEntryForm(today=today.isoformat())
+    boards = service.trainee_summaries(db.session, current_user)
+    form.board_id.choices = [(board.id, board.name) for board, _ in boards]
+    if request.method == "GET" and len(boards) == 1:
+        form.board_id.data = boards[0][0].id
+    if form.validate_on_submit():
+        data = service.EntryInput(
+            board_id=form.board_id.data, kind=form.kind.data, worked_on=form.worked_on.data,
+            minutes=form.minutes, setting=form.setting.data, paid=form.paid.data == "paid",
+            supervisor_email=form.supervisor_email.data,
+            supervisor_name=form.supervisor_name.data or "",
+            performance_domain=form.performance_domain.data, notes=form.notes.data or "",
+        )  # fmt: skip
+        try:
+            entry = service.log_entry(db.session, current_user, data, today)
+        except service.HoursError as exc:
+            db.session.rollback()
+            for name, message in exc.errors.items():
+                getattr(form, name).errors = [*getattr(form, name).errors, message]
+        else:
+            db.session.commit()
+            flash(
+                f"Logged {service.entry_hours(entry.minutes)} hours; we emailed"
+                f" {entry.supervisor.email} to confirm them.",
+                "success",
+            )
+            return redirect(url_for("certify.my_hours"))
+    return render_template(
+        "certify/hours/new.html", form=form, domains=PERFORMANCE_DOMAINS, has_boards=bool(boards)
+    )
+
+
+@bp.route("/me/hours/<int:entry_id>/delete", methods=["GET", "POST"])
+@roles_required(Role.TRAINEE)
+def delete_hours(entry_id: int) -> Any:
+    entry = db.get_or_404(SupervisedHoursEntry, entry_id)
+    if entry.trainee_id != current_user.id:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            service.delete_entry(db.session, current_user, entry)
+        except service.HoursError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash("Entry deleted.", "success")
+        return redirect(url_for("certify.my_hours"))
+    return render_template("certify/hours/delete.html", entry=entry, form=form)
+
+
+# --- supervisors ---------------------------------------------------------------------------
+
+
+def _supervised_entry(entry_id: int) -> SupervisedHoursEntry:
+    """The entry when it names the current supervisor; 404 otherwise."""
+    entry = db.get_or_404(SupervisedHoursEntry, entry_id)
+    if not service.names_supervisor(entry, current_user):
+        abort(404)
+    return entry
+
+
+@bp.route("/supervise", methods=["GET", "POST"])
+@roles_required(Role.SUPERVISOR)
+def supervise() -> Any:
+    status = request.args.get("status", "")
+    listing = service.supervisor_queue(db.session, current_user, status, _page())
+    form = SupervisorProfileForm()
+    form.board_id.choices = [(b.id, b.name) for b in listing.boards.values()]
+    if form.validate_on_submit():
+        try:
+            service.save_profile(
+                db.session, current_user, form.board_id.data, form.license_type.data,
+                form.license_number.data, form.license_state.data,
+            )  # fmt: skip
+        except service.HoursError as exc:
+            db.session.rollback()
+            for name, message in exc.errors.items():
+                getattr(form, name).errors = [*getattr(form, name).errors, message]
+        else:
+            db.session.commit()
+            flash("License saved. The board will verify it.", "success")
+            return redirect(url_for("certify.supervise"))
+    elif request.method == "GET":
+        chosen = request.args.get("board", type=int)
+        missing = [b for b in listing.boards if (b, current_user.id) not in listing.profiles]
+        board_id = (
+            chosen if chosen in listing.boards else (missing or list(listing.boards) or [0])[0]
+        )
+        profile = listing.profiles.get((board_id, current_user.id))
+        form.board_id.data = board_id
+        if profile:
+            form.license_type.data = profile.license_type
+            form.license_number.data = profile.license_number
+            form.license_state.data = profile.license_state
+    return render_template(
+        "certify/hours/supervise.html", listing=listing, form=form, status=status
+    )
+
+
+@bp.route("/supervise/entries/<int:entry_id>/confirm", methods=["POST"])
+@roles_required(Role.SUPERVISOR)
+def confirm_hours(entry_id: int) -> Any:
+    return _confirm([_supervised_entry(entry_id)])
+
+
+@bp.route("/supervise/confirm", methods=["POST"])
+@roles_required(Role.SUPERVISOR)
+def bulk_confirm_hours() -> Any:
+    ids = request.form.getlist("entry_ids", type=int)
+    if not ids:
+        flash("Select the entries to confirm first.", "warning")
+        return redirect(url_for("certify.supervise"))
+    return _confirm([_supervised_entry(i) for i in dict.fromkeys(ids)])
+
+
+def _confirm(entries: list[SupervisedHoursEntry]) -> Any:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        count = service.confirm_entries(db.session, current_user, entries)
+    except service.HoursError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(f"Confirmed {count} entr{'y' if count == 1 else 'ies'}; the trainees are emailed.",
+              "success")  # fmt: skip
+    return redirect(url_for("certify.supervise"))
+
+
+@bp.route("/supervise/entries/<int:entry_id>/reject", methods=["GET", "POST"])
+@roles_required(Role.SUPERVISOR)
+def reject_hours(entry_id: int) -> Any:
+    entry = _supervised_entry(entry_id)
+    form = RejectHoursForm()
+    if form.validate_on_submit():
+        try:
+            service.reject_entry(db.session, current_user, entry, form.reason.data)
+        except service.HoursError as exc:
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash("Entry rejected; the trainee is emailed your reason.", "success")
+            return redirect(url_for("certify.supervise"))
+    return render_template("certify/hours/reject.html", entry=entry, form=form)
+
+
+# --- board reviewers -----------------------------------------------------------------------
+
+
+def _staff_board(board_id: int) -> Board:
+    board = db.get_or_404(Board, board_id)
+    ensure_board_access(current_user, board.id, *STAFF)
+    return board
+
+
+@bp.route("/boards/<int:board_id>/supervisors")
+@roles_required(*STAFF)
+def board_supervisors(board_id: int) -> Any:
+    board = _staff_board(board_id)
+    status = request.args.get("status", "")
+    page = service.board_supervisors(db.session, board.id, status, _page())
+    return render_template("certify/hours/supervisors.html", board=board, page=page, status=status)
+
+
+@bp.route("/boards/<int:board_id>/supervisors.csv")
+@roles_required(*STAFF)
+def board_supervisors_csv(board_id: int) -> Any:
+    board = _staff_board(board_id)
+    page = service.board_supervisors(
+        db.session, board.id, request.args.get("status", ""), size=None
+    )
+    rows = (
+        [
+            r.user.full_name,
+            r.user.email,
+            r.profile.license_type if r.profile else "",
+            r.profile.license_number if r.profile else "",
+            r.profile.license_state if r.profile else "",
+            r.profile.verified_at.date().isoformat() if r.profile and r.profile.verified_at else "",
+            r.pending,
+            r.confirmed,
+        ]  # fmt: skip
+        for r in page.items
+    )
+    header = ["name", "email", "license_type", "license_number", "license_state", "verified_on",
+              "pending_entries", "confirmed_entries"]  # fmt: skip
+    return _csv(f"{board.slug}-supervisors.csv", header, rows)
+
+
+@bp.route("/boards/<int:board_id>/supervisors/<int:profile_id>/verify", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def verify_supervisor(board_id: int, profile_id: int) -> Any:
+    board = _staff_board(board_id)
+    profile = db.get_or_404(SupervisorProfile, profile_id)
+    if profile.board_id != board.id:
+        abort(404)
+    form = VerifySupervisorForm()
+    if form.validate_on_submit():
+        try:
+            service.verify_supervisor(db.session, current_user, profile, form.note.data or "")
+        except service.HoursError as exc:
+            db.session.rollback()
+            flash(str(exc), "warning")
+        else:
+            db.session.commit()
+            flash(f"{profile.user.full_name} is verified.", "success")
+        return redirect(url_for("certify.board_supervisors", board_id=board.id))
+    return render_template("certify/hours/verify.html", board=board, profile=profile, form=form)
+
+
+def _board_listing(board: Board, size: int | None = 25) -> service.Listing:
+    return service.board_entries(
+        db.session, board.id, request.args.get("status", ""),
+        request.args.get("supervisor", type=int), request.args.get("trainee", ""), _page(), size,
+    )  # fmt: skip
+
+
+@bp.route("/boards/<int:board_id>/hours")
+@roles_required(*STAFF)
+def board_hours(board_id: int) -> Any:
+    board = _staff_board(board_id)
+    return render_template("certify/hours/board.html", board=board, listing=_board_listing(board))
+
+
+@bp.route("/boards/<int:board_id>/hours.csv")
+@roles_required(*STAFF)
+def board_hours_csv(board_id: int) -> Any:
+    board = _staff_board(board_id)
+    rows = _entry_rows(_board_listing(board, None), staff=True)
+    return _csv(f"{board.slug}-supervised-hours.csv", [*ENTRY_HEADER, "supervisor_verified"], rows)
