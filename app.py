@@ -93,6 +93,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(certify_bp)
+    from rds.web import bp as rds_bp
+
+    app.register_blueprint(rds_bp)
 
 
 def _register_errors(app: Flask) -> None:

@@ -7,10 +7,10 @@ dates, endorsements, status). Nothing about health or lived experience is ever p
 from __future__ import annotations
 
 import io
+import itertools
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import landscape, letter
@@ -18,18 +18,20 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph
 
 from core.pdf import (
     GOLD,
     INK,
+    LIGHT,
     MUTED,
     NAVY,
     SANS,
     SANS_BOLD,
     SERIF_BOLD,
     SERIF_ITALIC,
+    draw_paragraph,
     draw_qr,
+    draw_text,
     draw_watermark,
     fit_font_size,
     generated_label,
@@ -120,32 +122,10 @@ def _watermark_if_invalid(canv: Canvas, status: str, angle: float) -> None:
         draw_watermark(canv, status.upper(), STATUS_COLOURS[status], angle=angle)
 
 
-def _centred(
-    canv: Canvas,
-    text: str,
-    font: str,
-    size: float,
-    x: float,
-    y: float,
-    max_width: float,
-    colour: colors.Color = INK,
-    spacing: float = 0,
-) -> None:
-    """Draw text centred on x, shrunk to max_width, optionally letter-spaced."""
-    size = fit_font_size(text, font, size, max_width - spacing * len(text))
-    canv.setFillColor(colour)
-    if not spacing:
-        canv.setFont(font, size)
-        canv.drawCentredString(x, y, text)
-        return
-    width = stringWidth(text, font, size) + spacing * (len(text) - 1)
-    canv.saveState()  # the character spacing must not leak into later text
-    text_object = canv.beginText(x - width / 2, y)
-    text_object.setFont(font, size)
-    text_object.setCharSpace(spacing)
-    text_object.textOut(text)
-    canv.drawText(text_object)
-    canv.restoreState()
+def _centred(canv: Canvas, text: str, font: str, size: float, x: float, y: float,
+             max_width: float, colour: colors.Color = INK, spacing: float = 0) -> None:  # fmt: skip
+    draw_text(canv, text, x, y, font, size, colour, align="centre", max_width=max_width,
+              spacing=spacing)  # fmt: skip
 
 
 def _halves(text: str) -> tuple[str, str]:
@@ -207,12 +187,7 @@ def _border(canv: Canvas) -> None:
     canv.setLineWidth(0.4)
     canv.rect(46, 46, width - 92, height - 92)
     canv.setFillColor(NAVY)
-    for x, y in (
-        (32.5, 32.5),
-        (width - 32.5, 32.5),
-        (32.5, height - 32.5),
-        (width - 32.5, height - 32.5),
-    ):
+    for x, y in itertools.product((32.5, width - 32.5), (32.5, height - 32.5)):
         canv.saveState()
         canv.translate(x, y)
         canv.rotate(45)
@@ -224,17 +199,11 @@ def _border(canv: Canvas) -> None:
 def _seal(canv: Canvas, data: CertificateData, cx: float, cy: float, radius: float) -> None:
     """Draw a rosette seal with the board's name running round its ring."""
     canv.saveState()
-    points = [
-        (
-            cx + (radius if k % 2 == 0 else radius * 0.92) * math.cos(math.pi * k / 36),
-            cy + (radius if k % 2 == 0 else radius * 0.92) * math.sin(math.pi * k / 36),
-        )
-        for k in range(72)
-    ]
     path = canv.beginPath()
-    path.moveTo(*points[0])
-    for point in points[1:]:
-        path.lineTo(*point)
+    for k in range(72):  # 36 points alternating between two radii
+        reach = radius if k % 2 == 0 else radius * 0.92
+        point = (cx + reach * math.cos(math.pi * k / 36), cy + reach * math.sin(math.pi * k / 36))
+        (path.lineTo if k else path.moveTo)(*point)
     path.close()
     canv.setFillColor(GOLD)
     canv.drawPath(path, stroke=0, fill=1)
@@ -251,7 +220,6 @@ def _seal(canv: Canvas, data: CertificateData, cx: float, cy: float, radius: flo
     size = min(7.0, 2 * math.pi * text_radius * 0.95 / stringWidth(ring, SANS_BOLD, 1))
     stretch = 2 * math.pi * text_radius / stringWidth(ring, SANS_BOLD, size)
     canv.setFillColor(NAVY)
-    canv.setFont(SANS_BOLD, size)
     angle = math.pi / 2  # start at the top and run clockwise
     ring_text = canv.beginText()
     ring_text.setFont(SANS_BOLD, size)
@@ -298,10 +266,9 @@ def wall_certificate(data: CertificateData) -> bytes:
     one_line = fit_font_size(data.board_name, SERIF_BOLD, 28, 620) >= 20
     if data.jurisdiction.strip():
         jurisdiction_y = 524 if one_line else 536
-        _centred(
-            canv, data.jurisdiction.upper(), SANS, 10, cx, jurisdiction_y, 560, GOLD, spacing=2.2
-        )
-    ornament_y = 478
+        jurisdiction = data.jurisdiction.upper()
+        _centred(canv, jurisdiction, SANS, 10, cx, jurisdiction_y, 560, GOLD, spacing=2.2)
+    ornament_y = 478.0
     if one_line:
         _centred(canv, data.board_name, SERIF_BOLD, 28, cx, 494, 620, NAVY)
     else:  # a long name reads better on two lines than shrunk on one
@@ -320,16 +287,8 @@ def wall_certificate(data: CertificateData) -> bytes:
     _centred(canv, data.holder_name, SERIF_BOLD, 40, cx, 398, 600, INK)
     canv.setStrokeColor(GOLD)
     canv.line(cx - 220, 386, cx + 220, 386)
-    _centred(
-        canv,
-        "having met the requirements of the Board, is certified as",
-        SERIF_ITALIC,
-        14,
-        cx,
-        362,
-        600,
-        INK,
-    )
+    having_met = "having met the requirements of the Board, is certified as"
+    _centred(canv, having_met, SERIF_ITALIC, 14, cx, 362, 600, INK)
     _centred(canv, data.credential_type, SERIF_BOLD, 25, cx, 332, 620, NAVY)
     if data.endorsements:
         endorsed = "with endorsements: " + " · ".join(data.endorsements)
@@ -365,105 +324,60 @@ def wall_certificate(data: CertificateData) -> bytes:
     return buffer.getvalue()
 
 
-def _wrapped(
-    canv: Canvas,
-    text: str,
-    x: float,
-    y_top: float,
-    width: float,
-    size: float,
-    font: str = SANS,
-    colour: colors.Color = INK,
-) -> float:
-    """Draw wrapped plain text whose top edge is y_top; return the y of its bottom edge."""
-    style = ParagraphStyle(
-        "card",
-        fontName=font,
-        fontSize=size,
-        leading=size * 1.25,
-        textColor=colour,
-        splitLongWords=1,
-    )
-    paragraph = Paragraph(escape(text), style)
-    _, height = paragraph.wrapOn(canv, width, 200)
-    paragraph.drawOn(canv, x, y_top - height)
-    return y_top - height
+def _wrapped(canv: Canvas, text: str, top: float, width: float, size: float, font: str,
+             colour: colors.Color) -> float:  # fmt: skip
+    """Draw wrapped text at the card's left margin; return the y of its bottom edge."""
+    style = ParagraphStyle("card", fontName=font, fontSize=size, leading=size * 1.25,
+                           textColor=colour, splitLongWords=1)  # fmt: skip
+    return draw_paragraph(canv, text, 10, top, width, style)
 
 
 def _card_front(canv: Canvas, data: CertificateData, status: str) -> None:
     width, height = WALLET_CARD_SIZE
+    colour = STATUS_COLOURS[status]
     canv.setFillColor(NAVY)
     canv.rect(0, height - 34, width, 34, stroke=0, fill=1)
     canv.setFillColor(GOLD)
     canv.rect(0, height - 36, width, 2, stroke=0, fill=1)
-    canv.setFillColor(colors.white)
-    canv.setFont(SERIF_BOLD, fit_font_size(data.board_name, SERIF_BOLD, 9.5, width - 20, 5))
-    canv.drawString(10, height - 15, data.board_name)
-    if data.jurisdiction.strip():
-        canv.setFillColor(colors.HexColor("#c8d3e0"))
-        canv.setFont(SANS, 6)
-        canv.drawString(10, height - 26, data.jurisdiction.upper())
-    text_width = 150
-    canv.setFillColor(INK)
-    canv.setFont(SANS_BOLD, fit_font_size(data.holder_name, SANS_BOLD, 11.5, text_width, 6))
-    canv.drawString(10, 96, data.holder_name)
-    bottom = _wrapped(canv, data.credential_type, 10, 92, text_width, 6.5, SANS, NAVY)
+    draw_text(canv, data.board_name, 10, height - 15, SERIF_BOLD, 9.5, colors.white,
+              max_width=width - 20)  # fmt: skip
+    draw_text(canv, data.jurisdiction.upper(), 10, height - 26, SANS, 6, LIGHT)
+    draw_text(canv, data.holder_name, 10, 96, SANS_BOLD, 11.5, INK, max_width=150)
+    bottom = _wrapped(canv, data.credential_type, 92, 150, 6.5, SANS, NAVY)
     rows = (("Number", data.credential_number), ("Expires", data.expires_on.isoformat()))
     for index, (label, value) in enumerate(rows):
         y = min(bottom - 11, 72) - index * 11
-        canv.setFillColor(MUTED)
-        canv.setFont(SANS, 6)
-        canv.drawString(10, y, label)
-        canv.setFillColor(INK)
-        canv.setFont(SANS_BOLD, fit_font_size(value, SANS_BOLD, 7.5, text_width - 32, 5))
-        canv.drawString(42, y, value)
+        draw_text(canv, label, 10, y, SANS, 6, MUTED)
+        draw_text(canv, value, 42, y, SANS_BOLD, 7.5, INK, max_width=118)
     badge = status.upper()
     badge_width = stringWidth(badge, SANS_BOLD, 7) + 12
-    canv.setFillColor(STATUS_COLOURS[status])
+    canv.setFillColor(colour)
     canv.roundRect(10, 14, badge_width, 13, 3, stroke=0, fill=1)
-    canv.setFillColor(colors.white)
-    canv.setFont(SANS_BOLD, 7)
-    canv.drawCentredString(10 + badge_width / 2, 18.2, badge)
+    draw_text(canv, badge, 10 + badge_width / 2, 18.2, SANS_BOLD, 7, colors.white, align="centre")
     if status not in VALID_FOR_PRACTICE:
-        canv.setFillColor(STATUS_COLOURS[status])
-        canv.setFont(SANS_BOLD, 6.5)
-        canv.drawString(16 + badge_width, 18.2, "Not valid for practice")
+        draw_text(canv, "Not valid for practice", 16 + badge_width, 18.2, SANS_BOLD, 6.5, colour)
     draw_qr(canv, data.verify_url, width - 72, 30, 64)
-    canv.setFillColor(MUTED)
-    canv.setFont(SANS, 5.5)
-    canv.drawCentredString(width - 40, 22, "Scan to verify")
+    draw_text(canv, "Scan to verify", width - 40, 22, SANS, 5.5, MUTED, align="centre")
 
 
 def _card_back(canv: Canvas, data: CertificateData, status: str, as_of: date) -> None:
     width, height = WALLET_CARD_SIZE
     canv.setFillColor(GOLD)
     canv.rect(0, height - 4, width, 4, stroke=0, fill=1)
-    inner = width - 20
-    y = height - 18
-    canv.setFillColor(MUTED)
-    canv.setFont(SANS, 6)
-    canv.drawString(10, y, "ENDORSEMENTS")
+    inner, y = width - 20, height - 18
+    draw_text(canv, "ENDORSEMENTS", 10, y, SANS, 6, MUTED)
     endorsed = ", ".join(data.endorsements) if data.endorsements else "None"
-    y = _wrapped(canv, endorsed, 10, y - 3, inner, 8, SANS_BOLD, INK) - 9
-    canv.setFillColor(MUTED)
-    canv.setFont(SANS, 6)
-    canv.drawString(10, y, "ISSUED · EXPIRES")
-    canv.setFillColor(INK)
-    canv.setFont(SANS_BOLD, 8)
-    canv.drawString(10, y - 10, f"{data.issued_on.isoformat()} · {data.expires_on.isoformat()}")
-    y -= 20
+    y = _wrapped(canv, endorsed, y - 3, inner, 8, SANS_BOLD, INK) - 9
+    draw_text(canv, "ISSUED · EXPIRES", 10, y, SANS, 6, MUTED)
+    dates = f"{data.issued_on.isoformat()} · {data.expires_on.isoformat()}"
+    draw_text(canv, dates, 10, y - 10, SANS_BOLD, 8, INK)
     sentence = f"Status on {as_of.isoformat()}: {status_sentence(data, as_of)}"
-    bold = SANS if status in VALID_FOR_PRACTICE else SANS_BOLD
-    y = _wrapped(canv, sentence, 10, y, inner, 7, bold, STATUS_COLOURS[status]) - 8
-    canv.setFillColor(MUTED)
-    canv.setFont(SANS, 6)
-    canv.drawString(10, y, "Check the current status at")
-    canv.setFillColor(NAVY)
-    canv.setFont(SANS, fit_font_size(data.verify_url, SANS, 7, inner, 4))
-    canv.drawString(10, y - 9, data.verify_url)
-    canv.setFillColor(MUTED)
-    canv.setFont(SANS, 5)
-    canv.drawString(10, 8, f"{data.credential_number} · {generated_label(data.generated_at)}")
+    font = SANS if status in VALID_FOR_PRACTICE else SANS_BOLD
+    y = _wrapped(canv, sentence, y - 20, inner, 7, font, STATUS_COLOURS[status]) - 8
+    draw_text(canv, "Check the current status at", 10, y, SANS, 6, MUTED)
+    draw_text(canv, data.verify_url, 10, y - 9, SANS, 7, NAVY, max_width=inner)
+    footer = f"{data.credential_number} · {generated_label(data.generated_at)}"
+    draw_text(canv, footer, 10, 8, SANS, 5, MUTED)
 
 
 def wallet_card(data: CertificateData) -> bytes:

@@ -300,8 +300,7 @@ def set_approval(
     after = {"approved": approve, "approved_at": program.approved_at, "reason": reason}
     action = "training.program.approved" if approve else "training.program.approval_withdrawn"
     audit.record(session, actor, action, program, before=before, after=after)
-    board = session.get(Board, program.board_id)
-    assert board is not None
+    board = session.execute(select(Board).where(Board.id == program.board_id)).scalar_one()
     if approve:
         subject = f"Training program approved: {program.name}"
         text = f"{board.name} approved {program.name} ({program.provider}).\n\n"
@@ -511,7 +510,9 @@ def _read_roster(data: bytes, problems: list[RosterProblem]) -> list[tuple[int, 
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
-            problems.append(RosterProblem(number, "row", f"{len(cells)} cells; expected 4."))
+            problems.append(
+                RosterProblem(number, "row", f"{len(cells)} cells; the header has {len(header)}.")
+            )
         cells = cells + [""] * (len(header) - len(cells))
         rows.append((number, {name: cells[header.index(name)].strip() for name in ROSTER_COLUMNS}))
     if not rows and not problems:
@@ -534,8 +535,12 @@ def _check_row(
         problems.append(RosterProblem(number, column, message))
 
     if trainee is None:
-        bad("email", f"'{cells['email']}' is not a trainee of this board." if cells["email"]
-            else "The email is empty.")  # fmt: skip
+        bad(
+            "email",
+            f"'{cells['email']}' is not a trainee of this board."
+            if cells["email"]
+            else "The email is empty.",
+        )
     if module is None:
         bad("module", f"No module '{cells['module']}'; use a title or a number 1-{module_count}.")
     attended_on = None
@@ -579,8 +584,11 @@ def import_roster(
         if trainee is not None and module is not None:
             first = first_row.setdefault((trainee.id, module.id), number)
             if first != number:
-                found.append(RosterProblem(number, "module", f"Repeats row {first} (same "
-                                           "trainee and module)."))  # fmt: skip
+                found.append(
+                    RosterProblem(
+                        number, "module", f"Repeats row {first} (same trainee and module)."
+                    )
+                )
         problems += found
         if not found:
             good.append((trainee, module, attended_on, minutes))

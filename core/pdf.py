@@ -61,10 +61,10 @@ def styles() -> StyleSheet1:
     """Return the shared paragraph styles (a fresh sheet, safe to modify)."""
     sheet = StyleSheet1()
     # fmt: off
-    base = ParagraphStyle("Body", fontName=SANS, fontSize=10, leading=14, textColor=INK)
+    base = ParagraphStyle("Normal", fontName=SANS, fontSize=10, leading=14, textColor=INK)
     sheet.add(base)
-    sheet.add(ParagraphStyle("Normal", parent=base))
     add = sheet.add
+    add(ParagraphStyle("Body", parent=base, spaceAfter=6))
     add(ParagraphStyle("Title", parent=base, fontName=SERIF_BOLD, fontSize=22, leading=27,
                        textColor=NAVY, spaceAfter=4))
     add(ParagraphStyle("Subtitle", parent=base, fontName=SERIF_ITALIC, fontSize=13, leading=17,
@@ -94,9 +94,12 @@ def styles() -> StyleSheet1:
     return sheet
 
 
+_SHEET = styles()  # read-only here; callers who restyle get their own from styles()
+
+
 def para(text: str, style: str | ParagraphStyle = "Body") -> Paragraph:
     """Return a paragraph of plain text (escaped, so "&" and "<" are shown as typed)."""
-    chosen = style if isinstance(style, ParagraphStyle) else styles()[style]
+    chosen = style if isinstance(style, ParagraphStyle) else _SHEET[style]
     return Paragraph(escape(text), chosen)
 
 
@@ -104,7 +107,7 @@ class _Heading(Paragraph):
     """A heading paragraph that the document reports to the table of contents."""
 
     def __init__(self, text: str, level: int) -> None:
-        super().__init__(escape(text), styles()[f"Heading{level}"])
+        super().__init__(escape(text), _SHEET[f"Heading{level}"])
         self.toc_text = text
         self.toc_level = level - 1
 
@@ -120,9 +123,8 @@ def heading(text: str, level: int = 1) -> Flowable:
 
 def toc_flowable() -> TableOfContents:
     """Return a table of contents that lists every `heading(...)` of the document."""
-    sheet = styles()
     toc = TableOfContents(dotsMinLevel=0)
-    toc.levelStyles = [sheet["TOC0"], sheet["TOC1"], sheet["TOC2"]]
+    toc.levelStyles = [_SHEET["TOC0"], _SHEET["TOC1"], _SHEET["TOC2"]]
     return toc
 
 
@@ -136,19 +138,9 @@ def fit_font_size(
     return max(min_size, max_size * max_width / width)
 
 
-def draw_text(
-    canv: Canvas,
-    text: str,
-    x: float,
-    y: float,
-    font: str = SANS,
-    size: float = 10,
-    colour: colors.Color = INK,
-    *,
-    align: str = "left",
-    max_width: float | None = None,
-    spacing: float = 0,
-) -> None:
+def draw_text(canv: Canvas, text: str, x: float, y: float, font: str = SANS, size: float = 10,
+              colour: colors.Color = INK, *, align: str = "left", max_width: float | None = None,
+              spacing: float = 0) -> None:  # fmt: skip
     """Draw one line aligned left, centre or right of x, shrunk to max_width, letter-spaced."""
     if max_width is not None:
         size = fit_font_size(text, font, size, max_width - spacing * len(text), min_size=4)
@@ -324,11 +316,7 @@ def build_document(
     doc.doc_subtitle = subtitle
     opening: list[Flowable] = []
     if title_block:
-        sheet = styles()
-        opening.append(Paragraph(escape(title), sheet["Title"]))
-        opening.append(
-            Paragraph(escape(subtitle), sheet["Subtitle"]) if subtitle else Spacer(1, 10)
-        )
+        opening = [para(title, "Title"), para(subtitle, "Subtitle") if subtitle else Spacer(1, 10)]
     canvasmaker = _numbered_canvas(footer, pagesize[0] - MARGIN, generated_at)
     doc.multiBuild(opening + list(story), canvasmaker=canvasmaker)
 
@@ -363,14 +351,13 @@ def data_table(
             raise ValueError(f"numeric_cols: column {col} does not exist")
     if col_widths is not None and len(col_widths) != len(header):
         raise ValueError("col_widths: need one width per header column")
-    sheet = styles()
     numeric = set(numeric_cols)
 
     def cell(value: Any, col: int, head: bool = False) -> Flowable:
         if isinstance(value, Flowable):
             return value
         name = ("TableHeader" if head else "TableCell") + ("Right" if col in numeric else "")
-        return Paragraph(escape("" if value is None else str(value)), sheet[name])
+        return Paragraph(escape("" if value is None else str(value)), _SHEET[name])
 
     data = [[cell(text, col, head=True) for col, text in enumerate(header)]]
     data += [[cell(value, col) for col, value in enumerate(row)] for row in rows]

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 
 import core.models
 
-import core.models
 
 
 # revision identifiers, used by Alembic.

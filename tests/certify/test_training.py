@@ -303,7 +303,7 @@ def test_bad_roster_stores_nothing_and_names_every_bad_row(
     page = _upload(client, ne, cohort_id, others).get_data(as_text=True)
     for expected in (
         "No module &#39;Unknown module&#39;",
-        "is not YYYY-MM-DD",
+        "is not a date as YYYY-MM-DD",
         "not a whole number",
         "Repeats row 4",
     ):

@@ -1,0 +1,3 @@
+"""RDS views: analysis."""
+
+from rds.web import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""RDS views: scope."""
+
+from rds.web import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""RDS views: survey."""
+
+from rds.web import bp  # noqa: F401

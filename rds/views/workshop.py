@@ -1,0 +1,3 @@
+"""RDS views: workshop."""
+
+from rds.web import bp  # noqa: F401
