@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from certify.rules import HoursEntry
 from core import accounts, audit, mail
 from core.boards import Page, paginate
 from core.models import Board, Role, RoleAssignment, User, utcnow
+from core.urls import external_url
 
 KINDS = {"experience": "Work or volunteer experience", "supervision": "Supervision session"}
 STATUSES = ("pending", "confirmed", "rejected")
@@ -88,10 +89,6 @@ def entry_hours(minutes: int) -> str:
 def total_hours(minutes: int) -> str:
     """Minutes as hours floored to one decimal, so a total never rounds up to a goal."""
     return f"{(minutes // 6) / 10:.1f}"
-
-
-def _link(endpoint: str, **values: Any) -> str:
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
 
 
 def _snapshot(entry: SupervisedHoursEntry) -> dict[str, Any]:
@@ -181,7 +178,8 @@ def log_entry(
     today = today or utcnow().date()
     supervisor = _check_entry(session, trainee, data, today)
     board = session.get(Board, data.board_id)
-    assert board is not None  # the trainee holds a role on it
+    if board is None:  # only a platform admin's global role gets this far
+        raise HoursError({"board_id": "Choose a board you are registered with."})
     new_account = supervisor is None
     if supervisor is None:
         supervisor = User(
@@ -221,7 +219,7 @@ def _email_supervisor(
     board: Board,
     new_role: bool,
 ) -> None:
-    queue_link = _link("certify.supervise")
+    queue_link = external_url("certify.supervise")
     what = f"{trainee.full_name} logged {_describe(entry)} ({entry.setting}) with you"
     if supervisor.activated_at is None:
         token = accounts.issue_token(session, supervisor, "activation")
@@ -230,7 +228,7 @@ def _email_supervisor(
             f"Hello {supervisor.full_name},\n\n{what} and named you as their supervisor"
             f" at {board.name}.\n\nWhat to do next:\n"
             f"1. Activate your account and choose a password (the link works once and expires"
-            f" in {hours} hours):\n   {_link('auth.activate', token=token)}\n"
+            f" in {hours} hours):\n   {external_url('auth.activate', token=token)}\n"
             f"2. Record your license type, number and state on your supervisor page.\n"
             f"3. Confirm or reject the hours there:\n   {queue_link}\n\n"
             f"If you do not supervise {trainee.full_name}, reject the entry with that reason.\n"
@@ -440,7 +438,7 @@ def confirm_entries(session: Session, supervisor: User, entries: list[Supervised
             + ("y" if len(group) == 1 else "ies"),
             f"Hello {group[0].trainee.full_name},\n\n{supervisor.full_name} confirmed:\n{lines}\n\n"
             f"These hours now count toward your certification. See your totals at:\n"
-            f"{_link('certify.my_hours')}\n",
+            f"{external_url('certify.my_hours')}\n",
             board_id=group[0].board_id,
         )
     return len(entries)
@@ -464,7 +462,7 @@ def reject_entry(
         f"Hello {entry.trainee.full_name},\n\n{supervisor.full_name} rejected {_describe(entry)}"
         f" ({entry.setting}).\nReason: {entry.decision_reason}\n\nThese hours do not count."
         f" Talk with your supervisor, then log a corrected entry at:\n"
-        f"{_link('certify.new_hours')}\n",
+        f"{external_url('certify.new_hours')}\n",
         board_id=entry.board_id,
     )
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import current_app, url_for
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -27,6 +26,7 @@ from core import audit, mail
 from core.accounts import find_user
 from core.boards import Page, paginate
 from core.models import Board, Role, RoleAssignment, User, utcnow
+from core.urls import external_url
 
 ROSTER_COLUMNS = ("email", "module", "date", "minutes")
 ROSTER_MAX_BYTES = 1024 * 1024
@@ -72,10 +72,6 @@ def hours_text(minutes: int | None) -> str:
     """Minutes as hours with one decimal (two for quarter hours such as 1.25)."""
     value = (minutes or 0) / 60
     return f"{value:.1f}" if round(value, 1) == value else f"{value:.2f}"
-
-
-def _link(endpoint: str, **values: Any) -> str:
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
 
 
 def _fold(text: str | None) -> str:
@@ -305,7 +301,9 @@ def set_approval(
         subject = f"Training program approved: {program.name}"
         text = f"{board.name} approved {program.name} ({program.provider}).\n\n"
         text += "You can now create a cohort and record attendance:\n"
-        text += _link("certify.training_cohort_new", board_id=board.id, program_id=program.id)
+        text += external_url(
+            "certify.training_cohort_new", board_id=board.id, program_id=program.id
+        )
     else:
         subject = f"Approval withdrawn: {program.name}"
         text = f"{board.name} withdrew its approval of {program.name}.\nReason: {reason}\n\n"
@@ -444,7 +442,7 @@ def _tell_trainee(session: Session, trainee: User, cohort: TrainingCohort, modul
         f"Training attendance recorded: {cohort.program.name}",
         f"Hello {trainee.full_name},\n\nYour attendance of {modules} module(s) of "
         f"{cohort.program.name} (cohort {cohort.name}) was recorded.\n\n"
-        f"See your training hours by category:\n{_link('certify.my_training')}\n",
+        f"See your training hours by category:\n{external_url('certify.my_training')}\n",
         cohort.board_id,
     )
 

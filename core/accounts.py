@@ -16,6 +16,13 @@ from core.models import Board, Role, RoleAssignment, User, UserToken, utcnow
 from core.urls import external_url
 
 SELF_REGISTER_ROLES = (Role.TRAINEE, Role.EMPLOYER)
+INVITABLE_ROLES = (
+    Role.BOARD_ADMIN,
+    Role.BOARD_REVIEWER,
+    Role.PSYCHOMETRICIAN,
+    Role.SUPERVISOR,
+    Role.TRAINER,
+)
 
 
 class AccountError(ValueError):
@@ -126,7 +133,7 @@ def invite_staff(
     session: Session, inviter: User, board: Board, email: str, full_name: str, role: Role
 ) -> User:
     """A board admin invites staff; the person sets a password through a one-time link."""
-    if role not in (Role.BOARD_ADMIN, Role.BOARD_REVIEWER, Role.PSYCHOMETRICIAN, Role.SUPERVISOR):
+    if role not in INVITABLE_ROLES:
         raise AccountError(f"{role.label} cannot be invited as board staff.")
     user = find_user(session, email)
     if user is None:

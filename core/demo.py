@@ -162,6 +162,8 @@ PEOPLE: list[tuple[str, str, Role, str | None, str]] = [
         "icrc-lakes",
         "demo-lakes-trainee",
     ),
+    ("certified@demo.peercert", "Casey Certified", Role.TRAINEE, "ne-dbh", "demo-certified"),
+    ("trainer@demo.peercert", "Terry Trainer", Role.TRAINER, "ne-dbh", "demo-trainer"),
     ("employer@demo.peercert", "Erin Employer", Role.EMPLOYER, None, "demo-employer"),
 ]
 
@@ -219,6 +221,7 @@ def load(session: Session) -> list[DemoAccount]:
     """Create the demo boards and accounts unless they exist; return the accounts to print."""
     boards = {spec["slug"]: _board(session, spec) for spec in BOARDS}
     accounts = []
+    users = {}
     for email, name, role, slug, password in PEOPLE:
         user = find_user(session, email)
         if user is None:
@@ -229,4 +232,8 @@ def load(session: Session) -> list[DemoAccount]:
         board = boards[slug] if slug else None
         grant_role(session, user, role, board)
         accounts.append(DemoAccount(email, password, role.label, board.name if board else None))
+        users[email] = user
+    from certify import demo as certify_demo
+
+    certify_demo.load(session, boards, users)
     return accounts

@@ -55,6 +55,7 @@ class InviteStaffForm(FlaskForm):
             ("board_admin", "Board administrator"),
             ("psychometrician", "Psychometrician"),
             ("supervisor", "Supervisor"),
+            ("trainer", "Trainer"),
         ],
         validators=[DataRequired()],
     )

@@ -89,7 +89,9 @@ def pairwise_covariance(ratings: FloatArray) -> FloatArray:
         centre = np.where(counts > 0, np.nansum(x, axis=0) / np.maximum(counts, 1), 0.0)
     filled = np.where(mask, x - centre, 0.0)
     m = mask.astype(np.float64)
-    n_pair = m.T @ m
+    # Counts are whole numbers, exact in float32 up to 2**24 subjects, at half the cost.
+    m_counts = mask.astype(np.float32) if x.shape[0] < 2**24 else m
+    n_pair = (m_counts.T @ m_counts).astype(np.float64)
     sums = filled.T @ m
     cross = filled.T @ filled
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -250,8 +250,12 @@ def _confirm(entries: list[SupervisedHoursEntry]) -> Any:
         flash(str(exc), "danger")
     else:
         db.session.commit()
-        flash(f"Confirmed {count} entr{'y' if count == 1 else 'ies'}; the trainees are emailed.",
-              "success")  # fmt: skip
+        plural = count != 1
+        flash(
+            f"Confirmed {count} entr{'ies' if plural else 'y'};"
+            f" we emailed the trainee{'s' if plural else ''}.",
+            "success",
+        )
     return redirect(url_for("certify.supervise"))
 
 

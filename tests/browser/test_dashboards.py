@@ -14,9 +14,10 @@ PANEL = {
     "Board administrator": "panel-board_admin",
     "Board reviewer": "panel-board_reviewer",
     "Psychometrician": "panel-psychometrician",
-    "Supervisor": "panel-supervisor",
-    "Trainee / certificant": "panel-trainee",
+    "Supervisor": "panel-supervisor-hours",
+    "Trainee / certificant": "panel-eligibility",
     "Employer": "panel-employer",
+    "Trainer": "panel-trainer",
 }
 
 
@@ -58,7 +59,7 @@ def test_login_form_on_a_phone_with_keyboard(browser, live_server, demo_accounts
     expect(page.get_by_role("alert")).to_contain_text("Email or password is not right.")
     page.get_by_label("Password").fill("demo-trainee")
     page.keyboard.press("Enter")
-    expect(page.get_by_test_id("panel-trainee")).to_be_visible()
+    expect(page.get_by_test_id("panel-eligibility")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page scrolls sideways on a phone ({width}px)"
     screenshot(page, "trainee-phone")

@@ -50,7 +50,7 @@ def test_register_activate_login_logout(app, client, make_board) -> None:  # typ
     )
     assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard")
     page = client.get("/dashboard").get_data(as_text=True)
-    assert "Alex Peer" in page and 'data-testid="panel-trainee"' in page
+    assert "Alex Peer" in page and 'data-testid="panel-eligibility"' in page
     client.post("/logout")
     assert client.get("/dashboard").status_code == 302
     response = login(client, "ALEX@example.org", "another good one")

@@ -46,7 +46,7 @@ def test_roles_are_scoped_per_board(client, make_board, make_user) -> None:  # t
     assert client.get(f"/boards/{ne.id}").status_code == 200
     assert client.get(f"/boards/{lakes.id}").status_code == 404
     page = client.get("/dashboard").get_data(as_text=True)
-    for panel in ("board_reviewer", "trainee", "supervisor"):
+    for panel in ("board_reviewer", "eligibility", "supervisor-hours"):
         assert f'data-testid="panel-{panel}"' in page
 
 

@@ -1,0 +1,287 @@
+"""Charts of a Role Delineation Study as PNG bytes, for the RDS report and the analysis pages.
+
+Pure: takes plain mappings (the engine's JSON document, ``AnalysisResult.to_dict()``) and
+returns PNG bytes. Uses matplotlib's object API with the Agg canvas (no pyplot, no global
+state), so charts can be drawn from several threads. Colours come from the Okabe-Ito
+colour-blind-safe palette, and every series is also told apart by shape or by its printed
+number. The pixel size depends only on the number of bars, never on the text drawn.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+from collections.abc import Mapping, Sequence
+
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+__all__ = [
+    "ALPHA_EXPECTED",
+    "DPI",
+    "demographics_bar",
+    "domain_weights_bar",
+    "importance_frequency_scatter",
+    "reliability_chart",
+]
+
+DPI = 150
+WIDTH = 6.4  # inches; the report scales charts to its text width
+ALPHA_EXPECTED = 0.70
+MAX_BARS = 15  # demographic levels drawn before the rest are pooled
+MAX_TASK_LABELS = 100
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with any colour vision.
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+ORANGE = "#E69F00"
+SKY = "#56B4E9"
+GREEN = "#009E73"
+INK = "#1d2329"
+MUTED = "#5b6670"
+GRID = "#d9dee3"
+
+TITLE_SIZE = 11
+LABEL_SIZE = 9
+TICK_SIZE = 8.5
+NOTE_SIZE = 8
+
+
+def _figure(height: float, left: float = 0.75, width: float = WIDTH) -> tuple[Figure, Axes]:
+    """A figure of a fixed size with one set of axes, `left` inches from its left edge.
+
+    Margins are fixed rather than computed by a layout engine: measuring every text is what
+    makes matplotlib slow, and a report draws many charts.
+    """
+    figure = Figure(figsize=(width, height), dpi=DPI)
+    FigureCanvasAgg(figure)
+    figure.subplots_adjust(
+        left=left / width, right=1 - 0.2 / width, top=1 - 0.42 / height, bottom=0.55 / height
+    )
+    axes = figure.add_subplot()
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.tick_params(labelsize=TICK_SIZE, colors=INK)
+    return figure, axes
+
+
+def _png(figure: Figure) -> bytes:
+    """The figure as PNG bytes, without a software stamp (same data, same bytes)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _short(text: str, width: int, lines: int = 1) -> str:
+    """Wrap text to `width` characters on at most `lines` lines, ending in "..." if cut."""
+    wrapped = textwrap.wrap(str(text), width) or [""]
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] = wrapped[-1][: max(1, width - 3)].rstrip() + "..."
+    return "\n".join(wrapped)
+
+
+def _number(value: object) -> float | None:
+    """A finite float, or None for a missing or non-finite statistic."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _bar_height(bars: int) -> float:
+    return 1.1 + 0.34 * max(1, bars)
+
+
+def _label_margin(labels: Sequence[str]) -> float:
+    """Inches of left margin for y tick labels of this many characters (clamped)."""
+    longest = max((len(line) for label in labels for line in label.split("\n")), default=4)
+    return min(2.6, max(0.6, 0.25 + 0.068 * longest))
+
+
+def _empty(axes: Axes, message: str) -> None:
+    axes.set_xticks([])
+    axes.set_yticks([])
+    axes.text(0.5, 0.5, message, ha="center", va="center", fontsize=LABEL_SIZE, color=MUTED,
+              transform=axes.transAxes)  # fmt: skip
+
+
+def demographics_bar(counts: Mapping[str, int], title: str) -> bytes:
+    """Horizontal bars of respondents per level, each labelled with its count and share.
+
+    Levels keep the given order (the questionnaire's or first appearance). Past 15 levels
+    the largest 14 are drawn and the rest pooled into one "All other" bar.
+    """
+    items = [(str(level), int(count)) for level, count in counts.items()]
+    if any(count < 0 for _, count in items):
+        raise ValueError("counts: a level cannot have a negative count")
+    if len(items) > MAX_BARS:
+        keep = {level for level, _ in sorted(items, key=lambda i: -i[1])[: MAX_BARS - 1]}
+        rest = [count for level, count in items if level not in keep]
+        items = [i for i in items if i[0] in keep]
+        items.append((f"All other ({len(rest)} levels)", sum(rest)))
+    total = sum(count for _, count in items)
+    labels = [_short(level, 30) for level, _ in items]
+    figure, axes = _figure(_bar_height(len(items)), _label_margin(labels))
+    axes.set_title(_short(title, 70), fontsize=TITLE_SIZE, color=INK, loc="left")
+    if not items or total == 0:
+        _empty(axes, "No answers")
+        return _png(figure)
+    positions = range(len(items))
+    values = [count for _, count in items]
+    axes.barh(positions, values, color=BLUE, height=0.62)
+    axes.set_yticks(list(positions), labels)
+    axes.invert_yaxis()
+    axes.set_xlim(0, max(values) * 1.32)
+    axes.set_xlabel("Respondents", fontsize=LABEL_SIZE, color=INK)
+    axes.xaxis.grid(True, color=GRID, linewidth=0.6)
+    axes.set_axisbelow(True)
+    for y, value in zip(positions, values, strict=True):
+        axes.text(value + max(values) * 0.015, y, f"{value} ({100 * value / total:.1f}%)",
+                  va="center", fontsize=NOTE_SIZE, color=INK)  # fmt: skip
+    return _png(figure)
+
+
+def importance_frequency_scatter(
+    tasks: Sequence[Mapping],
+    importance_min: float,
+    performing_min: float | None = None,
+    *,
+    scale: tuple[float, float] = (0, 4),
+) -> bytes:
+    """Mean importance (y) against mean frequency (x) per task, with the importance minimum.
+
+    Retained tasks are filled circles, tasks not retained are crosses (told apart without
+    colour). Task ids label every point up to 100 tasks; beyond that only the tasks not
+    retained are labelled. Tasks without both means are left out. ``performing_min`` (a
+    share, not on these axes) is named in the legend.
+    """
+    low, high = float(scale[0]), float(scale[1])
+    if not low < high:
+        raise ValueError("scale: the minimum must lie below the maximum")
+    points = []
+    for task in tasks:
+        x, y = _number(task.get("mean_frequency")), _number(task.get("mean_importance"))
+        if x is not None and y is not None:
+            points.append((str(task.get("task_id", "")), x, y, bool(task.get("retained"))))
+    figure, axes = _figure(4.9)
+    axes.set_title("Mean importance and mean frequency per task", fontsize=TITLE_SIZE,
+                   color=INK, loc="left")  # fmt: skip
+    pad = (high - low) * 0.03
+    axes.set_xlim(low - pad, high + pad)
+    axes.set_ylim(low - pad, high + pad)
+    axes.set_xlabel("Mean frequency", fontsize=LABEL_SIZE, color=INK)
+    axes.set_ylabel("Mean importance", fontsize=LABEL_SIZE, color=INK)
+    axes.grid(True, color=GRID, linewidth=0.6)
+    axes.set_axisbelow(True)
+    kept = [p for p in points if p[3]]
+    dropped = [p for p in points if not p[3]]
+    axes.scatter([p[1] for p in kept], [p[2] for p in kept], s=22, marker="o", color=BLUE,
+                 edgecolors="white", linewidths=0.4, zorder=3)  # fmt: skip
+    axes.scatter([p[1] for p in dropped], [p[2] for p in dropped], s=30, marker="x",
+                 color=VERMILLION, linewidths=1.3, zorder=4)  # fmt: skip
+    axes.axhline(importance_min, color=INK, linestyle="--", linewidth=1, zorder=2)
+    axes.annotate(f"importance minimum {importance_min:.2f}", (high + pad, importance_min),
+                  xytext=(-3, 3), textcoords="offset points", ha="right", va="bottom",
+                  fontsize=NOTE_SIZE, color=INK)  # fmt: skip
+    labelled = points if len(points) <= MAX_TASK_LABELS else dropped[:MAX_TASK_LABELS]
+    for task_id, x, y, _ in labelled:
+        axes.annotate(_short(task_id, 12), (x, y), xytext=(3, 2), textcoords="offset points",
+                      fontsize=5.5, color=MUTED)  # fmt: skip
+    handles = [
+        Line2D([], [], marker="o", linestyle="", color=BLUE, label=f"Retained ({len(kept)})"),
+        Line2D([], [], marker="x", linestyle="", color=VERMILLION, markeredgewidth=1.3,
+               label=f"Not retained ({len(dropped)})"),  # fmt: skip
+    ]
+    rule = f"Retained: importance at least {importance_min:.2f}"
+    if performing_min is not None:
+        rule += f"\nand at least {100 * performing_min:.0f}% performing"
+    legend = axes.legend(handles=handles, title=rule, loc="lower right", fontsize=NOTE_SIZE,
+                         title_fontsize=NOTE_SIZE, framealpha=0.92)  # fmt: skip
+    legend.get_title().set_multialignment("left")
+    if not points:
+        _empty(axes, "No task has both means")
+    return _png(figure)
+
+
+def domain_weights_bar(domains: Sequence[Mapping]) -> bytes:
+    """Horizontal bars of each performance domain's weight (%), labelled with its items."""
+    rows = [
+        (str(d.get("domain", "")), _number(d.get("weight")) or 0.0, int(d.get("items") or 0))
+        for d in domains
+    ]
+    labels = [_short(name, 28, 2) for name, _, _ in rows]
+    figure, axes = _figure(_bar_height(len(rows)) + 0.1, _label_margin(labels))
+    axes.set_title("Exam blueprint: weight and items per domain", fontsize=TITLE_SIZE,
+                   color=INK, loc="left")  # fmt: skip
+    if not rows:
+        _empty(axes, "No performance domains")
+        return _png(figure)
+    positions = range(len(rows))
+    percents = [100 * weight for _, weight, _ in rows]
+    axes.barh(positions, percents, color=GREEN, height=0.62)
+    axes.set_yticks(list(positions), labels)
+    axes.invert_yaxis()
+    top = max(percents) if max(percents) > 0 else 10.0
+    axes.set_xlim(0, top * 1.42)
+    axes.set_xlabel("Weight (% of the exam)", fontsize=LABEL_SIZE, color=INK)
+    axes.xaxis.grid(True, color=GRID, linewidth=0.6)
+    axes.set_axisbelow(True)
+    for y, (_, weight, items) in zip(positions, rows, strict=True):
+        label = f"{100 * weight:.1f}% · {items} item{'s' if items != 1 else ''}"
+        axes.text(100 * weight + top * 0.015, y, label, va="center", fontsize=NOTE_SIZE,
+                  color=INK)  # fmt: skip
+    return _png(figure)
+
+
+def reliability_chart(scales: Mapping) -> bytes:
+    """Cronbach's alpha with its 95% interval per rating scale, against the 0.70 expected.
+
+    ``scales`` is the engine's ``scales`` mapping: name -> {"alpha", "alpha_ci95", ...}. A
+    scale whose alpha is null is shown as "not computable".
+    """
+    rows = []
+    for name, scale in scales.items():
+        alpha = _number(scale.get("alpha")) if isinstance(scale, Mapping) else None
+        ci = scale.get("alpha_ci95") if isinstance(scale, Mapping) else None
+        low = high = None
+        if alpha is not None and ci is not None and len(ci) == 2:
+            low, high = _number(ci[0]), _number(ci[1])
+        rows.append((str(name).capitalize(), alpha, low, high))
+    figure, axes = _figure(1.25 + 0.62 * max(1, len(rows)), _label_margin([r[0] for r in rows]))
+    axes.set_title("Cronbach's alpha per rating scale (95% CI)", fontsize=TITLE_SIZE,
+                   color=INK, loc="left")  # fmt: skip
+    if not rows:
+        _empty(axes, "No rating scales")
+        return _png(figure)
+    lows = [v for _, a, lo, _ in rows for v in (a, lo) if v is not None]
+    left = min([0.5, *[v - 0.05 for v in lows]])
+    left = max(-1.0, math.floor(left * 10) / 10)
+    axes.set_xlim(left, 1.0)
+    axes.set_ylim(len(rows) - 0.4, -0.6)
+    axes.set_yticks(range(len(rows)), [name for name, *_ in rows])
+    axes.set_xlabel("Cronbach's alpha", fontsize=LABEL_SIZE, color=INK)
+    axes.xaxis.grid(True, color=GRID, linewidth=0.6)
+    axes.set_axisbelow(True)
+    axes.axvline(ALPHA_EXPECTED, color=VERMILLION, linestyle="--", linewidth=1.1)
+    axes.text(ALPHA_EXPECTED, -0.55, f" {ALPHA_EXPECTED:.2f} expected", color=VERMILLION,
+              fontsize=NOTE_SIZE, va="top")  # fmt: skip
+    for y, (_, alpha, low, high) in enumerate(rows):
+        if alpha is None:
+            axes.text(left + (1 - left) * 0.02, y, "not computable", va="center",
+                      fontsize=LABEL_SIZE, color=MUTED, style="italic")  # fmt: skip
+            continue
+        if low is not None and high is not None:
+            axes.errorbar(alpha, y, xerr=[[alpha - low], [high - alpha]], fmt="none",
+                          ecolor=INK, elinewidth=1.2, capsize=4)  # fmt: skip
+            label = f"{alpha:.3f} [{low:.3f}, {high:.3f}]"
+        else:
+            label = f"{alpha:.3f}"
+        axes.plot([alpha], [y], marker="D", markersize=7, color=BLUE, linestyle="")
+        axes.text(alpha, y + 0.3, label, ha="center", va="center", fontsize=NOTE_SIZE, color=INK)
+    return _png(figure)
