@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certify import eligibility, rules
-from certify.models import Application, Credential, SupervisorProfile
+from certify.models import Application, ApplicationDocument, Credential, SupervisorProfile
 from core.models import RoleAssignment
 
 PIPELINE_STAGES = ("Registered", "Trained", "Hours complete", "Exam passed", "Certified")
@@ -22,6 +22,7 @@ class BoardFigures:
     pipeline: tuple[tuple[str, int], ...]
     expiring: dict[int, int]
     supervisors_unverified: int
+    documents_pending: int
 
 
 def _counts(session: Session, model: type, board_id: int) -> dict[str, int]:
@@ -93,4 +94,5 @@ def figures(session: Session, board_id: int, as_of: date) -> BoardFigures:
         pipeline,
         expiring,
         unverified,
+        _counts(session, ApplicationDocument, board_id).get("pending", 0),
     )

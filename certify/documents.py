@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from flask import current_app
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from certify.models import DOCUMENT_KINDS, Application, ApplicationDocument
@@ -98,3 +99,11 @@ def review(session: Session, document: ApplicationDocument, reviewer: User, stat
         before={"status": before},
         after={"status": status},
     )
+
+
+def board_documents(board_id: int, status: str) -> Select[Any]:
+    """A board's uploaded documents with a status, oldest first."""
+    query = select(ApplicationDocument).where(ApplicationDocument.board_id == board_id)
+    if status:
+        query = query.where(ApplicationDocument.status == status)
+    return query.order_by(ApplicationDocument.uploaded_at)

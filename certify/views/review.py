@@ -159,6 +159,17 @@ def record_facts(board_id: int, application_id: int) -> Any:
     )
 
 
+@bp.route("/boards/<int:board_id>/documents")
+@roles_required(*STAFF)
+def document_queue(board_id: int) -> Any:
+    """Uploaded documents waiting for a reviewer (or all, by status)."""
+    board = _board(board_id)
+    status = request.args.get("status", "pending")
+    query = documents.board_documents(board.id, status)
+    page = paginate(db.session, query, request.args.get("page", 1, type=int))
+    return render_template("certify/review/documents.html", board=board, page=page, status=status)
+
+
 @bp.route(
     "/boards/<int:board_id>/documents/<int:document_id>/<any(accepted, rejected):status>",
     methods=["POST"],

@@ -78,7 +78,11 @@ def test_full_workflow_to_certificate(app, client, make_board, make_user) -> Non
     login(client, reviewer.email)
     base = f"/boards/{board.id}/applications/{application_id}"
     assert "Tia" in client.get(f"/boards/{board.id}/applications").get_data(as_text=True)
+    assert "diploma.pdf" in client.get(f"/boards/{board.id}/documents").get_data(as_text=True)
+    assert "1 document(s) waiting" in client.get(f"/boards/{board.id}").get_data(as_text=True)
     assert client.get(f"/documents/{doc_id}").data == PDF
+    client.post(f"/boards/{board.id}/documents/{doc_id}/accepted")
+    assert "No documents here" in client.get(f"/boards/{board.id}/documents").get_data(as_text=True)
     client.post(f"{base}/decide", data={"target": "in_review"})
     response = client.post(
         f"{base}/decide", data={"target": "info_requested", "reason": ""}, follow_redirects=True
