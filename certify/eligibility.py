@@ -57,7 +57,7 @@ def profile_for(session: Session, board_id: int, user_id: int) -> TraineeProfile
 def facts_for(session: Session, board_id: int, user_id: int) -> rules.ApplicantFacts:
     """Everything the board knows about the trainee, as plain values."""
     from certify.hours import hours_entries
-    from certify.training import training_records
+    from certify.training_reports import training_records
 
     profile = profile_for(session, board_id, user_id)
     attestations = {

@@ -1,4 +1,4 @@
-"""Supervised hours: trainees log them, supervisors confirm them, reviewers verify supervisors."""
+"""Supervised hours: trainees log, list and delete entries; totals and eligibility input."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from certify.models import SETTINGS, SUPERVISOR_LICENSES, SupervisedHoursEntry, SupervisorProfile
+from certify.models import SETTINGS, SupervisedHoursEntry, SupervisorProfile
 from certify.rules import HoursEntry
 from core import accounts, audit, mail
 from core.boards import Page, paginate
-from core.models import Board, Role, RoleAssignment, User, utcnow
+from core.models import Board, Role, User, utcnow
 from core.urls import external_url
 
 KINDS = {"experience": "Work or volunteer experience", "supervision": "Supervision session"}
@@ -59,16 +59,6 @@ class HoursTotals:
     experience: int = 0
     supervision: int = 0
     pending: int = 0
-
-
-@dataclass(frozen=True)
-class SupervisorRow:
-    """A supervisor of a board with their license profile and entry counts."""
-
-    user: User
-    profile: SupervisorProfile | None
-    pending: int
-    confirmed: int
 
 
 @dataclass(frozen=True)
@@ -316,270 +306,6 @@ def trainee_entries(
 def _all(session: Session, query: Any) -> Page:
     items = list(session.execute(query).scalars())
     return Page(items, 1, 1, len(items))
-
-
-# --- supervisors ---------------------------------------------------------------------------
-
-
-def supervisor_queue(
-    session: Session, supervisor: User, status: str = "", page: int = 1, size: int | None = 25
-) -> Listing:
-    """Entries naming the supervisor on boards where they supervise, pending first."""
-    query = select(SupervisedHoursEntry).where(
-        SupervisedHoursEntry.supervisor_id == supervisor.id,
-        SupervisedHoursEntry.board_id.in_(supervisor.board_ids(Role.SUPERVISOR)),
-    )
-    if status in STATUSES:
-        query = query.where(SupervisedHoursEntry.status == status)
-    query = query.order_by(
-        case((SupervisedHoursEntry.status == "pending", 0), else_=1),
-        SupervisedHoursEntry.worked_on.desc(),
-        SupervisedHoursEntry.id.desc(),
-    )
-    listing = paginate(session, query, page, size) if size else _all(session, query)
-    profiles = session.execute(
-        select(SupervisorProfile).where(SupervisorProfile.user_id == supervisor.id)
-    ).scalars()
-    return Listing(
-        listing,
-        _boards(session, supervisor.board_ids(Role.SUPERVISOR)),
-        {(p.board_id, p.user_id): p for p in profiles},
-    )
-
-
-def waiting_count(session: Session, supervisor: User) -> int:
-    """How many entries wait for this supervisor's decision."""
-    return session.execute(
-        select(func.count()).where(
-            SupervisedHoursEntry.supervisor_id == supervisor.id,
-            SupervisedHoursEntry.status == "pending",
-            SupervisedHoursEntry.board_id.in_(supervisor.board_ids(Role.SUPERVISOR)),
-        )
-    ).scalar_one()
-
-
-def names_supervisor(entry: SupervisedHoursEntry, supervisor: User) -> bool:
-    """Whether supervisor may see entry: it names them on a board where they supervise."""
-    return entry.supervisor_id == supervisor.id and supervisor.has_role(
-        Role.SUPERVISOR, board_id=entry.board_id
-    )
-
-
-def _profile(session: Session, board_id: int, user_id: int) -> SupervisorProfile | None:
-    return session.execute(
-        select(SupervisorProfile).where(
-            SupervisorProfile.board_id == board_id, SupervisorProfile.user_id == user_id
-        )
-    ).scalar()
-
-
-def save_profile(
-    session: Session, supervisor: User, board_id: int, license_type: str, number: str, state: str
-) -> SupervisorProfile:
-    """Record or change a supervisor's license for a board; a change needs re-verification."""
-    errors = {}
-    if not supervisor.has_role(Role.SUPERVISOR, board_id=board_id):
-        errors["board_id"] = "You are not a supervisor for this board."
-    if license_type not in SUPERVISOR_LICENSES:
-        errors["license_type"] = "Choose one of the listed license types."
-    if not number.strip():
-        errors["license_number"] = "Enter your license number."
-    if not state.strip():
-        errors["license_state"] = "Enter the state that issued the license."
-    if errors:
-        raise HoursError(errors)
-    values = {"license_type": license_type, "license_number": number.strip(),
-              "license_state": state.strip()}  # fmt: skip
-    profile = _profile(session, board_id, supervisor.id)
-    before = None
-    if profile is None:
-        profile = SupervisorProfile(board_id=board_id, user_id=supervisor.id, **values)
-        session.add(profile)
-    else:
-        before = {k: getattr(profile, k) for k in values} | {"verified": bool(profile.verified_at)}
-        if any(getattr(profile, k) != v for k, v in values.items()):
-            profile.verified_at, profile.verified_by_id = None, None
-        for key, value in values.items():
-            setattr(profile, key, value)
-    session.flush()
-    after = values | {"verified": bool(profile.verified_at)}
-    audit.record(session, supervisor, "supervisor.license_recorded", profile, before, after)
-    return profile
-
-
-def _decidable(session: Session, supervisor: User, entry: SupervisedHoursEntry) -> None:
-    if not names_supervisor(entry, supervisor):
-        raise LookupError("entry does not name this supervisor")
-    if entry.trainee_id == supervisor.id:
-        raise HoursError({"entry": "You cannot confirm or reject your own hours."})
-    if entry.status != "pending":
-        raise HoursError({"entry": f"This entry was already {entry.status}."})
-
-
-def confirm_entries(session: Session, supervisor: User, entries: list[SupervisedHoursEntry]) -> int:
-    """Confirm pending entries naming the supervisor; email each trainee once."""
-    for entry in entries:
-        _decidable(session, supervisor, entry)
-        if _profile(session, entry.board_id, supervisor.id) is None:
-            raise HoursError({"entry": "Record your license for this board before confirming."})
-    by_trainee: dict[int, list[SupervisedHoursEntry]] = {}
-    for entry in entries:
-        before = _snapshot(entry)
-        entry.status, entry.decided_at, entry.decision_reason = "confirmed", utcnow(), None
-        session.flush()
-        audit.record(session, supervisor, "hours.confirmed", entry, before, _snapshot(entry))
-        by_trainee.setdefault(entry.trainee_id, []).append(entry)
-    for group in by_trainee.values():
-        lines = "\n".join(f"- {_describe(e)} ({e.setting})" for e in group)
-        mail.queue(
-            session,
-            group[0].trainee.email,
-            f"{supervisor.full_name} confirmed {len(group)} hours entr"
-            + ("y" if len(group) == 1 else "ies"),
-            f"Hello {group[0].trainee.full_name},\n\n{supervisor.full_name} confirmed:\n{lines}\n\n"
-            f"These hours now count toward your certification. See your totals at:\n"
-            f"{external_url('certify.my_hours')}\n",
-            board_id=group[0].board_id,
-        )
-    return len(entries)
-
-
-def reject_entry(
-    session: Session, supervisor: User, entry: SupervisedHoursEntry, reason: str
-) -> None:
-    """Reject a pending entry with a reason the trainee is emailed."""
-    _decidable(session, supervisor, entry)
-    if not reason.strip():
-        raise HoursError({"reason": "Give a reason so the trainee knows what to correct."})
-    before = _snapshot(entry)
-    entry.status, entry.decided_at, entry.decision_reason = "rejected", utcnow(), reason.strip()
-    session.flush()
-    audit.record(session, supervisor, "hours.rejected", entry, before, _snapshot(entry))
-    mail.queue(
-        session,
-        entry.trainee.email,
-        f"{supervisor.full_name} did not confirm your hours of {entry.worked_on.isoformat()}",
-        f"Hello {entry.trainee.full_name},\n\n{supervisor.full_name} rejected {_describe(entry)}"
-        f" ({entry.setting}).\nReason: {entry.decision_reason}\n\nThese hours do not count."
-        f" Talk with your supervisor, then log a corrected entry at:\n"
-        f"{external_url('certify.new_hours')}\n",
-        board_id=entry.board_id,
-    )
-
-
-# --- board reviewers -----------------------------------------------------------------------
-
-
-def board_supervisors(
-    session: Session, board_id: int, status: str = "", page: int = 1, size: int | None = 25
-) -> Page:
-    """Supervisors of a board with license and counts; status filters verified/unverified/none."""
-    joined = and_(
-        SupervisorProfile.board_id == board_id, SupervisorProfile.user_id == RoleAssignment.user_id
-    )
-    query = (
-        select(RoleAssignment)
-        .join(User, User.id == RoleAssignment.user_id)
-        .outerjoin(SupervisorProfile, joined)
-        .where(RoleAssignment.board_id == board_id, RoleAssignment.role == Role.SUPERVISOR.value)
-    )
-    if status == "unverified":
-        query = query.where(
-            SupervisorProfile.id.is_not(None), SupervisorProfile.verified_at.is_(None)
-        )
-    elif status == "verified":
-        query = query.where(SupervisorProfile.verified_at.is_not(None))
-    elif status == "no_license":
-        query = query.where(SupervisorProfile.id.is_(None))
-    query = query.order_by(SupervisorProfile.verified_at.is_not(None), User.full_name)
-    found = paginate(session, query, page, size) if size else _all(session, query)
-    ids = [a.user_id for a in found.items]
-    profiles = {
-        p.user_id: p
-        for p in session.execute(
-            select(SupervisorProfile).where(
-                SupervisorProfile.board_id == board_id, SupervisorProfile.user_id.in_(ids)
-            )
-        ).scalars()
-    }
-    counts = session.execute(
-        select(SupervisedHoursEntry.supervisor_id, SupervisedHoursEntry.status, func.count())
-        .where(
-            SupervisedHoursEntry.board_id == board_id, SupervisedHoursEntry.supervisor_id.in_(ids)
-        )
-        .group_by(SupervisedHoursEntry.supervisor_id, SupervisedHoursEntry.status)
-    )
-    by = {(user_id, status): n for user_id, status, n in counts}
-    rows = [
-        SupervisorRow(
-            a.user,
-            profiles.get(a.user_id),
-            by.get((a.user_id, "pending"), 0),
-            by.get((a.user_id, "confirmed"), 0),
-        )  # fmt: skip
-        for a in found.items
-    ]
-    return Page(rows, found.page, found.pages, found.total)
-
-
-def unverified_count(session: Session, board_id: int) -> int:
-    """Supervisors of a board who recorded a license that nobody has verified yet."""
-    return session.execute(
-        select(func.count()).where(
-            SupervisorProfile.board_id == board_id, SupervisorProfile.verified_at.is_(None)
-        )
-    ).scalar_one()
-
-
-def verify_supervisor(
-    session: Session, reviewer: User, profile: SupervisorProfile, note: str = ""
-) -> None:
-    """Mark a supervisor's license as checked by the board and tell the supervisor."""
-    if profile.verified_at is not None:
-        raise HoursError({"note": "This supervisor is already verified."})
-    profile.verified_at, profile.verified_by_id = utcnow(), reviewer.id
-    session.flush()
-    audit.record(
-        session, reviewer, "supervisor.verified", profile, before={"verified": False},
-        after={"verified": True, "license_type": profile.license_type,
-               "license_number": profile.license_number, "note": note.strip()},
-    )  # fmt: skip
-    board = session.get(Board, profile.board_id)
-    mail.queue(
-        session,
-        profile.user.email,
-        f"{board.name if board else 'The board'} verified your license",
-        f"Hello {profile.user.full_name},\n\nThe board checked your license "
-        f"({SUPERVISOR_LICENSES[profile.license_type][0]}, {profile.license_number},"
-        f" {profile.license_state}). Nothing else is needed from you.\n",
-        board_id=profile.board_id,
-    )
-
-
-def board_entries(
-    session: Session,
-    board_id: int,
-    status: str = "",
-    supervisor_id: int | None = None,
-    trainee: str = "",
-    page: int = 1,
-    size: int | None = 25,
-) -> Listing:
-    """A board's entries for its staff, with the supervisors' profiles for the badges."""
-    query = select(SupervisedHoursEntry).where(SupervisedHoursEntry.board_id == board_id)
-    if supervisor_id:
-        query = query.where(SupervisedHoursEntry.supervisor_id == supervisor_id)
-    if trainee:
-        people = select(User.id).where(User.email.contains(trainee.strip().lower()))
-        query = query.where(SupervisedHoursEntry.trainee_id.in_(people))
-    query = _entry_query(status, "date_desc", query.whereclause)
-    found = paginate(session, query, page, size) if size else _all(session, query)
-    profiles = session.execute(
-        select(SupervisorProfile).where(SupervisorProfile.board_id == board_id)
-    ).scalars()
-    return Listing(
-        found, _boards(session, {board_id}), {(p.board_id, p.user_id): p for p in profiles}
-    )
 
 
 # --- eligibility ---------------------------------------------------------------------------

@@ -8,5 +8,6 @@ from certify.views import (  # noqa: F401
     hours,
     review,
     training,
+    training_cohorts,
     verify,
 )

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from certify import bp
+from certify import bp, supervisors
 from certify import hours as service
 from certify.hours_forms import (
     PERFORMANCE_DOMAINS,
@@ -44,9 +44,9 @@ if "certify/hours/board_panel.html" not in BOARD_PANELS:
 def _hours_helpers() -> dict[str, Any]:
     """Lazy helpers for the dashboard and board panels and the hours templates."""
     return {
-        "hours_waiting": lambda: service.waiting_count(db.session, current_user),
+        "hours_waiting": lambda: supervisors.waiting_count(db.session, current_user),
         "hours_summaries": lambda: service.trainee_summaries(db.session, current_user),
-        "hours_unverified": lambda board_id: service.unverified_count(db.session, board_id),
+        "hours_unverified": lambda board_id: supervisors.unverified_count(db.session, board_id),
         "entry_hours": service.entry_hours,
         "total_hours": service.total_hours,
         "SUPERVISOR_LICENSES": SUPERVISOR_LICENSES,
@@ -181,7 +181,7 @@ def delete_hours(entry_id: int) -> Any:
 def _supervised_entry(entry_id: int) -> SupervisedHoursEntry:
     """The entry when it names the current supervisor; 404 otherwise."""
     entry = db.get_or_404(SupervisedHoursEntry, entry_id)
-    if not service.names_supervisor(entry, current_user):
+    if not supervisors.names_supervisor(entry, current_user):
         abort(404)
     return entry
 
@@ -190,12 +190,12 @@ def _supervised_entry(entry_id: int) -> SupervisedHoursEntry:
 @roles_required(Role.SUPERVISOR)
 def supervise() -> Any:
     status = request.args.get("status", "")
-    listing = service.supervisor_queue(db.session, current_user, status, _page())
+    listing = supervisors.supervisor_queue(db.session, current_user, status, _page())
     form = SupervisorProfileForm()
     form.board_id.choices = [(b.id, b.name) for b in listing.boards.values()]
     if form.validate_on_submit():
         try:
-            service.save_profile(
+            supervisors.save_profile(
                 db.session, current_user, form.board_id.data, form.license_type.data,
                 form.license_number.data, form.license_state.data,
             )  # fmt: skip
@@ -244,7 +244,7 @@ def _confirm(entries: list[SupervisedHoursEntry]) -> Any:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        count = service.confirm_entries(db.session, current_user, entries)
+        count = supervisors.confirm_entries(db.session, current_user, entries)
     except service.HoursError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
@@ -266,7 +266,7 @@ def reject_hours(entry_id: int) -> Any:
     form = RejectHoursForm()
     if form.validate_on_submit():
         try:
-            service.reject_entry(db.session, current_user, entry, form.reason.data)
+            supervisors.reject_entry(db.session, current_user, entry, form.reason.data)
         except service.HoursError as exc:
             db.session.rollback()
             form.reason.errors = [*form.reason.errors, str(exc)]
@@ -291,7 +291,7 @@ def _staff_board(board_id: int) -> Board:
 def board_supervisors(board_id: int) -> Any:
     board = _staff_board(board_id)
     status = request.args.get("status", "")
-    page = service.board_supervisors(db.session, board.id, status, _page())
+    page = supervisors.board_supervisors(db.session, board.id, status, _page())
     return render_template("certify/hours/supervisors.html", board=board, page=page, status=status)
 
 
@@ -299,7 +299,7 @@ def board_supervisors(board_id: int) -> Any:
 @roles_required(*STAFF)
 def board_supervisors_csv(board_id: int) -> Any:
     board = _staff_board(board_id)
-    page = service.board_supervisors(
+    page = supervisors.board_supervisors(
         db.session, board.id, request.args.get("status", ""), size=None
     )
     rows = (
@@ -330,7 +330,7 @@ def verify_supervisor(board_id: int, profile_id: int) -> Any:
     form = VerifySupervisorForm()
     if form.validate_on_submit():
         try:
-            service.verify_supervisor(db.session, current_user, profile, form.note.data or "")
+            supervisors.verify_supervisor(db.session, current_user, profile, form.note.data or "")
         except service.HoursError as exc:
             db.session.rollback()
             flash(str(exc), "warning")
@@ -342,7 +342,7 @@ def verify_supervisor(board_id: int, profile_id: int) -> Any:
 
 
 def _board_listing(board: Board, size: int | None = 25) -> service.Listing:
-    return service.board_entries(
+    return supervisors.board_entries(
         db.session, board.id, request.args.get("status", ""),
         request.args.get("supervisor", type=int), request.args.get("trainee", ""), _page(), size,
     )  # fmt: skip

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from certify import training
+from certify import training_reports
 from certify.models import (
     CredentialType,
     RequirementSet,
@@ -342,7 +342,7 @@ def test_trainee_hours_by_category_are_computed(app, client, make_board, make_us
     with app.test_request_context():
         from core.models import User
 
-        [mine] = training.trainee_training(db.session, db.session.get(User, ben.id), TODAY)
+        [mine] = training_reports.trainee_training(db.session, db.session.get(User, ben.id), TODAY)
         checks = {c.key: c for c in mine.goals[0].checks}
         assert checks["training:Ethical Responsibility"].have == 8.0
         assert not checks["training:Ethical Responsibility"].met and not checks["training"].met
@@ -464,7 +464,7 @@ def test_training_records_feed_the_eligibility_engine(app, make_board, make_user
                 )
             )
         db.session.commit()
-        records = training.training_records(db.session, ne.id, ana.id)
+        records = training_reports.training_records(db.session, ne.id, ana.id)
     assert sorted(
         (r.completed_on, r.minutes, r.category, r.approved, r.program) for r in records
     ) == [

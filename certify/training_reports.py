@@ -1,0 +1,205 @@
+"""Training reports: trainee hours by category, training records and the coverage matrix."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from certify.models import (
+    CredentialType,
+    RequirementSet,
+    TrainingAttendance,
+    TrainingCohort,
+    TrainingProgram,
+)
+from certify.rules import ApplicantFacts, Check, Requirements, TrainingRecord, evaluate
+from certify.training import _fold, cohorts_page, hours_text, performance_domains, programs_of
+from certify.training_roster import to_csv
+from core.models import Board, Role, RoleAssignment, User
+
+# --- what trainees see -------------------------------------------------------------------
+
+
+def _attendance_of(session: Session, board_id: int, trainee_id: int) -> list[TrainingAttendance]:
+    return list(
+        session.execute(
+            select(TrainingAttendance)
+            .where(
+                TrainingAttendance.board_id == board_id, TrainingAttendance.trainee_id == trainee_id
+            )
+            .order_by(TrainingAttendance.attended_on.desc(), TrainingAttendance.id)
+            .options(
+                selectinload(TrainingAttendance.module),
+                selectinload(TrainingAttendance.cohort).selectinload(TrainingCohort.program),
+            )
+        ).scalars()
+    )
+
+
+def _as_record(row: TrainingAttendance) -> TrainingRecord:
+    return TrainingRecord(
+        completed_on=row.attended_on,
+        minutes=row.minutes,
+        category=row.module.category,
+        approved=row.cohort.program.approved,
+        program=row.cohort.program.name,
+    )
+
+
+def training_records(session: Session, board_id: int, trainee_id: int) -> list[TrainingRecord]:
+    """The trainee's attendance on a board as the eligibility engine's training records."""
+    return [_as_record(row) for row in _attendance_of(session, board_id, trainee_id)]
+
+
+@dataclass(frozen=True)
+class TrainingGoal:
+    """One credential type's training checks for a trainee."""
+
+    credential: str
+    checks: tuple[Check, ...]
+
+
+@dataclass(frozen=True)
+class TraineeTraining:
+    """A trainee's training on one board: totals, hours by category, goals and rows."""
+
+    board: Board
+    total_minutes: int
+    by_category: tuple[tuple[str, int], ...]
+    goals: tuple[TrainingGoal, ...]
+    rows: tuple[TrainingAttendance, ...]
+
+
+def trainee_training(session: Session, user: User, as_of: date) -> list[TraineeTraining]:
+    """For every board where user is a trainee, the hours by category against its rules."""
+    boards = session.execute(
+        select(Board)
+        .join(RoleAssignment, RoleAssignment.board_id == Board.id)
+        .where(RoleAssignment.user_id == user.id, RoleAssignment.role == str(Role.TRAINEE))
+        .order_by(Board.name)
+    ).scalars()
+    result = []
+    for board in boards:
+        rows = _attendance_of(session, board.id, user.id)
+        records = tuple(_as_record(row) for row in rows)
+        by_category: dict[str, int] = defaultdict(int)
+        for record in records:
+            by_category[record.category or "Uncategorised"] += record.minutes
+        goals = []
+        for name, rules in session.execute(
+            select(CredentialType.name, RequirementSet)
+            .join(RequirementSet, RequirementSet.credential_type_id == CredentialType.id)
+            .where(CredentialType.board_id == board.id)
+            .order_by(CredentialType.name)
+        ).all():
+            if rules.training_minutes is None and not rules.training_category_minutes:
+                continue
+            requirements = Requirements(
+                training_minutes=rules.training_minutes,
+                training_category_minutes={
+                    k: int(v) for k, v in (rules.training_category_minutes or {}).items()
+                },
+                training_lookback_years=rules.training_lookback_years,
+                approved_training_only=rules.approved_training_only,
+            )
+            checks = evaluate(requirements, ApplicantFacts(training=records), as_of).checks
+            goals.append(TrainingGoal(name, checks))
+        result.append(
+            TraineeTraining(
+                board,
+                sum(r.minutes for r in records),
+                tuple(sorted(by_category.items(), key=lambda item: item[0].casefold())),
+                tuple(goals),
+                tuple(rows),
+            )
+        )
+    return result
+
+
+def trainee_totals(session: Session, user_id: int) -> list[tuple[Board, int]]:
+    """Total recorded training minutes per board of a trainee (for the dashboard)."""
+    rows = session.execute(
+        select(Board, func.coalesce(func.sum(TrainingAttendance.minutes), 0))
+        .join(RoleAssignment, RoleAssignment.board_id == Board.id)
+        .outerjoin(
+            TrainingAttendance,
+            (TrainingAttendance.board_id == Board.id) & (TrainingAttendance.trainee_id == user_id),
+        )
+        .where(RoleAssignment.user_id == user_id, RoleAssignment.role == str(Role.TRAINEE))
+        .group_by(Board.id)
+        .order_by(Board.name)
+    ).all()
+    return [(board, int(minutes)) for board, minutes in rows]
+
+
+# --- the board's view --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """One approved program's hours per performance domain."""
+
+    program: TrainingProgram
+    minutes: tuple[int, ...]
+    unmapped: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which performance domains each approved curriculum covers, in minutes."""
+
+    domains: tuple[str, ...]
+    rows: tuple[CoverageRow, ...]
+
+    def programs_covering(self) -> list[int]:
+        """For each domain, how many approved programs spend time on it."""
+        return [sum(1 for r in self.rows if r.minutes[i]) for i in range(len(self.domains))]
+
+
+def coverage(session: Session, board_id: int) -> Coverage:
+    """The coverage matrix: approved programs by the board's modules' performance domains."""
+    domains = performance_domains(session, board_id)
+    index = {_fold(d): i for i, d in enumerate(domains)}
+    rows = []
+    for program in programs_of(session, board_id, status="approved"):
+        minutes = [0] * len(domains)
+        unmapped = 0
+        for module in program.modules:
+            if _fold(module.performance_domain) in index:
+                minutes[index[_fold(module.performance_domain)]] += module.minutes
+            else:
+                unmapped += module.minutes
+        rows.append(CoverageRow(program, tuple(minutes), unmapped, sum(minutes) + unmapped))
+    return Coverage(tuple(domains), tuple(rows))
+
+
+def board_overview(session: Session, board_id: int) -> dict[str, int]:
+    """Counts for the board's training panel."""
+    programs = programs_of(session, board_id)
+    return {
+        "programs": len(programs),
+        "approved": sum(1 for p in programs if p.approved),
+        "cohorts": cohorts_page(session, board_id).total,
+        "domains": len(performance_domains(session, board_id)),
+    }
+
+
+def coverage_csv(matrix: Coverage) -> str:
+    """The coverage matrix as CSV, hours with one decimal."""
+    header = ["program", "provider", *matrix.domains, "no domain", "total hours"]
+    rows = [
+        [
+            r.program.name,
+            r.program.provider,
+            *(hours_text(m) for m in r.minutes),
+            hours_text(r.unmapped),
+            hours_text(r.total),
+        ]
+        for r in matrix.rows
+    ]
+    return to_csv(header, rows)
