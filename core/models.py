@@ -147,7 +147,9 @@ class User(Base):
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        if not self.password_hash:
+            return False
+        return check_password_hash(self.password_hash, password)
 
     def has_role(self, *roles: Role, board_id: int | None = None) -> bool:
         """Whether the person holds any of roles (on board_id, when given)."""
