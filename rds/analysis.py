@@ -99,6 +99,7 @@ def analyze(
     min_per_domain: int = 0,
     scale_min: float = 0,
     scale_max: float = 4,
+    retained_overrides: Mapping[str, bool] | None = None,
 ) -> AnalysisResult:
     """Analyse a validation survey and derive the exam blueprint.
 
@@ -114,6 +115,9 @@ def analyze(
         See :class:`AnalysisOptions`.
     scale_min, scale_max : float
         Rating scale; ratings outside it raise ``ValueError``.
+    retained_overrides : mapping of task id to bool, optional
+        A psychometrician's decision to keep (``True``) or drop (``False``) a task whatever
+        the thresholds say; applied before the weights. Reported as ``retained_by``.
 
     Returns
     -------
@@ -164,6 +168,15 @@ def analyze(
         warnings.add(
             f"Task {task_ids[int(k)]} has no criticality (no usable ratings); not retained."
         )
+    retained_by = ["criteria"] * n_tasks
+    for tid, keep in (retained_overrides or {}).items():
+        if tid not in task_ids:
+            raise ValueError(f"retained_overrides: unknown task id {tid!r}")
+        j = task_ids.index(tid)
+        if keep and not np.isfinite(crit[j]):
+            warnings.add(f"Task {tid} cannot be kept by override: it has no criticality.")
+            continue
+        retained[j], retained_by[j] = bool(keep), "override"
 
     crit_sum = math.fsum(float(c) for c in crit[retained])
     if retained.any() and crit_sum > 0:
@@ -196,6 +209,7 @@ def analyze(
             retained=bool(retained[j]),
             weight=float(weights[j]),
             items=blueprint.task_items[j],
+            retained_by=retained_by[j],
         )
         for j, tid in enumerate(task_ids)
     )

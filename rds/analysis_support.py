@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
@@ -16,7 +17,7 @@ from rds.stats import (
     CRITICALITY_METHODS,
     ICC_FORMS,
     complete_rows,
-    criticality_by_group,
+    criticality_by_level,
     cronbach_alpha,
     intraclass_corr,
     pearson_r,
@@ -160,6 +161,7 @@ class TaskResult:
     retained: bool
     weight: float
     items: int
+    retained_by: str = "criteria"  # "criteria" or "override" (a psychometrician's decision)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -240,17 +242,19 @@ def check_inputs(
     for column, values in (demographics or {}).items():
         if len(values) != imp.shape[0]:
             raise ValueError(f"demographic column {column!r} must have one value per respondent")
-        demo[str(column)] = [_as_level(v) for v in values]
+        # Few distinct answers: clean each distinct value once.
+        cleaned: dict[object, str | None] = {}
+        demo[str(column)] = [
+            cleaned[v] if v in cleaned else cleaned.setdefault(v, _as_level(v)) for v in values
+        ]
     return imp, freq, demo
 
 
 def count_levels(values: Sequence[str | None]) -> dict[str, int]:
     """Respondents per level, levels in order of first appearance, blanks left out."""
-    counts: dict[str, int] = {}
-    for value in values:
-        if value is not None:
-            counts[value] = counts.get(value, 0) + 1
-    return counts
+    counts = Counter(values)  # a dict: keeps the order of first appearance
+    counts.pop(None, None)
+    return {str(level): count for level, count in counts.items()}
 
 
 def scale_reliability(name: str, ratings: np.ndarray, warnings: Warnings) -> ScaleResult:
@@ -310,25 +314,34 @@ def subgroup_correlations(
 ) -> tuple[SubgroupResult, ...]:
     """Pearson r between each large-enough level's criticality and everyone else's."""
     labels: list[tuple[str, str, int]] = []
-    masks: list[np.ndarray] = []
+    groupings: list[tuple[np.ndarray, int]] = []
     for variable, values in demographics.items():
-        column = np.asarray(values, dtype=object)
-        for level, count in count_levels(values).items():
-            if count >= options.min_group:
-                labels.append((variable, level, count))
-                masks.append(column == level)
-    if not masks:
-        return ()
-    members = np.vstack(masks).astype(bool)
-    crit = criticality_by_group(
-        importance, frequency, np.vstack([members, ~members]), options.method
-    )
-    group_crit, other_crit = crit[: len(masks)], crit[len(masks) :]
+        large = [
+            (level, count)
+            for level, count in count_levels(values).items()
+            if count >= options.min_group
+        ]
+        if not large:
+            continue
+        index: dict[str | None, int] = {level: i for i, (level, _) in enumerate(large)}
+        codes = np.fromiter((index.get(v, -1) for v in values), dtype=np.int64, count=len(values))
+        groupings.append((codes, len(large)))
+        labels += [(variable, level, count) for level, count in large]
+    group_rows: list[np.ndarray] = []
+    other_rows: list[np.ndarray] = []
+    if groupings:
+        for within, others in criticality_by_level(
+            importance, frequency, groupings, options.method
+        ):
+            group_rows += list(within)
+            other_rows += list(others)
+    n_total = importance.shape[0]
     results = []
     for g, (variable, level, count) in enumerate(labels):
-        use = retained & np.isfinite(group_crit[g]) & np.isfinite(other_crit[g])
+        group_crit, other_crit = group_rows[g], other_rows[g]
+        use = retained & np.isfinite(group_crit) & np.isfinite(other_crit)
         r: float | None = None
-        if int((~members[g]).sum()) == 0:
+        if count == n_total:
             warnings.add(f"Subgroup {variable}={level} has everyone in it; r is null.")
         elif int(use.sum()) < MIN_TASKS_FOR_R:
             warnings.add(
@@ -336,7 +349,7 @@ def subgroup_correlations(
                 "with ratings on both sides; r is null."
             )
         else:
-            r = finite_or_none(pearson_r(group_crit[g][use], other_crit[g][use]))
+            r = finite_or_none(pearson_r(group_crit[use], other_crit[use]))
             if r is None:
                 warnings.add(
                     f"Subgroup {variable}={level}: task criticality has zero variance; r is null."

@@ -14,6 +14,8 @@ import math
 import textwrap
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+import PIL.Image
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -57,7 +59,6 @@ def _figure(height: float, left: float = 0.75, width: float = WIDTH) -> tuple[Fi
     makes matplotlib slow, and a report draws many charts.
     """
     figure = Figure(figsize=(width, height), dpi=DPI)
-    FigureCanvasAgg(figure)
     figure.subplots_adjust(
         left=left / width, right=1 - 0.2 / width, top=1 - 0.42 / height, bottom=0.55 / height
     )
@@ -68,9 +69,16 @@ def _figure(height: float, left: float = 0.75, width: float = WIDTH) -> tuple[Fi
 
 
 def _png(figure: Figure) -> bytes:
-    """The figure as PNG bytes, without a software stamp (same data, same bytes)."""
+    """The figure as an opaque RGB PNG without a software stamp (same data, same bytes).
+
+    RGB rather than matplotlib's RGBA: a PDF then embeds one image instead of an image and
+    its transparency mask.
+    """
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    rgba = np.asarray(canvas.buffer_rgba())
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    PIL.Image.fromarray(rgba[..., :3]).save(buffer, format="png", compress_level=6)
     return buffer.getvalue()
 
 
@@ -107,15 +115,24 @@ def _label_margin(labels: Sequence[str]) -> float:
 def _empty(axes: Axes, message: str) -> None:
     axes.set_xticks([])
     axes.set_yticks([])
-    axes.text(0.5, 0.5, message, ha="center", va="center", fontsize=LABEL_SIZE, color=MUTED,
-              transform=axes.transAxes)  # fmt: skip
+    axes.text(
+        0.5,
+        0.5,
+        message,
+        ha="center",
+        va="center",
+        fontsize=LABEL_SIZE,
+        color=MUTED,
+        transform=axes.transAxes,
+    )
 
 
-def demographics_bar(counts: Mapping[str, int], title: str) -> bytes:
+def demographics_bar(counts: Mapping[str, int], title: str, *, width: float = 4.8) -> bytes:
     """Horizontal bars of respondents per level, each labelled with its count and share.
 
     Levels keep the given order (the questionnaire's or first appearance). Past 15 levels
-    the largest 14 are drawn and the rest pooled into one "All other" bar.
+    the largest 14 are drawn and the rest pooled into one "All other" bar. ``width`` is in
+    inches (the default suits a chart set beside its table).
     """
     items = [(str(level), int(count)) for level, count in counts.items()]
     if any(count < 0 for _, count in items):
@@ -126,8 +143,8 @@ def demographics_bar(counts: Mapping[str, int], title: str) -> bytes:
         items = [i for i in items if i[0] in keep]
         items.append((f"All other ({len(rest)} levels)", sum(rest)))
     total = sum(count for _, count in items)
-    labels = [_short(level, 30) for level, _ in items]
-    figure, axes = _figure(_bar_height(len(items)), _label_margin(labels))
+    labels = [_short(level, 24, 2) for level, _ in items]
+    figure, axes = _figure(_bar_height(len(items)), _label_margin(labels), width)
     axes.set_title(_short(title, 70), fontsize=TITLE_SIZE, color=INK, loc="left")
     if not items or total == 0:
         _empty(axes, "No answers")
@@ -142,8 +159,14 @@ def demographics_bar(counts: Mapping[str, int], title: str) -> bytes:
     axes.xaxis.grid(True, color=GRID, linewidth=0.6)
     axes.set_axisbelow(True)
     for y, value in zip(positions, values, strict=True):
-        axes.text(value + max(values) * 0.015, y, f"{value} ({100 * value / total:.1f}%)",
-                  va="center", fontsize=NOTE_SIZE, color=INK)  # fmt: skip
+        axes.text(
+            value + max(values) * 0.015,
+            y,
+            f"{value} ({100 * value / total:.1f}%)",
+            va="center",
+            fontsize=NOTE_SIZE,
+            color=INK,
+        )
     return _png(figure)
 
 
@@ -170,8 +193,9 @@ def importance_frequency_scatter(
         if x is not None and y is not None:
             points.append((str(task.get("task_id", "")), x, y, bool(task.get("retained"))))
     figure, axes = _figure(4.9)
-    axes.set_title("Mean importance and mean frequency per task", fontsize=TITLE_SIZE,
-                   color=INK, loc="left")  # fmt: skip
+    axes.set_title(
+        "Mean importance and mean frequency per task", fontsize=TITLE_SIZE, color=INK, loc="left"
+    )
     pad = (high - low) * 0.03
     axes.set_xlim(low - pad, high + pad)
     axes.set_ylim(low - pad, high + pad)
@@ -181,28 +205,69 @@ def importance_frequency_scatter(
     axes.set_axisbelow(True)
     kept = [p for p in points if p[3]]
     dropped = [p for p in points if not p[3]]
-    axes.scatter([p[1] for p in kept], [p[2] for p in kept], s=22, marker="o", color=BLUE,
-                 edgecolors="white", linewidths=0.4, zorder=3)  # fmt: skip
-    axes.scatter([p[1] for p in dropped], [p[2] for p in dropped], s=30, marker="x",
-                 color=VERMILLION, linewidths=1.3, zorder=4)  # fmt: skip
+    axes.scatter(
+        [p[1] for p in kept],
+        [p[2] for p in kept],
+        s=22,
+        marker="o",
+        color=BLUE,
+        edgecolors="white",
+        linewidths=0.4,
+        zorder=3,
+    )
+    axes.scatter(
+        [p[1] for p in dropped],
+        [p[2] for p in dropped],
+        s=30,
+        marker="x",
+        color=VERMILLION,
+        linewidths=1.3,
+        zorder=4,
+    )
     axes.axhline(importance_min, color=INK, linestyle="--", linewidth=1, zorder=2)
-    axes.annotate(f"importance minimum {importance_min:.2f}", (high + pad, importance_min),
-                  xytext=(-3, 3), textcoords="offset points", ha="right", va="bottom",
-                  fontsize=NOTE_SIZE, color=INK)  # fmt: skip
+    axes.annotate(
+        f"importance minimum {importance_min:.2f}",
+        (high + pad, importance_min),
+        xytext=(-3, 3),
+        textcoords="offset points",
+        ha="right",
+        va="bottom",
+        fontsize=NOTE_SIZE,
+        color=INK,
+    )
     labelled = points if len(points) <= MAX_TASK_LABELS else dropped[:MAX_TASK_LABELS]
     for task_id, x, y, _ in labelled:
-        axes.annotate(_short(task_id, 12), (x, y), xytext=(3, 2), textcoords="offset points",
-                      fontsize=5.5, color=MUTED)  # fmt: skip
+        axes.annotate(
+            _short(task_id, 12),
+            (x, y),
+            xytext=(3, 2),
+            textcoords="offset points",
+            fontsize=5.5,
+            color=MUTED,
+        )
     handles = [
         Line2D([], [], marker="o", linestyle="", color=BLUE, label=f"Retained ({len(kept)})"),
-        Line2D([], [], marker="x", linestyle="", color=VERMILLION, markeredgewidth=1.3,
-               label=f"Not retained ({len(dropped)})"),  # fmt: skip
+        Line2D(
+            [],
+            [],
+            marker="x",
+            linestyle="",
+            color=VERMILLION,
+            markeredgewidth=1.3,
+            label=f"Not retained ({len(dropped)})",
+        ),
     ]
     rule = f"Retained: importance at least {importance_min:.2f}"
     if performing_min is not None:
         rule += f"\nand at least {100 * performing_min:.0f}% performing"
-    legend = axes.legend(handles=handles, title=rule, loc="lower right", fontsize=NOTE_SIZE,
-                         title_fontsize=NOTE_SIZE, framealpha=0.92)  # fmt: skip
+    legend = axes.legend(
+        handles=handles,
+        title=rule,
+        loc="lower right",
+        fontsize=NOTE_SIZE,
+        title_fontsize=NOTE_SIZE,
+        framealpha=0.92,
+    )
     legend.get_title().set_multialignment("left")
     if not points:
         _empty(axes, "No task has both means")
@@ -217,8 +282,9 @@ def domain_weights_bar(domains: Sequence[Mapping]) -> bytes:
     ]
     labels = [_short(name, 28, 2) for name, _, _ in rows]
     figure, axes = _figure(_bar_height(len(rows)) + 0.1, _label_margin(labels))
-    axes.set_title("Exam blueprint: weight and items per domain", fontsize=TITLE_SIZE,
-                   color=INK, loc="left")  # fmt: skip
+    axes.set_title(
+        "Exam blueprint: weight and items per domain", fontsize=TITLE_SIZE, color=INK, loc="left"
+    )
     if not rows:
         _empty(axes, "No performance domains")
         return _png(figure)
@@ -234,8 +300,7 @@ def domain_weights_bar(domains: Sequence[Mapping]) -> bytes:
     axes.set_axisbelow(True)
     for y, (_, weight, items) in zip(positions, rows, strict=True):
         label = f"{100 * weight:.1f}% · {items} item{'s' if items != 1 else ''}"
-        axes.text(100 * weight + top * 0.015, y, label, va="center", fontsize=NOTE_SIZE,
-                  color=INK)  # fmt: skip
+        axes.text(100 * weight + top * 0.015, y, label, va="center", fontsize=NOTE_SIZE, color=INK)
     return _png(figure)
 
 
@@ -254,8 +319,9 @@ def reliability_chart(scales: Mapping) -> bytes:
             low, high = _number(ci[0]), _number(ci[1])
         rows.append((str(name).capitalize(), alpha, low, high))
     figure, axes = _figure(1.25 + 0.62 * max(1, len(rows)), _label_margin([r[0] for r in rows]))
-    axes.set_title("Cronbach's alpha per rating scale (95% CI)", fontsize=TITLE_SIZE,
-                   color=INK, loc="left")  # fmt: skip
+    axes.set_title(
+        "Cronbach's alpha per rating scale (95% CI)", fontsize=TITLE_SIZE, color=INK, loc="left"
+    )
     if not rows:
         _empty(axes, "No rating scales")
         return _png(figure)
@@ -269,16 +335,36 @@ def reliability_chart(scales: Mapping) -> bytes:
     axes.xaxis.grid(True, color=GRID, linewidth=0.6)
     axes.set_axisbelow(True)
     axes.axvline(ALPHA_EXPECTED, color=VERMILLION, linestyle="--", linewidth=1.1)
-    axes.text(ALPHA_EXPECTED, -0.55, f" {ALPHA_EXPECTED:.2f} expected", color=VERMILLION,
-              fontsize=NOTE_SIZE, va="top")  # fmt: skip
+    axes.text(
+        ALPHA_EXPECTED,
+        -0.55,
+        f" {ALPHA_EXPECTED:.2f} expected",
+        color=VERMILLION,
+        fontsize=NOTE_SIZE,
+        va="top",
+    )
     for y, (_, alpha, low, high) in enumerate(rows):
         if alpha is None:
-            axes.text(left + (1 - left) * 0.02, y, "not computable", va="center",
-                      fontsize=LABEL_SIZE, color=MUTED, style="italic")  # fmt: skip
+            axes.text(
+                left + (1 - left) * 0.02,
+                y,
+                "not computable",
+                va="center",
+                fontsize=LABEL_SIZE,
+                color=MUTED,
+                style="italic",
+            )
             continue
         if low is not None and high is not None:
-            axes.errorbar(alpha, y, xerr=[[alpha - low], [high - alpha]], fmt="none",
-                          ecolor=INK, elinewidth=1.2, capsize=4)  # fmt: skip
+            axes.errorbar(
+                alpha,
+                y,
+                xerr=[[alpha - low], [high - alpha]],
+                fmt="none",
+                ecolor=INK,
+                elinewidth=1.2,
+                capsize=4,
+            )
             label = f"{alpha:.3f} [{low:.3f}, {high:.3f}]"
         else:
             label = f"{alpha:.3f}"

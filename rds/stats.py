@@ -9,6 +9,7 @@ Pure numpy; no Flask, no SQLAlchemy. Ratings arrive as float matrices of shape
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +36,7 @@ __all__ = [
     "cochran_sample_size",
     "complete_rows",
     "criticality",
-    "criticality_by_group",
+    "criticality_by_level",
     "cronbach_alpha",
     "describe",
     "intraclass_corr",
@@ -148,17 +149,35 @@ def _check_method(method: str) -> None:
         )
 
 
-def criticality_by_group(
-    importance: FloatArray, frequency: FloatArray, membership: BoolArray, method: str
-) -> FloatArray:
-    r"""Task criticality computed separately over several groups of respondents.
+def _combine(method: str, sums: dict[str, FloatArray]) -> FloatArray:
+    """Criticality from per-group sums and counts of the two scales."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if method == "multiplicative":
+            return np.asarray(sums["product"] / sums["both"], dtype=np.float64)
+        mean_i = sums["imp"] / sums["n_imp"]
+        mean_f = sums["freq"] / sums["n_freq"]
+        if method == "product-of-means":
+            return np.asarray(mean_i * mean_f, dtype=np.float64)
+        if method == "additive":
+            return np.asarray((mean_i + mean_f) / 2.0, dtype=np.float64)
+        return np.asarray(np.sqrt(mean_i * mean_f), dtype=np.float64)
+
+
+def criticality_by_level(
+    importance: FloatArray,
+    frequency: FloatArray,
+    groupings: Sequence[tuple[IntArray, int]],
+    method: str,
+) -> list[tuple[FloatArray, FloatArray]]:
+    r"""Task criticality within each level of one or more groupings and among everyone else.
 
     Parameters
     ----------
     importance, frequency : ndarray, shape (n_respondents, n_tasks)
         Ratings with NaN for missing.
-    membership : ndarray of bool, shape (n_groups, n_respondents)
-        ``membership[g, r]`` is True when respondent r belongs to group g.
+    groupings : sequence of (levels, n_levels)
+        Per grouping (e.g. a demographic question), the level of each respondent in
+        ``0..n_levels-1``, or -1 for none (blank answer), and the number of levels.
     method : {"multiplicative", "product-of-means", "additive", "geometric"}
         With :math:`\bar I_j, \bar F_j` the group's mean importance and frequency of task j:
 
@@ -170,13 +189,16 @@ def criticality_by_group(
 
     Returns
     -------
-    ndarray, shape (n_groups, n_tasks)
-        NaN where a group has no usable rating of a task.
+    list of (within, others), each an ndarray of shape (n_levels, n_tasks)
+        Per grouping: criticality among each level's respondents and among all other
+        respondents (including those with no level); NaN where a group has no usable rating
+        of a task.
 
     Notes
     -----
-    Group sums are matrix products of the 0/1 membership matrix with the zero-filled
-    ratings, so all groups cost one pass over the data.
+    Sums and counts are taken once over everyone and once per level (each grouping reads
+    each respondent's row once); "everyone else" is the total minus the level. No matrix
+    product, so the cost is a pass over the data per grouping whatever the BLAS threading.
 
     References
     ----------
@@ -191,33 +213,33 @@ def criticality_by_group(
     freq = _matrix(frequency, "frequency")
     if imp.shape != freq.shape:
         raise ValueError("importance and frequency must have the same shape")
-    groups = np.asarray(membership, dtype=bool)
-    if groups.ndim != 2 or groups.shape[1] != imp.shape[0]:
-        raise ValueError("membership must have shape (n_groups, n_respondents)")
-    g = groups.astype(np.float64)
     i_nan, f_nan = np.isnan(imp), np.isnan(freq)
-    complete = not (i_nan.any() or f_nan.any())
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if complete:
-            # No blank rating: every group member counts for every task.
-            size = g.sum(axis=1)[:, np.newaxis]
-            if method == "multiplicative":
-                return np.asarray((g @ (imp * freq)) / size, dtype=np.float64)
-            mean_i, mean_f = (g @ imp) / size, (g @ freq) / size
-        elif method == "multiplicative":
-            both = ~(i_nan | f_nan)
-            product = np.where(both, imp * freq, 0.0)
-            return np.asarray((g @ product) / (g @ both.astype(np.float64)), dtype=np.float64)
-        else:
-            mean_i = (g @ np.where(i_nan, 0.0, imp)) / (g @ (~i_nan).astype(np.float64))
-            mean_f = (g @ np.where(f_nan, 0.0, freq)) / (g @ (~f_nan).astype(np.float64))
-        if method == "product-of-means":
-            result = mean_i * mean_f
-        elif method == "additive":
-            result = (mean_i + mean_f) / 2.0
-        else:
-            result = np.sqrt(mean_i * mean_f)
-    return np.asarray(result, dtype=np.float64)
+    if method == "multiplicative":
+        both = ~(i_nan | f_nan)
+        parts = {"product": np.where(both, imp * freq, 0.0), "both": both}
+    else:
+        parts = {
+            "imp": np.where(i_nan, 0.0, imp),
+            "n_imp": ~i_nan,
+            "freq": np.where(f_nan, 0.0, freq),
+            "n_freq": ~f_nan,
+        }
+    totals = {k: v.sum(axis=0, dtype=np.float64) for k, v in parts.items()}
+    results = []
+    for levels, n_levels in groupings:
+        codes = np.asarray(levels)
+        if codes.shape != (imp.shape[0],) or codes.dtype.kind not in "iu":
+            raise ValueError("levels must be one integer per respondent")
+        if codes.size and (codes.min() < -1 or codes.max() >= n_levels):
+            raise ValueError("levels must lie in -1..n_levels-1")
+        within = {k: np.zeros((n_levels, imp.shape[1])) for k in parts}
+        for level in range(n_levels):
+            rows = codes == level
+            for key, values in parts.items():
+                within[key][level] = values[rows].sum(axis=0, dtype=np.float64)
+        others = {k: totals[k] - within[k] for k in parts}
+        results.append((_combine(method, within), _combine(method, others)))
+    return results
 
 
 def criticality(
@@ -228,7 +250,7 @@ def criticality(
     mean_importance: FloatArray | None = None,
     mean_frequency: FloatArray | None = None,
 ) -> FloatArray:
-    r"""Criticality of each task over all respondents (see :func:`criticality_by_group`).
+    r"""Criticality of each task over all respondents (see :func:`criticality_by_level`).
 
     Parameters
     ----------

@@ -1,36 +1,60 @@
-"""Validation survey services: setup, invitations, anonymous responses, import and export."""
+"""Validation survey services: settings, questions, open/close, progress; re-exports the rest."""
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
-import numpy as np
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from core import mail
 from core.audit import record
 from core.models import User
-from core.urls import external_url
-from rds.models import (
-    DemographicQuestion,
-    Domain,
-    Study,
-    SurveyInvitation,
-    SurveyResponse,
-    Task,
-)
+from rds.models import DemographicQuestion, Study, SurveyInvitation, SurveyResponse
 from rds.stats import cochran_sample_size
-from rds.survey_forms import PageAnswers, parse_demographics, parse_email_csv, parse_ratings
-from rds.survey_io import SurveyFileError, read_responses
-from rds.survey_tables import SCALES, Problem, Table, read_xlsx_table
+from rds.survey_base import (  # noqa: F401  (re-exported)
+    SurveyError,
+    SurveyImportError,
+    SurveyPage,
+    SurveyRefused,
+    content_locked,
+    estimated_minutes,
+    questions_of,
+    refusal,
+    survey_pages,
+    surveyed_tasks,
+    token_hash,
+)
+from rds.survey_data import (  # noqa: F401  (re-exported)
+    export_csv,
+    export_table,
+    export_xlsx,
+    import_responses,
+    survey_matrix,
+)
+from rds.survey_invitations import (  # noqa: F401  (re-exported)
+    REMINDER_GAP,
+    invitations_query,
+    invite,
+    send_reminders,
+)
+from rds.survey_responses import (  # noqa: F401  (re-exported)
+    INVITATION_USED,
+    NOT_RESUMABLE,
+    invitation_by_link,
+    invitation_refusal,
+    key_matches_invitation,
+    next_page,
+    response_by_key,
+    save_page,
+    start_response,
+    study_by_link,
+    submit_response,
+)
+from rds.survey_tables import SCALES
 
 DEFAULT_QUESTIONS = [
     (
@@ -52,92 +76,11 @@ DEFAULT_QUESTIONS = [
     ),
     ("region", "Which region do you work in?", ["North", "South", "East", "West"]),
 ]
-REMINDER_GAP = timedelta(days=3)
 OPEN_STATUSES = ("draft", "workshop", "survey_closed")
 
 
-class SurveyError(ValueError):
-    """A survey action that cannot be done; ``field`` names the form field when there is one."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-class SurveyRefused(SurveyError):
-    """A respondent's request the survey refuses (closed, not open, link used or unknown)."""
-
-
-class SurveyImportError(ValueError):
-    """A file with problems; nothing was stored and ``problems`` lists every one."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem(s) in the file; nothing was stored")
-        self.problems = problems
-
-
-def token_hash(token: str) -> str:
-    """The SHA-256 stored in place of an invitation token or resume key."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-# --- the study's survey content --------------------------------------------------------------
-
-
-def surveyed_tasks(session: Session, study: Study) -> list[Task]:
-    """The study's tasks the survey asks about (not dropped by the SMEs), in domain order."""
-    query = (
-        select(Task)
-        .join(Domain, Task.domain_id == Domain.id)
-        .where(Task.study_id == study.id)
-        .where((Task.sme_resolution.is_(None)) | (Task.sme_resolution != "drop"))
-        .order_by(Domain.position, Domain.id, Task.position, Task.id)
-    )
-    return list(session.execute(query).scalars())
-
-
-def questions_of(session: Session, study: Study) -> list[DemographicQuestion]:
-    """The study's demographic questions in the order they are asked."""
-    query = select(DemographicQuestion).where(DemographicQuestion.study_id == study.id)
-    order = (DemographicQuestion.position, DemographicQuestion.id)
-    return list(session.execute(query.order_by(*order)).scalars())
-
-
-@dataclass(frozen=True)
-class SurveyPage:
-    """One page of the survey: 0 is the demographics page, then one per performance domain."""
-
-    number: int
-    title: str
-    tasks: tuple[Task, ...] = ()
-
-
-def survey_pages(session: Session, study: Study) -> list[SurveyPage]:
-    """The pages a respondent goes through, demographics first when there are questions."""
-    pages = [SurveyPage(0, "About you")] if questions_of(session, study) else []
-    by_domain: dict[int, list[Task]] = {}
-    names: dict[int, str] = {}
-    for task in surveyed_tasks(session, study):
-        by_domain.setdefault(task.domain_id, []).append(task)
-        names[task.domain_id] = task.domain.name
-    for number, (domain_id, tasks) in enumerate(by_domain.items(), start=1):
-        pages.append(SurveyPage(number, names[domain_id], tuple(tasks)))
-    return pages
-
-
-def estimated_minutes(session: Session, study: Study) -> int:
-    """A rounded estimate of the time the survey takes (about 15 s per task), in minutes."""
-    work = 2 + 0.25 * len(surveyed_tasks(session, study)) + 0.25 * len(questions_of(session, study))
-    return max(5, 5 * math.ceil(work / 5))
-
-
-def _responses_exist(session: Session, study: Study) -> bool:
-    query = select(func.count(SurveyResponse.id)).where(SurveyResponse.study_id == study.id)
-    return bool(session.execute(query).scalar_one())
-
-
 def _check_unlocked(session: Session, study: Study, what: str) -> None:
-    if study.status not in ("draft", "workshop") or _responses_exist(session, study):
+    if content_locked(session, study):
         raise SurveyError(f"{what} are fixed once the survey has opened or has responses.")
 
 
@@ -212,7 +155,9 @@ def save_question(
     before = None if question is None else _question_dict(question)
     if question is None:
         position = len(questions_of(session, study))
-        question = DemographicQuestion(board_id=study.board_id, study_id=study.id, position=position)
+        question = DemographicQuestion(
+            board_id=study.board_id, study_id=study.id, position=position
+        )
         session.add(question)
     question.key, question.label, question.options = key, label.strip(), list(options)
     session.flush()
@@ -361,125 +306,12 @@ def survey_progress(session: Session, study: Study) -> SurveyProgress:
         required = sample.required
         margin = None if math.isnan(sample.margin_of_error) else sample.margin_of_error
     return SurveyProgress(
-        submitted, imported, in_progress, int(invited), int(used), study.incumbents, required, margin
+        submitted,
+        imported,
+        in_progress,
+        int(invited),
+        int(used),
+        study.incumbents,
+        required,
+        margin,
     )
-
-
-def refusal(study: Study, today: date) -> str | None:
-    """Why respondents cannot answer today, or None when the survey takes answers."""
-    closes = study.survey_closes_on
-    if study.status == "survey_open":
-        if study.survey_opens_on and today < study.survey_opens_on:
-            return f"This survey opens on {study.survey_opens_on.isoformat()}."
-        if closes and today > closes:
-            return f"This survey closed on {closes.isoformat()}."
-        return None
-    if study.status in ("survey_closed", "analyzed", "archived"):
-        return f"This survey closed on {closes.isoformat()}." if closes else "This survey is closed."
-    return "This survey is not open yet."
-
-
-# --- invitations -----------------------------------------------------------------------------
-
-
-def _invitation_email(study: Study, minutes: int, link: str, reminder: bool) -> tuple[str, str]:
-    board = study.board.name
-    subject = f"{'Reminder: ' if reminder else ''}{board} peer support survey ({minutes} minutes)"
-    opening = (
-        "A short reminder: we would still like to hear from you.\n\n" if reminder else "Hello,\n\n"
-    )
-    closes = study.survey_closes_on.isoformat() if study.survey_closes_on else "soon"
-    replaced = "This link replaces the one in our earlier email.\n" if reminder else ""
-    body = (
-        f"{opening}{board} is checking which tasks peer support specialists really do, so that "
-        f"its certification exam reflects the work (study: {study.title}). In the validation "
-        "survey you rate how important each task is and how often you do it.\n\n"
-        f"It takes about {minutes} minutes. You can stop and come back later; the survey "
-        f"closes on {closes}.\n\n"
-        "Your answers are anonymous: they are stored without your name, email address or any "
-        "link to this invitation, and the board only sees totals.\n\n"
-        f"Your personal link (it works for one set of answers):\n{link}\n{replaced}\n"
-        f"Thank you for your help.\n{board}\n"
-    )
-    return subject, body
-
-
-def _new_token(invitation: SurveyInvitation) -> str:
-    token = secrets.token_urlsafe(32)
-    invitation.token_hash = token_hash(token)
-    return token
-
-
-def _check_sending(study: Study, today: date) -> None:
-    if refusal(study, today) is not None:
-        raise SurveyError("Invitations go out only while the survey is open; open it first.")
-
-
-def invite(
-    session: Session, actor: User, study: Study, data: bytes, name: str, now: datetime
-) -> tuple[int, list[str]]:
-    """Create an invitation per new address and email its link; return (sent, notes)."""
-    _check_sending(study, now.date())
-    found, problems = parse_email_csv(data, name)
-    if problems:
-        raise SurveyImportError(problems)
-    existing = set(
-        session.execute(
-            select(SurveyInvitation.email).where(SurveyInvitation.study_id == study.id)
-        ).scalars()
-    )
-    minutes = estimated_minutes(session, study)
-    notes: list[str] = []
-    sent = 0
-    for row, address in found:
-        if address in existing:
-            notes.append(f"Row {row}: {address} was already invited; skipped.")
-            continue
-        existing.add(address)
-        invitation = SurveyInvitation(
-            board_id=study.board_id, study_id=study.id, email=address, sent_at=now
-        )
-        token = _new_token(invitation)
-        session.add(invitation)
-        link = external_url("rds.survey_invited", token=token)
-        subject, body = _invitation_email(study, minutes, link, reminder=False)
-        mail.queue(session, address, subject, body, board_id=study.board_id)
-        sent += 1
-    session.flush()
-    record(session, actor, "rds.survey.invited", study, None, {"sent": sent, "file": name})
-    return sent, notes
-
-
-def send_reminders(session: Session, actor: User, study: Study, now: datetime) -> int:
-    """Email a fresh personal link to every invitee who has not answered nor been reminded lately."""
-    _check_sending(study, now.date())
-    due = session.execute(
-        select(SurveyInvitation)
-        .where(SurveyInvitation.study_id == study.id, SurveyInvitation.used.is_(False))
-        .where(
-            SurveyInvitation.reminded_at.is_(None)
-            | (SurveyInvitation.reminded_at <= now - REMINDER_GAP)
-        )
-        .order_by(SurveyInvitation.id)
-    ).scalars()
-    minutes = estimated_minutes(session, study)
-    count = 0
-    for invitation in due:
-        # Only the token's hash is stored, so a reminder carries a new token.
-        link = external_url("rds.survey_invited", token=_new_token(invitation))
-        invitation.reminded_at = now
-        subject, body = _invitation_email(study, minutes, link, reminder=True)
-        mail.queue(session, invitation.email, subject, body, board_id=study.board_id)
-        count += 1
-    session.flush()
-    record(session, actor, "rds.survey.reminded", study, None, {"reminded": count})
-    return count
-
-
-def invitations_query(study: Study, state: str = "") -> Any:
-    """Invitations of the study for a paginated table, optionally only answered / waiting."""
-    query = select(SurveyInvitation).where(SurveyInvitation.study_id == study.id)
-    if state in ("answered", "waiting"):
-        query = query.where(SurveyInvitation.used.is_(state == "answered"))
-    return query.order_by(SurveyInvitation.email)
-

@@ -166,7 +166,9 @@ def parse_email_csv(data: bytes, name: str) -> tuple[list[tuple[int, str]], list
             continue
         address = filled[0].lower()
         if len(address) > 254 or not EMAIL_RE.match(address):
-            problems.append(Problem(name, number, "email", f"{filled[0]!r} is not an email address"))
+            problems.append(
+                Problem(name, number, "email", f"{filled[0]!r} is not an email address")
+            )
             continue
         found.append((number, address))
     if not found and not problems:

@@ -13,7 +13,7 @@ PANEL = {
     "Platform administrator": "panel-platform_admin",
     "Board administrator": "panel-board_admin",
     "Board reviewer": "panel-board_reviewer",
-    "Psychometrician": "panel-psychometrician",
+    "Psychometrician": "panel-rds-studies",
     "Supervisor": "panel-supervisor-hours",
     "Trainee / certificant": "panel-eligibility",
     "Employer": "panel-employer",

@@ -14,7 +14,7 @@ from rds.stats import (
     cochran_sample_size,
     complete_rows,
     criticality,
-    criticality_by_group,
+    criticality_by_level,
     cronbach_alpha,
     describe,
     intraclass_corr,
@@ -84,14 +84,18 @@ def test_criticality_methods_hand_worked() -> None:
 
 @pytest.mark.parametrize("method", ["multiplicative", "product-of-means", "additive", "geometric"])
 @pytest.mark.parametrize("missing", [0.0, 0.1])
-def test_criticality_by_group_matches_subsets(method: str, missing: float) -> None:
+def test_criticality_by_level_matches_subsets(method: str, missing: float) -> None:
     imp, freq = ratings(2, 120, 9, missing), ratings(3, 120, 9, missing)
     rng = np.random.default_rng(4)
-    members = rng.random((3, 120)) < 0.4
-    grouped = criticality_by_group(imp, freq, members, method)
-    for g in range(3):
-        subset = criticality(imp[members[g]], freq[members[g]], method)
-        np.testing.assert_allclose(grouped[g], subset, rtol=1e-12)
+    first, second = rng.integers(-1, 3, 120), rng.integers(0, 2, 120)  # -1: blank answer
+    results = criticality_by_level(imp, freq, [(first, 3), (second, 2)], method)
+    for levels, (within, others) in zip((first, second), results, strict=True):
+        for g in range(within.shape[0]):
+            mine, rest = levels == g, levels != g
+            np.testing.assert_allclose(within[g], criticality(imp[mine], freq[mine], method))
+            np.testing.assert_allclose(others[g], criticality(imp[rest], freq[rest], method))
+    with pytest.raises(ValueError, match="levels"):
+        criticality_by_level(imp, freq, [(first, 2)], method)
 
 
 # --- alpha --------------------------------------------------------------------------------
