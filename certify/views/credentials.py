@@ -7,7 +7,7 @@ import io
 from datetime import date
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from certify import bp, credentials
@@ -20,6 +20,7 @@ from core.boards import paginate
 from core.extensions import db
 from core.models import Board, Role
 from core.navigation import NavEntry, register
+from core.viewhelpers import child_or_404
 
 STAFF = (Role.BOARD_ADMIN, Role.BOARD_REVIEWER)
 register(NavEntry("Credentials", "certify.board_credentials", frozenset(STAFF), per_board=True))
@@ -29,10 +30,7 @@ register(NavEntry("My credentials", "certify.my_credentials", frozenset({Role.TR
 def _board_credential(board_id: int, credential_id: int) -> tuple[Board, Credential]:
     board = db.get_or_404(Board, board_id)
     ensure_board_access(current_user, board.id, *STAFF)
-    credential = db.get_or_404(Credential, credential_id)
-    if credential.board_id != board.id:
-        abort(404)
-    return board, credential
+    return board, child_or_404(Credential, credential_id, board_id=board.id)
 
 
 @bp.route("/me/credentials")

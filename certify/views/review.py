@@ -7,7 +7,7 @@ import io
 from datetime import date
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from certify import applications, bp, credentials, documents, eligibility
@@ -18,6 +18,7 @@ from core.boards import paginate
 from core.extensions import db
 from core.models import Board, Role
 from core.navigation import NavEntry, register
+from core.viewhelpers import child_or_404
 
 STAFF = (Role.BOARD_ADMIN, Role.BOARD_REVIEWER)
 register(NavEntry("Applications", "certify.review_queue", frozenset(STAFF), per_board=True))
@@ -30,10 +31,7 @@ def _board(board_id: int) -> Board:
 
 
 def _application(board: Board, application_id: int) -> Application:
-    application = db.get_or_404(Application, application_id)
-    if application.board_id != board.id:
-        abort(404)
-    return application
+    return child_or_404(Application, application_id, board_id=board.id)
 
 
 @bp.route("/boards/<int:board_id>/applications")
@@ -177,9 +175,7 @@ def document_queue(board_id: int) -> Any:
 @roles_required(*STAFF)
 def review_document(board_id: int, document_id: int, status: str) -> Any:
     board = _board(board_id)
-    doc = db.get_or_404(ApplicationDocument, document_id)
-    if doc.board_id != board.id:
-        abort(404)
+    doc = child_or_404(ApplicationDocument, document_id, board_id=board.id)
     documents.review(db.session, doc, current_user, status)
     db.session.commit()
     flash(f"{doc.original_name} {status}.", "success")

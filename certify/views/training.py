@@ -18,6 +18,7 @@ from core.auth import ensure_board_access, roles_required
 from core.extensions import db
 from core.models import Board, Role, User, utcnow
 from core.navigation import NavEntry, register
+from core.viewhelpers import child_or_404, show_error
 from core.views import BOARD_PANELS, DASHBOARD_PANELS
 
 STAFF = (Role.BOARD_ADMIN, Role.TRAINER)
@@ -84,10 +85,7 @@ def _program(board: Board, program_id: int) -> TrainingProgram:
 
 
 def _module(program: TrainingProgram, module_id: int) -> TrainingModule:
-    module = db.get_or_404(TrainingModule, module_id)
-    if module.program_id != program.id:
-        abort(404)
-    return module
+    return child_or_404(TrainingModule, module_id, program_id=program.id)
 
 
 def _csv(text: str, filename: str) -> Response:
@@ -96,15 +94,6 @@ def _csv(text: str, filename: str) -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def _fail(form: Any, error: svc.TrainingError) -> None:
-    db.session.rollback()
-    target = getattr(form, error.field or "", None)
-    if target is None:
-        flash(str(error), "danger")
-    else:
-        target.errors = [*target.errors, str(error)]
 
 
 # --- programs ------------------------------------------------------------------------------
@@ -161,7 +150,7 @@ def training_program_new(board_id: int) -> Any:
                 db.session, current_user, board.id, form.name.data, form.provider.data
             )
         except svc.TrainingError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(f"Program {program.name} created. Add its modules, then approve it.", "success")
@@ -223,7 +212,7 @@ def training_program(board_id: int, program_id: int) -> Any:
                     form.performance_domain.data,
                 )
             except svc.TrainingError as error:
-                _fail(form, error)
+                show_error(form, error)
             else:
                 db.session.commit()
                 flash(f"Module {form.title.data} added.", "success")
@@ -257,7 +246,7 @@ def training_module_edit(board_id: int, program_id: int, module_id: int) -> Any:
                 form.performance_domain.data,
             )
         except svc.TrainingError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(f"Module {module.title} saved.", "success")
@@ -285,7 +274,7 @@ def training_module_move(board_id: int, program_id: int, module_id: int) -> Any:
         try:
             svc.move_module(db.session, current_user, module, form.direction.data)
         except svc.TrainingError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
     return redirect(url_for(".training_program", board_id=board.id, program_id=program.id))
@@ -302,7 +291,7 @@ def training_program_approval(board_id: int, program_id: int) -> Any:
         try:
             svc.set_approval(db.session, current_user, program, approve, form.reason.data)
         except svc.TrainingError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             done = "approved" if approve else "no longer approved"

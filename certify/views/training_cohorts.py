@@ -12,10 +12,11 @@ from certify import training as svc
 from certify import training_roster as roster
 from certify.models import TrainingCohort
 from certify.training_forms import AttendanceForm, CohortForm, RosterForm
-from certify.views.training import STAFF, _admin, _board, _csv, _fail
+from certify.views.training import STAFF, _admin, _board, _csv
 from core.auth import roles_required
 from core.extensions import db
 from core.models import Board, utcnow
+from core.viewhelpers import show_error
 
 
 def _cohort(board: Board, cohort_id: int) -> TrainingCohort:
@@ -82,7 +83,7 @@ def training_cohort_new(board_id: int) -> Any:
                 form.trainer_id.data,
             )
         except svc.TrainingError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(f"Cohort {cohort.name} created. Record attendance below.", "success")
@@ -145,7 +146,7 @@ def training_cohort(board_id: int, cohort_id: int) -> Any:
                 utcnow().date(),
             )
         except svc.TrainingError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(f"Attendance of {form.email.data} recorded.", "success")

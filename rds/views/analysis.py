@@ -11,6 +11,7 @@ import rds.views.scope  # noqa: F401  (registers the studies panel first on the 
 from core.auth import roles_required
 from core.extensions import db
 from core.models import Board, Role, utcnow
+from core.viewhelpers import show_error
 from core.views import BOARD_PANELS
 from rds import analysis_exports as exports
 from rds import analysis_service as svc
@@ -22,9 +23,10 @@ from rds.analysis_forms import (
     OverrideForm,
     RerunForm,
 )
-from rds.models import BlueprintVersion, Study, Task
+from rds.models import BlueprintVersion, Study
 from rds.report import icc_reading
 from rds.survey import questions_of
+from rds.views.scope import _task
 from rds.web import bp
 
 PANEL = "rds/analysis/board_panel.html"
@@ -65,26 +67,10 @@ def _version(study: Study, number: int) -> BlueprintVersion:
     return version
 
 
-def _task(study: Study, task_id: int) -> Task:
-    task = db.get_or_404(Task, task_id)
-    if task.study_id != study.id:
-        abort(404)
-    return task
-
-
 def _may_approve(study: Study) -> bool:
     return current_user.is_platform_admin or current_user.has_role(
         Role.BOARD_ADMIN, board_id=study.board_id
     )
-
-
-def _fail(form: Any, error: svc.AnalysisError) -> None:
-    db.session.rollback()
-    target = getattr(form, error.field or "", None) if form is not None else None
-    if target is None:
-        flash(str(error), "danger")
-    else:
-        target.errors = [*target.errors, str(error)]
 
 
 def _page(
@@ -140,7 +126,7 @@ def analysis(study_id: int) -> Any:
         try:
             version = svc.run_analysis(db.session, current_user, study, settings)
         except svc.AnalysisError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(f"Analysis run: blueprint version {version.version} proposed.", "success")
@@ -167,7 +153,7 @@ def analysis_rerun(study_id: int) -> Any:
         try:
             version = svc.rerun(db.session, current_user, study)
         except svc.AnalysisError as error:
-            _fail(None, error)
+            show_error(None, error)
         else:
             db.session.commit()
             flash(f"Rerun with the overrides: version {version.version} proposed.", "success")
@@ -192,7 +178,7 @@ def analysis_override(study_id: int, task_id: int) -> Any:
                 db.session, current_user, task, form.decision.data == "keep", form.reason.data
             )
         except svc.AnalysisError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(f"Override saved for {task.code}. Rerun the analysis to apply it.", "success")
@@ -229,7 +215,7 @@ def analysis_override_clear(study_id: int, task_id: int) -> Any:
         try:
             svc.clear_override(db.session, current_user, task, form.note.data or "")
         except svc.AnalysisError as error:
-            _fail(None, error)
+            show_error(None, error)
         else:
             db.session.commit()
             flash(f"Override of {task.code} cleared; the thresholds decide it again.", "success")
@@ -246,7 +232,7 @@ def analysis_approve(study_id: int, number: int) -> Any:
         try:
             svc.approve(db.session, current_user, version, form.note.data, utcnow())
         except svc.AnalysisError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(f"Blueprint version {version.version} approved and frozen.", "success")

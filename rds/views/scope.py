@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -13,6 +13,7 @@ from core.auth import roles_required
 from core.extensions import db
 from core.models import Board, Role, User
 from core.navigation import NavEntry, register
+from core.viewhelpers import child_or_404, show_error
 from core.views import BOARD_PANELS, DASHBOARD_PANELS
 from rds import scope as svc
 from rds.access import STUDY_ROLES, editable, study_for
@@ -66,34 +67,16 @@ def _conflict(error: Any) -> Any:
     return render_template("rds/scope/frozen.html", error=error), 409
 
 
-def _fail(form: FlaskForm, error: ValueError) -> None:
-    db.session.rollback()
-    target = getattr(form, getattr(error, "field", None) or "", None)
-    if target is None:
-        flash(str(error), "danger")
-    else:
-        target.errors = [*target.errors, str(error)]
-
-
 def _domain(study: Study, domain_id: int) -> Domain:
-    domain = db.get_or_404(Domain, domain_id)
-    if domain.study_id != study.id:
-        abort(404)
-    return domain
+    return child_or_404(Domain, domain_id, study_id=study.id)
 
 
 def _task(study: Study, task_id: int) -> Task:
-    task = db.get_or_404(Task, task_id)
-    if task.study_id != study.id:
-        abort(404)
-    return task
+    return child_or_404(Task, task_id, study_id=study.id)
 
 
 def _ksa(study: Study, ksa_id: int) -> KSA:
-    ksa = db.get_or_404(KSA, ksa_id)
-    if ksa.study_id != study.id:
-        abort(404)
-    return ksa
+    return child_or_404(KSA, ksa_id, study_id=study.id)
 
 
 def _to_editor(study: Study, anchor: str = "") -> Any:
@@ -165,7 +148,7 @@ def domain_add(study_id: int) -> Any:
         try:
             domain = svc.add_domain(db.session, current_user, study, form.name.data)
         except svc.ScopeError as exc:
-            _fail(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(f"Domain “{domain.name}” added.", "success")
@@ -184,7 +167,7 @@ def domain_rename(study_id: int, domain_id: int) -> Any:
         try:
             svc.rename_domain(db.session, current_user, domain, form.name.data)
         except svc.ScopeError as exc:
-            _fail(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash("Domain renamed.", "success")
@@ -236,7 +219,7 @@ def task_add(study_id: int, domain_id: int) -> Any:
                 db.session, current_user, study, domain, form.code.data, form.statement.data
             )
         except svc.ScopeError as exc:
-            _fail(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(f"Task {task.code} added.", "success")
@@ -265,7 +248,7 @@ def task_edit(study_id: int, task_id: int) -> Any:
                 domains[form.domain_id.data],
             )
         except svc.ScopeError as exc:
-            _fail(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(f"Task {task.code} saved.", "success")
@@ -335,7 +318,7 @@ def _ksa_page(study: Study, ksa: KSA | None) -> Any:
                 form.task_ids.data or [],
             )
         except svc.ScopeError as exc:
-            _fail(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(f"KSA {saved.code} saved.", "success")

@@ -10,12 +10,13 @@ from flask_login import current_user
 
 from core.auth import roles_required
 from core.extensions import db
+from core.viewhelpers import show_error
 from rds import scope as svc
 from rds.access import STUDY_ROLES, board_for_studies, editable, study_for
 from rds.models import STUDY_STATUSES
 from rds.scope_forms import CloneForm, ScopeImportForm, StudyForm
 from rds.survey_io import SurveyFileError
-from rds.views.scope import _fail, _to_editor
+from rds.views.scope import _to_editor
 from rds.web import bp
 
 # --- studies -------------------------------------------------------------------------------
@@ -71,7 +72,7 @@ def study_new(board_id: int) -> Any:
                 form.started_on.data,
             )
         except svc.ScopeError as exc:
-            _fail(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash("Study created. Describe the scope of service next.", "success")
@@ -104,7 +105,7 @@ def scope_import(study_id: int) -> Any:
             db.session.rollback()
             problems = exc.problems
         except svc.ScopeError as exc:
-            _fail(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(

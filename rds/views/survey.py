@@ -12,6 +12,7 @@ from core.boards import paginate
 from core.extensions import db
 from core.models import utcnow
 from core.urls import external_url
+from core.viewhelpers import show_error
 from rds import survey as svc
 from rds.access import STUDY_ROLES, study_for
 from rds.models import DemographicQuestion, Study
@@ -58,15 +59,6 @@ def _question(study: Study, question_id: int) -> DemographicQuestion:
     if question.study_id != study.id:
         abort(404)
     return question
-
-
-def _fail(form: Any, error: svc.SurveyError) -> None:
-    db.session.rollback()
-    target = getattr(form, error.field or "", None) if form is not None else None
-    if target is None:
-        flash(str(error), "danger")
-    else:
-        target.errors = [*target.errors, str(error)]
 
 
 def _settings_form(study: Study) -> SurveySettingsForm:
@@ -124,7 +116,7 @@ def survey_setup(study_id: int) -> Any:
                 lines(form.frequency_anchors.data),
             )
         except svc.SurveyError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash("Survey settings saved.", "success")
@@ -150,7 +142,7 @@ def survey_question_add(study_id: int) -> Any:
                 lines(form.options.data),
             )
         except svc.SurveyError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(f"Question “{form.label.data}” added.", "success")
@@ -166,7 +158,7 @@ def survey_question_defaults(study_id: int) -> Any:
         try:
             added = svc.add_default_questions(db.session, current_user, study)
         except svc.SurveyError as error:
-            _fail(None, error)
+            show_error(None, error)
         else:
             db.session.commit()
             flash(f"{added} default question{'s' if added != 1 else ''} added.", "success")
@@ -191,7 +183,7 @@ def survey_question_edit(study_id: int, question_id: int) -> Any:
                 question,
             )
         except svc.SurveyError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash("Question saved.", "success")
@@ -215,7 +207,7 @@ def survey_question_move(study_id: int, question_id: int) -> Any:
         try:
             svc.move_question(db.session, current_user, study, question, form.direction.data)
         except svc.SurveyError as error:
-            _fail(None, error)
+            show_error(None, error)
         else:
             db.session.commit()
     return redirect(url_for(".survey_setup", study_id=study.id) + "#questions")
@@ -235,7 +227,7 @@ def survey_question_delete(study_id: int, question_id: int) -> Any:
     try:
         svc.delete_question(db.session, current_user, study, question)
     except svc.SurveyError as error:
-        _fail(None, error)
+        show_error(None, error)
     else:
         db.session.commit()
         flash("Question deleted.", "success")
@@ -251,7 +243,7 @@ def survey_open(study_id: int) -> Any:
         try:
             svc.open_survey(db.session, current_user, study, utcnow().date(), form.note.data or "")
         except svc.SurveyError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash("The survey is open. Share the public link or send invitations.", "success")
@@ -268,7 +260,7 @@ def survey_close(study_id: int) -> Any:
         try:
             svc.close_survey(db.session, current_user, study, utcnow().date(), form.reason.data)
         except svc.SurveyError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash("The survey is closed. Its responses are ready for the analysis.", "success")
@@ -316,7 +308,7 @@ def survey_invitations(study_id: int) -> Any:
         db.session.rollback()
         return _render_invitations(study, 400, upload_form=form, problems=error.problems)
     except svc.SurveyError as error:
-        _fail(None, error)
+        show_error(None, error)
         return _render_invitations(study, 400, upload_form=form)
     db.session.commit()
     flash(f"{sent} invitation{'s' if sent != 1 else ''} queued for sending.", "success")
@@ -331,7 +323,7 @@ def survey_reminders(study_id: int) -> Any:
         try:
             count = svc.send_reminders(db.session, current_user, study, utcnow())
         except svc.SurveyError as error:
-            _fail(None, error)
+            show_error(None, error)
         else:
             db.session.commit()
             flash(f"{count} reminder{'s' if count != 1 else ''} queued for sending.", "success")
@@ -359,7 +351,7 @@ def survey_import(study_id: int) -> Any:
             db.session.rollback()
             problems = error.problems
         except svc.SurveyError as error:
-            _fail(None, error)
+            show_error(None, error)
         else:
             db.session.commit()
             flash(f"{count} response{'s' if count != 1 else ''} imported.", "success")

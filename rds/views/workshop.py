@@ -9,12 +9,13 @@ from flask_login import current_user
 
 from core.auth import roles_required
 from core.extensions import db, limiter
+from core.viewhelpers import show_error
 from rds import workshop as svc
 from rds.access import STUDY_ROLES, editable, study_for
 from rds.models import Study, SubjectMatterExpert, Task
 from rds.scope_base import ordered_domains, ordered_tasks
 from rds.scope_forms import ConfirmForm, ResolveForm, SmeForm, SmeImportForm
-from rds.views.scope import _fail, _task
+from rds.views.scope import _task
 from rds.web import bp
 
 
@@ -90,7 +91,7 @@ def sme_add(study_id: int) -> Any:
                 form.years_experience.data,
             )
         except svc.WorkshopError as exc:
-            _fail(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(f"{sme.name} added to the panel.", "success")
@@ -215,7 +216,7 @@ def task_resolve(study_id: int, task_id: int) -> Any:
                 form.note.data or "",
             )
         except svc.WorkshopError as exc:
-            _fail(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(f"Task {task.code}: {task.sme_resolution}.", "success")

@@ -105,10 +105,18 @@ def add_hours(app, board, trainee, supervisor, minutes, days_ago=1, kind="experi
         day = 0
         while minutes > 0:
             chunk = min(minutes, 8 * HOUR)
-            db.session.add(SupervisedHoursEntry(
-                board_id=board.id, trainee_id=trainee.id, supervisor_id=supervisor.id,
-                kind=kind, worked_on=date.today() - timedelta(days=days_ago + day),
-                minutes=chunk, setting="Other", status="confirmed"))
+            db.session.add(
+                SupervisedHoursEntry(
+                    board_id=board.id,
+                    trainee_id=trainee.id,
+                    supervisor_id=supervisor.id,
+                    kind=kind,
+                    worked_on=date.today() - timedelta(days=days_ago + day),
+                    minutes=chunk,
+                    setting="Other",
+                    status="confirmed",
+                )
+            )
             minutes -= chunk
             day += 1
         db.session.commit()
