@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -20,7 +21,16 @@ from core.extensions import db
 from core.models import Board, Role, User, utcnow
 
 PG_ENV = "PEERCERT_TEST_DATABASE_URL"
+SHARED_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "rds_sample"
 PASSWORD = "correct horse battery"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """On CI the RDS reference data must be there: its tests may not quietly skip."""
+    if os.environ.get("CI") == "true" and not (
+        os.environ.get("PEERCERT_SHARED") or SHARED_SAMPLE.is_dir()
+    ):
+        raise pytest.UsageError(f"CI needs the shared RDS sample at {SHARED_SAMPLE}")
 
 
 def _fresh_postgres_database(base_url: str) -> tuple[str, str]:
