@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -236,4 +237,9 @@ def load(session: Session) -> list[DemoAccount]:
     from certify import demo as certify_demo
 
     certify_demo.load(session, boards, users)
+    from rds import demo as rds_demo
+
+    rds_demo.load(
+        session, boards["icrc-lakes"], users["psychometrician@demo.peercert"], date.today()
+    )
     return accounts
