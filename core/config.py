@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import os
 
+import click
 
-class ConfigError(RuntimeError):
-    """A setting is missing or wrong; the message says which and how to fix it."""
+
+class ConfigError(click.ClickException):
+    """A setting is missing or wrong; the message says which and how to fix it.
+
+    A ClickException, so `flask ...` commands print the message without a stack trace.
+    """
 
 
 def _bool(name: str, default: bool = False) -> bool:

@@ -100,3 +100,25 @@ def test_unreachable_database_gives_a_clear_page(tmp_path) -> None:  # type: ign
     body = response.get_data(as_text=True)
     assert "cannot reach the database" in body
     assert "127.0.0.1:1" not in body and "Traceback" not in body
+
+
+def test_cli_without_secret_key_says_so_without_a_trace() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env["PEERCERT_ENV"] = "production"
+    flask = Path(sys.executable).with_name("flask")
+    result = subprocess.run(
+        [str(flask), "--app", "app", "mail", "send"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Error: SECRET_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr
