@@ -1,0 +1,70 @@
+"""Every route that is not public by design sends an anonymous visitor to the login page."""
+
+from __future__ import annotations
+
+from core.models import Role
+from tests.conftest import login
+
+PUBLIC = {
+    "static",
+    "bootstrap.static",
+    "core.static",
+    "certify.static",
+    "rds.static",
+    "core.index",
+    "auth.login",
+    "auth.logout",
+    "auth.register",
+    "auth.activate",
+    "auth.forgot_password",
+    "auth.reset_password",
+    # the credential verification page and the anonymous survey / SME vote pages
+    "certify.verify_credential",
+    "rds.survey_public",
+    "rds.survey_invited",
+    "rds.survey_page",
+    "rds.survey_resume",
+    "rds.survey_review",
+    "rds.survey_thanks",
+    "rds.workshop_vote",
+}
+VALUES = {"kind": "certificate", "status": "accepted", "name": "scatter", "fmt": "csv"}
+
+
+def _urls(app):  # type: ignore[no-untyped-def]
+    for rule in app.url_map.iter_rules():
+        values = {arg: VALUES.get(arg, 1) for arg in rule.arguments}
+        with app.test_request_context():
+            from flask import url_for
+
+            yield rule, url_for(rule.endpoint, **values)
+
+
+def test_every_private_route_requires_login(app) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    checked = 0
+    for rule, url in _urls(app):
+        if rule.endpoint in PUBLIC:
+            continue
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = client.open(url, method=method)
+        assert response.status_code == 302, (rule.endpoint, url, response.status_code)
+        assert "/login" in response.headers["Location"], (rule.endpoint, url)
+        checked += 1
+    assert checked > 100  # the guard list really covers the application
+
+
+def test_an_employer_reaches_no_board_or_trainee_page(app, make_board, make_user) -> None:  # type: ignore[no-untyped-def]
+    """A logged-in person without the right role gets 403 or 404, never a page or a change."""
+    board = make_board("ne")
+    employer = make_user("boss@example.org", [(Role.EMPLOYER, None)])
+    client = app.test_client()
+    login(client, employer.email)
+    allowed = PUBLIC | {"core.dashboard", "certify.my_credentials"}
+    for rule, url in _urls(app):
+        if rule.endpoint in allowed:
+            continue
+        url = url.replace("/boards/1", f"/boards/{board.id}")
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = client.open(url, method=method)
+        assert response.status_code in (403, 404), (rule.endpoint, url, response.status_code)
