@@ -1,8 +1,10 @@
 import logging
 from logging.config import fileConfig
 
+import click
 from alembic import context
 from flask import current_app
+from sqlalchemy.exc import OperationalError
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -91,8 +93,16 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     connectable = get_engine()
+    try:
+        connection_cm = connectable.connect()
+    except OperationalError as exc:
+        url = connectable.url.render_as_string(hide_password=True)
+        raise click.ClickException(
+            f"cannot reach the database at {url}: {exc.orig}\n"
+            "Check DATABASE_URL and that the database server is running."
+        ) from None
 
-    with connectable.connect() as connection:
+    with connection_cm as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
