@@ -48,7 +48,8 @@ def ensure_board_access(user: User, board_id: int | None, *roles: Role) -> None:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    # only same-site paths: "//host" and "/\\host" would leave the site
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return url_for("core.dashboard")
 

@@ -210,3 +210,20 @@ def test_login_is_rate_limited(app) -> None:  # type: ignore[no-untyped-def]
         assert other.status_code == 200
     finally:
         app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
+
+
+def test_login_redirects_only_within_the_site(client, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("nav@example.org")
+    for target, expected in (
+        ("/boards/1", "/boards/1"),
+        ("//evil.example", "/dashboard"),
+        ("/\\evil.example", "/dashboard"),
+        ("https://evil.example/", "/dashboard"),
+    ):
+        response = client.post(
+            "/login",
+            query_string={"next": target},
+            data={"email": "nav@example.org", "password": PASSWORD},
+        )
+        assert response.headers["Location"] == expected, target
+        client.post("/logout")
