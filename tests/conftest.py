@@ -73,6 +73,7 @@ def app_config(database_url: str, tmp_path: Any) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": False,
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "PUBLIC_RATE_LIMIT": "1000 per minute",
+        "HOURS_RATE_LIMIT": "1000 per minute",
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "BASE_URL": "http://localhost",
     }

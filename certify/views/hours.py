@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from certify import bp, supervisors
@@ -22,7 +20,8 @@ from certify.hours_forms import (
 )
 from certify.models import SUPERVISOR_LICENSES, SupervisedHoursEntry, SupervisorProfile
 from core.auth import ensure_board_access, roles_required
-from core.extensions import db
+from core.exports import csv_text, download
+from core.extensions import db, limiter
 from core.models import Board, Role, utcnow
 from core.navigation import NavEntry, register
 from core.views import BOARD_PANELS, DASHBOARD_PANELS
@@ -59,22 +58,6 @@ def _page() -> int:
 
 def _board_filter() -> int | None:
     return request.args.get("board", type=int) or None
-
-
-def _csv(filename: str, header: list[str], rows: Iterable[list[Any]]) -> Response:
-    """A CSV download; cells that a spreadsheet would run as formulas are quoted with '."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(
-            "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row
-        )
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 def _entry_rows(listing: service.Listing, staff: bool = False) -> Iterable[list[Any]]:
@@ -116,11 +99,13 @@ def my_hours_csv() -> Any:
     listing = service.trainee_entries(
         db.session, current_user, _board_filter(), request.args.get("status", ""), size=None
     )
-    return _csv("my-supervised-hours.csv", ENTRY_HEADER, _entry_rows(listing))
+    return download(csv_text(ENTRY_HEADER, _entry_rows(listing)), "my-supervised-hours.csv")
 
 
 @bp.route("/me/hours/new", methods=["GET", "POST"])
 @roles_required(Role.TRAINEE)
+# logging hours can invite a supervisor by email: limit it so it cannot be used to send spam
+@limiter.limit(lambda: current_app.config["HOURS_RATE_LIMIT"], methods=["POST"])
 def new_hours() -> Any:
     today = utcnow().date()
     form = HoursEntryForm(today=today.isoformat())
@@ -317,7 +302,7 @@ def board_supervisors_csv(board_id: int) -> Any:
     )
     header = ["name", "email", "license_type", "license_number", "license_state", "verified_on",
               "pending_entries", "confirmed_entries"]  # fmt: skip
-    return _csv(f"{board.slug}-supervisors.csv", header, rows)
+    return download(csv_text(header, rows), f"{board.slug}-supervisors.csv")
 
 
 @bp.route("/boards/<int:board_id>/supervisors/<int:profile_id>/verify", methods=["GET", "POST"])
@@ -360,4 +345,5 @@ def board_hours(board_id: int) -> Any:
 def board_hours_csv(board_id: int) -> Any:
     board = _staff_board(board_id)
     rows = _entry_rows(_board_listing(board, None), staff=True)
-    return _csv(f"{board.slug}-supervised-hours.csv", [*ENTRY_HEADER, "supervisor_verified"], rows)
+    header = [*ENTRY_HEADER, "supervisor_verified"]
+    return download(csv_text(header, rows), f"{board.slug}-supervised-hours.csv")
