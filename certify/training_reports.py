@@ -18,7 +18,7 @@ from certify.models import (
 )
 from certify.rules import ApplicantFacts, Check, Requirements, TrainingRecord, evaluate
 from certify.training import _fold, cohorts_page, hours_text, performance_domains, programs_of
-from certify.training_roster import to_csv
+from core.exports import csv_text
 from core.models import Board, Role, RoleAssignment, User
 
 # --- what trainees see -------------------------------------------------------------------
@@ -202,4 +202,4 @@ def coverage_csv(matrix: Coverage) -> str:
         ]
         for r in matrix.rows
     ]
-    return to_csv(header, rows)
+    return csv_text(header, rows)

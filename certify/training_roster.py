@@ -1,4 +1,4 @@
-"""Training attendance: recording it one row at a time, roster CSV import and CSV helpers."""
+"""Training attendance: recording it one row at a time, roster CSV import and template."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from certify.training import TrainingError, _fold
 from core import audit, mail
 from core.accounts import find_user
 from core.boards import Page, paginate
+from core.exports import csv_text
 from core.models import Role, User, utcnow
 from core.urls import external_url
 
@@ -299,20 +300,9 @@ def attendance_page(
     return paginate(session, attendance_query(cohort, trainee), page, size=50)
 
 
-def to_csv(header: list[str], rows: list[list[Any]]) -> str:
-    """CSV text; cells that a spreadsheet would run as formulas are quoted with '."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in [header, *rows]:
-        writer.writerow(
-            ["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row]
-        )
-    return out.getvalue()
-
-
 def roster_template(cohort: TrainingCohort) -> str:
     """A roster CSV to fill in: the header and one example row per module."""
     ordered = sorted(cohort.program.modules, key=lambda m: (m.position, m.id))
     example = cohort.starts_on.isoformat()
     rows = [["trainee@example.org", m.title, example, m.minutes] for m in ordered]
-    return to_csv(list(ROSTER_COLUMNS), rows)
+    return csv_text(ROSTER_COLUMNS, rows)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from datetime import datetime
@@ -11,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.exports import csv_text
 from rds import charts
 from rds.models import BlueprintVersion, Study, SubjectMatterExpert, SurveyInvitation
 from rds.report import ReportContext, rds_report
@@ -91,12 +91,7 @@ def blueprint_rows(session: Session, study: Study, version: BlueprintVersion) ->
 
 def blueprint_csv(session: Session, study: Study, version: BlueprintVersion) -> str:
     """The blueprint as CSV text; a domain row says how many of its tasks are retained."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(_COLUMNS)
-    for row in blueprint_rows(session, study, version):
-        writer.writerow(["" if v is None else v for v in row])
-    return out.getvalue()
+    return csv_text(_COLUMNS, blueprint_rows(session, study, version))
 
 
 def blueprint_xlsx(session: Session, study: Study, version: BlueprintVersion) -> bytes:

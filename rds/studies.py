@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from certify.models import CredentialType
 from core.boards import Page, paginate
+from core.exports import csv_text
 from rds.models import STUDY_STATUSES, Study, Task
 
 STALE_YEARS = 5
@@ -59,14 +58,19 @@ def studies_csv(session: Session, board_id: int) -> str:
     )
     names = credential_types(session, board_id)
     counts = task_counts(session, [s.id for s in studies])
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["title", "version", "credential_type", "status", "started_on", "tasks"])
-    for s in studies:
-        kind = names.get(s.credential_type_id or 0, "")
-        tasks = counts.get(s.id, (0, 0))[0]
-        writer.writerow([s.title, s.version, kind, s.status, s.started_on.isoformat(), tasks])
-    return out.getvalue()
+    header = ["title", "version", "credential_type", "status", "started_on", "tasks"]
+    rows = (
+        [
+            s.title,
+            s.version,
+            names.get(s.credential_type_id or 0, ""),
+            s.status,
+            s.started_on.isoformat(),
+            counts.get(s.id, (0, 0))[0],
+        ]
+        for s in studies
+    )
+    return csv_text(header, rows)
 
 
 def years_before(today: date, years: int) -> date:

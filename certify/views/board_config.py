@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from certify import bp
@@ -28,6 +26,7 @@ from certify.board_config_forms import (
 )
 from certify.models import CredentialType, Endorsement
 from core.auth import ensure_board_access, roles_required
+from core.exports import csv_text, download
 from core.extensions import db
 from core.models import Board, Role
 from core.navigation import NavEntry, register
@@ -77,26 +76,19 @@ def config_credential_types(board_id: int) -> Any:
 @roles_required(Role.BOARD_ADMIN)
 def config_credential_types_csv(board_id: int) -> Any:
     board = _admin_board(board_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["code", "name", "level", "substance_use", "cycle_months", "requirements"])
-    for ctype in list_credential_types(db.session, board.id):
-        lines = describe(ctype.requirements or {}, ctype.cycle_months)
-        writer.writerow(
-            [
-                ctype.code,
-                ctype.name,
-                ctype.level,
-                "yes" if ctype.substance_use else "no",
-                ctype.cycle_months,
-                " · ".join(lines),
-            ]  # fmt: skip
-        )
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={board.slug}-credential-rules.csv"},
+    header = ["code", "name", "level", "substance_use", "cycle_months", "requirements"]
+    rows = (
+        [
+            ctype.code,
+            ctype.name,
+            ctype.level,
+            "yes" if ctype.substance_use else "no",
+            ctype.cycle_months,
+            " · ".join(describe(ctype.requirements or {}, ctype.cycle_months)),
+        ]
+        for ctype in list_credential_types(db.session, board.id)
     )
+    return download(csv_text(header, rows), f"{board.slug}-credential-rules.csv")
 
 
 def _save(board: Board, form: CredentialTypeForm, ctype: CredentialType | None) -> Any:

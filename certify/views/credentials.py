@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Any
 
@@ -17,6 +15,7 @@ from certify.issued import certificate_data, credentials_query, full_types_for_u
 from certify.models import Credential
 from core.auth import ensure_board_access, roles_required
 from core.boards import paginate
+from core.exports import csv_text, download
 from core.extensions import db
 from core.models import Board, Role
 from core.navigation import NavEntry, register
@@ -77,38 +76,30 @@ def board_credentials(board_id: int) -> Any:
     expiring = request.args.get("expiring", type=int)
     query = credentials_query(board.id, status, search, expiring, date.today())
     if request.args.get("format") == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(
+        header = [
+            "number",
+            "holder",
+            "email",
+            "credential",
+            "status",
+            "issued_on",
+            "expires_on",
+            "endorsements",
+        ]
+        rows = (
             [
-                "number",
-                "holder",
-                "email",
-                "credential",
-                "status",
-                "issued_on",
-                "expires_on",
-                "endorsements",
+                c.number,
+                c.holder.full_name,
+                c.holder.email,
+                c.credential_type.name,
+                c.status,
+                c.issued_on,
+                c.expires_on,
+                " ".join(c.endorsements),
             ]
+            for c in db.session.execute(query).scalars()
         )
-        for c in db.session.execute(query).scalars():
-            writer.writerow(
-                [
-                    c.number,
-                    c.holder.full_name,
-                    c.holder.email,
-                    c.credential_type.name,
-                    c.status,
-                    c.issued_on,
-                    c.expires_on,
-                    " ".join(c.endorsements),
-                ]
-            )
-        return Response(
-            out.getvalue(),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f"attachment; filename={board.slug}-credentials.csv"},
-        )
+        return download(csv_text(header, rows), f"{board.slug}-credentials.csv")
     page = paginate(db.session, query, request.args.get("page", 1, type=int))
     return render_template(
         "certify/credentials/list.html",

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from certify import applications, bp, credentials, documents, eligibility
@@ -15,6 +13,7 @@ from certify.forms import DecisionForm, IssueForm, StaffFactsForm
 from certify.models import Application, ApplicationDocument, Endorsement
 from core.auth import ensure_board_access, roles_required
 from core.boards import paginate
+from core.exports import csv_text, download
 from core.extensions import db
 from core.models import Board, Role
 from core.navigation import NavEntry, register
@@ -41,26 +40,19 @@ def review_queue(board_id: int) -> Any:
     status, search = request.args.get("status", ""), request.args.get("q", "").strip()
     query = applications.queue_query(board.id, status, search)
     if request.args.get("format") == "csv":
-        rows = db.session.execute(query).scalars()
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["id", "applicant", "email", "credential", "status", "submitted_at"])
-        for a in rows:
-            writer.writerow(
-                [
-                    a.id,
-                    a.trainee.full_name,
-                    a.trainee.email,
-                    a.credential_type.name,
-                    a.status,
-                    a.submitted_at.isoformat() if a.submitted_at else "",
-                ]
-            )
-        return Response(
-            out.getvalue(),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f"attachment; filename={board.slug}-applications.csv"},
+        header = ["id", "applicant", "email", "credential", "status", "submitted_at"]
+        rows = (
+            [
+                a.id,
+                a.trainee.full_name,
+                a.trainee.email,
+                a.credential_type.name,
+                a.status,
+                a.submitted_at.isoformat() if a.submitted_at else "",
+            ]
+            for a in db.session.execute(query).scalars()
         )
+        return download(csv_text(header, rows), f"{board.slug}-applications.csv")
     page = paginate(db.session, query, request.args.get("page", 1, type=int))
     return render_template(
         "certify/review/queue.html",

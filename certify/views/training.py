@@ -5,16 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from certify import bp
 from certify import training as svc
 from certify import training_reports as reports
-from certify import training_roster as roster
 from certify.models import CURRICULUM_ELEMENTS, TrainingCohort, TrainingModule, TrainingProgram
 from certify.training_forms import ApprovalForm, ModuleForm, MoveForm, ProgramForm
 from core.auth import ensure_board_access, roles_required
+from core.exports import csv_text, download
 from core.extensions import db
 from core.models import Board, Role, User, utcnow
 from core.navigation import NavEntry, register
@@ -88,14 +88,6 @@ def _module(program: TrainingProgram, module_id: int) -> TrainingModule:
     return child_or_404(TrainingModule, module_id, program_id=program.id)
 
 
-def _csv(text: str, filename: str) -> Response:
-    return Response(
-        text,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 # --- programs ------------------------------------------------------------------------------
 
 
@@ -136,7 +128,7 @@ def training_programs_csv(board_id: int) -> Any:
         for p in programs
     ]
     header = ["program", "provider", "modules", "hours", "status", "approved on"]
-    return _csv(roster.to_csv(header, rows), f"training-programs-{board.slug}.csv")
+    return download(csv_text(header, rows), f"training-programs-{board.slug}.csv")
 
 
 @bp.route("/boards/<int:board_id>/training/programs/new", methods=["GET", "POST"])
@@ -317,7 +309,7 @@ def training_coverage(board_id: int) -> Any:
 @roles_required(*VIEWERS)
 def training_coverage_csv(board_id: int) -> Any:
     board = _board(board_id, *VIEWERS)
-    return _csv(
+    return download(
         reports.coverage_csv(reports.coverage(db.session, board.id)), f"coverage-{board.slug}.csv"
     )
 

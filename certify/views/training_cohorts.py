@@ -12,8 +12,9 @@ from certify import training as svc
 from certify import training_roster as roster
 from certify.models import TrainingCohort
 from certify.training_forms import AttendanceForm, CohortForm, RosterForm
-from certify.views.training import STAFF, _admin, _board, _csv
+from certify.views.training import STAFF, _admin, _board
 from core.auth import roles_required
+from core.exports import csv_text, download
 from core.extensions import db
 from core.models import Board, utcnow
 from core.viewhelpers import show_error
@@ -184,7 +185,7 @@ def training_roster_upload(board_id: int, cohort_id: int) -> Any:
 @roles_required(*STAFF)
 def training_roster_template(board_id: int, cohort_id: int) -> Any:
     cohort = _cohort(_board(board_id, *STAFF), cohort_id)
-    return _csv(roster.roster_template(cohort), f"roster-template-cohort-{cohort.id}.csv")
+    return download(roster.roster_template(cohort), f"roster-template-cohort-{cohort.id}.csv")
 
 
 @bp.route("/boards/<int:board_id>/training/cohorts/<int:cohort_id>/attendance.csv")
@@ -203,4 +204,4 @@ def training_attendance_csv(board_id: int, cohort_id: int) -> Any:
         for a in db.session.execute(roster.attendance_query(cohort)).scalars()
     ]
     header = ["email", "name", "module", "date", "minutes", "hours"]
-    return _csv(roster.to_csv(header, rows), f"attendance-cohort-{cohort.id}.csv")
+    return download(csv_text(header, rows), f"attendance-cohort-{cohort.id}.csv")

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 import rds.views.scope  # noqa: F401  (registers the studies panel first on the board page)
 from core.auth import roles_required
+from core.exports import XLSX, download
 from core.extensions import db
 from core.models import Board, Role, utcnow
 from core.viewhelpers import show_error
@@ -32,7 +33,6 @@ from rds.web import bp
 PANEL = "rds/analysis/board_panel.html"
 if PANEL not in BOARD_PANELS:
     BOARD_PANELS.append(PANEL)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.app_template_global("rds_board_blueprints")
@@ -269,15 +269,10 @@ def analysis_chart(study_id: int, number: int, name: str) -> Any:
 def analysis_blueprint(study_id: int, number: int, fmt: str) -> Any:
     study = study_for(study_id)
     version = _version(study, number)
-    body: str | bytes
-    if fmt == "csv":
-        body, mimetype = exports.blueprint_csv(db.session, study, version), "text/csv"
-    else:
-        body, mimetype = exports.blueprint_xlsx(db.session, study, version), XLSX
     name = f"blueprint-study{study.id}-v{version.version}.{fmt}"
-    return Response(
-        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    if fmt == "csv":
+        return download(exports.blueprint_csv(db.session, study, version), name)
+    return download(exports.blueprint_xlsx(db.session, study, version), name, mimetype=XLSX)
 
 
 @bp.route("/studies/<int:study_id>/analysis/<int:number>/report.pdf")
@@ -287,8 +282,4 @@ def analysis_report(study_id: int, number: int) -> Any:
     version = _version(study, number)
     pdf = exports.report_pdf(db.session, study, version, utcnow())
     name = f"rds-report-study{study.id}-v{version.version}.pdf"
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return download(pdf, name, mimetype="application/pdf")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from core.auth import roles_required
+from core.exports import XLSX, download
 from core.extensions import db
 from core.viewhelpers import show_error
 from rds import scope as svc
@@ -43,11 +44,7 @@ def studies(board_id: int) -> Any:
 @roles_required(*STUDY_ROLES)
 def studies_csv(board_id: int) -> Any:
     board = board_for_studies(board_id)
-    return Response(
-        svc.studies_csv(db.session, board.id),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="studies-{board.slug}.csv"'},
-    )
+    return download(svc.studies_csv(db.session, board.id), f"studies-{board.slug}.csv")
 
 
 @bp.route("/boards/<int:board_id>/studies/new", methods=["GET", "POST"])
@@ -128,15 +125,8 @@ def scope_import(study_id: int) -> Any:
 def scope_export(study_id: int, fmt: str) -> Any:
     study = study_for(study_id)
     if fmt == "csv":
-        body, mimetype = svc.export_csv(db.session, study), "text/csv"
-    else:
-        body = svc.export_xlsx(db.session, study)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="tasks.{fmt}"'},
-    )
+        return download(svc.export_csv(db.session, study), "tasks.csv")
+    return download(svc.export_xlsx(db.session, study), "tasks.xlsx", mimetype=XLSX)
 
 
 @bp.route("/studies/<int:study_id>/clone", methods=["GET", "POST"])

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from core.auth import roles_required
 from core.boards import paginate
+from core.exports import XLSX, download
 from core.extensions import db
 from core.models import utcnow
 from core.urls import external_url
@@ -366,20 +367,12 @@ def survey_import(study_id: int) -> Any:
     ), (400 if request.method == "POST" else 200)
 
 
-def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 @bp.route("/studies/<int:study_id>/survey/export.csv")
 @roles_required(*STUDY_ROLES)
 def survey_export_csv(study_id: int) -> Any:
     study = study_for(study_id)
     name = f"responses-study-{study.id}-v{study.version}.csv"
-    return _download(svc.export_csv(db.session, study), "text/csv", name)
+    return download(svc.export_csv(db.session, study), name)
 
 
 @bp.route("/studies/<int:study_id>/survey/export.xlsx")
@@ -387,5 +380,4 @@ def survey_export_csv(study_id: int) -> Any:
 def survey_export_xlsx(study_id: int) -> Any:
     study = study_for(study_id)
     name = f"responses-study-{study.id}-v{study.version}.xlsx"
-    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return _download(svc.export_xlsx(db.session, study), xlsx, name)
+    return download(svc.export_xlsx(db.session, study), name, mimetype=XLSX)
