@@ -99,3 +99,22 @@ def public_lookup(session: Session, slug: str, number: str) -> Credential | None
     return session.execute(
         select(Credential).join(Board).where(Board.slug == slug, Credential.number == number)
     ).scalar()
+
+
+def held_by(session: Session, user_id: int) -> list[Credential]:
+    """A person's credentials, newest first."""
+    return list(
+        session.execute(
+            select(Credential)
+            .where(Credential.holder_id == user_id)
+            .order_by(Credential.issued_on.desc())
+        ).scalars()
+    )
+
+
+def endorsement_choices(session: Session, board_id: int) -> list[tuple[str, str]]:
+    """(code, name) of the board's endorsements, for a form's choices."""
+    rows = session.execute(
+        select(Endorsement).where(Endorsement.board_id == board_id).order_by(Endorsement.name)
+    ).scalars()
+    return [(e.code, e.name) for e in rows]

@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from core import accounts
+from core.boards import all_boards
 from core.extensions import db, limiter, login_manager
 from core.forms import ForgotPasswordForm, LoginForm, RegisterForm, SetPasswordForm
 from core.models import Board, Role, User
@@ -80,7 +80,7 @@ def logout() -> Any:
 @limiter.limit(lambda: current_app.config["PUBLIC_RATE_LIMIT"], methods=["POST"])
 def register() -> Any:
     form = RegisterForm()
-    boards = db.session.execute(select(Board).order_by(Board.name)).scalars().all()
+    boards = all_boards(db.session)
     form.board_id.choices = [(0, "— choose a board —")] + [(b.id, b.name) for b in boards]
     if form.validate_on_submit():
         role = Role(form.account_type.data)

@@ -32,6 +32,10 @@ def paginate(session: Session, query: Select[Any], page: int, size: int = PAGE_S
     return Page(items, page, pages, total)
 
 
+def all_boards(session: Session) -> list[Board]:
+    return list(session.execute(select(Board).order_by(Board.name)).scalars())
+
+
 def boards_for(session: Session, user: User) -> list[Board]:
     """Boards a person works for (all of them for a platform admin)."""
     query = select(Board).order_by(Board.name)

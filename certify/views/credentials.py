@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from certify import bp, credentials
 from certify.certificates import status_sentence, wall_certificate, wallet_card
 from certify.forms import DisciplineForm, StatusForm, UpgradeForm
-from certify.issued import certificate_data, credentials_query, full_types_for_upgrade
+from certify.issued import certificate_data, credentials_query, full_types_for_upgrade, held_by
 from certify.models import Credential
 from core.auth import ensure_board_access, roles_required
 from core.boards import paginate
@@ -35,15 +35,7 @@ def _board_credential(board_id: int, credential_id: int) -> tuple[Board, Credent
 @bp.route("/me/credentials")
 @login_required
 def my_credentials() -> Any:
-    mine = (
-        db.session.execute(
-            db.select(Credential)
-            .where(Credential.holder_id == current_user.id)
-            .order_by(Credential.issued_on.desc())
-        )
-        .scalars()
-        .all()
-    )
+    mine = held_by(db.session, current_user.id)
     sentences = {c.id: status_sentence(certificate_data(c), date.today()) for c in mine}
     return render_template("certify/me/credentials.html", credentials=mine, sentences=sentences)
 

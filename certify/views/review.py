@@ -10,7 +10,8 @@ from flask_login import current_user
 
 from certify import applications, bp, credentials, documents, eligibility
 from certify.forms import DecisionForm, IssueForm, StaffFactsForm
-from certify.models import Application, ApplicationDocument, Endorsement
+from certify.issued import endorsement_choices
+from certify.models import Application, ApplicationDocument
 from core.auth import ensure_board_access, roles_required
 from core.boards import paginate
 from core.exports import csv_text, download
@@ -74,14 +75,7 @@ def review_application(board_id: int, application_id: int) -> Any:
         eligibility.checklists(db.session, board.id, application.trainee_id, date.today())
     ).get(application.credential_type)
     issue_form = IssueForm()
-    issue_form.endorsements.choices = [
-        (e.code, e.name)
-        for e in db.session.execute(
-            db.select(Endorsement)
-            .where(Endorsement.board_id == board.id)
-            .order_by(Endorsement.name)
-        ).scalars()
-    ]
+    issue_form.endorsements.choices = endorsement_choices(db.session, board.id)
     db.session.commit()
     return render_template(
         "certify/review/application.html",
@@ -182,12 +176,7 @@ def issue_credential(board_id: int, application_id: int) -> Any:
     board = _board(board_id)
     application = _application(board, application_id)
     form = IssueForm()
-    form.endorsements.choices = [
-        (e.code, e.name)
-        for e in db.session.execute(
-            db.select(Endorsement).where(Endorsement.board_id == board.id)
-        ).scalars()
-    ]
+    form.endorsements.choices = endorsement_choices(db.session, board.id)
     if application.status != "approved":
         flash("Only an approved application can be certified.", "danger")
     elif form.validate_on_submit():
