@@ -1,0 +1,176 @@
+"""axe-core on the key pages of every demo role, on a desktop and on a phone (390 x 844).
+
+axe-core is the copy bundled by axe-playwright-python, injected into the page: no network.
+Violations of impact "serious" or "critical" fail the test, listed by page, rule and target
+selectors; every violation of any impact is written to test-artifacts/axe-<name>.json.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from certify.models import Credential
+from core import demo
+from core.extensions import db
+from core.models import Board
+from rds.models import Study
+from tests.browser.conftest import ARTIFACTS
+
+axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
+
+FAILING = {"serious", "critical"}
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+PASSWORDS = {email: password for email, _, _, _, password in demo.PEOPLE}
+
+
+@pytest.fixture
+def demo_ids(app) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Load the demo; return the ids and tokens the pages' URLs need."""
+    with app.app_context():
+        demo.load(db.session)
+        db.session.commit()
+        credential = (
+            db.session.execute(select(Credential).where(Credential.status == "active"))
+            .scalars()
+            .first()
+        )
+        study = (
+            db.session.execute(select(Study).where(Study.public_token.is_not(None)))
+            .scalars()
+            .first()
+        )
+        board = db.session.execute(select(Board).where(Board.slug == "ne-dbh")).scalar_one()
+        assert credential is not None and study is not None
+        slug = db.session.get(Board, credential.board_id).slug
+        return {
+            "ne": board.id,
+            "verify": f"/verify/{slug}/{credential.number}",
+            "study": study.id,
+            "token": study.public_token,
+        }
+
+
+class Audit:
+    """One browser page that runs axe wherever it goes and gathers the failures."""
+
+    def __init__(self, browser, live_server: str, name: str) -> None:  # type: ignore[no-untyped-def]
+        self.name = name
+        self.axe = axe_playwright.Axe()
+        self.failures: list[str] = []
+        self.report: list[dict[str, Any]] = []
+        self.context = browser.new_context(base_url=live_server, viewport=DESKTOP)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15000)
+
+    def phone(self) -> None:
+        self.page.set_viewport_size(PHONE)
+
+    def check(self) -> None:
+        """Run axe on the page as it is now."""
+        self.page.wait_for_load_state("load")
+        path = "/" + self.page.url.split("//", 1)[-1].split("/", 1)[-1]
+        where = f"{path} at {self.page.viewport_size['width']}px"  # type: ignore[index]
+        for v in self.axe.run(self.page).response["violations"]:
+            targets = [" >> ".join(map(str, node["target"])) for node in v["nodes"]]
+            self.report.append(
+                {"page": where, "rule": v["id"], "impact": v["impact"], "targets": targets}
+            )
+            if v["impact"] in FAILING:
+                shown = "\n        ".join(targets[:10]) + (
+                    "\n        …" if len(targets) > 10 else ""
+                )
+                self.failures.append(
+                    f"{where}: {v['id']} ({v['impact']}) {v['help']}\n        {shown}"
+                )
+
+    def visit(self, path: str) -> None:
+        response = self.page.goto(path)
+        assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
+        self.check()
+
+    def login(self, email: str) -> None:
+        self.page.goto("/login")
+        self.page.get_by_label("Email").fill(email)
+        self.page.get_by_label("Password").fill(PASSWORDS[email])
+        self.page.get_by_role("button", name="Log in").click()
+        self.page.get_by_test_id("whoami").wait_for(state="attached")
+
+    def finish(self) -> None:
+        self.context.close()
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / f"axe-{self.name}.json").write_text(json.dumps(self.report, indent=1))
+        assert not self.failures, (
+            f"axe: {len(self.failures)} serious or critical violation(s) "
+            "(page: rule (impact) help, then the target selectors):\n  "
+            + "\n  ".join(self.failures)
+        )
+
+
+def test_public_pages(browser, live_server, demo_ids) -> None:  # type: ignore[no-untyped-def]
+    survey = f"/survey/{demo_ids['token']}"
+    for size in ("desktop", "phone"):  # a fresh visitor each time: the survey keeps a session
+        audit = Audit(browser, live_server, f"public-{size}")
+        if size == "phone":
+            audit.phone()
+        for path in ("/login", "/register", demo_ids["verify"], survey):
+            audit.visit(path)
+        audit.page.get_by_test_id("start-survey").click()
+        audit.check()  # the demographics page
+        audit.visit(f"{survey}/page/1")  # the first performance domain
+        # the form as it comes back with errors, each message next to its field
+        audit.page.goto("/register")
+        audit.page.get_by_role("button", name="Create account").click()
+        audit.page.locator(".invalid-feedback").first.wait_for()
+        audit.check()
+        audit.finish()
+
+
+# role: (email, pages on a desktop, pages on a phone)
+ROLES = {
+    "trainee": (
+        "trainee@demo.peercert",
+        ["/dashboard", "/me/certification", "/me/hours", "/me/training", "/me/credentials"],
+        ["/dashboard", "/me/certification", "/me/hours", "/me/training"],
+    ),
+    "certified": ("certified@demo.peercert", ["/me/credentials"], ["/me/credentials"]),
+    "board_admin": (
+        "ne.admin@demo.peercert",
+        [
+            "/dashboard",
+            "/boards/{ne}",
+            "/boards/{ne}/applications",
+            "/boards/{ne}/credentials",
+            "/boards/{ne}/config/credential-types",
+        ],
+        ["/boards/{ne}/applications", "/boards/{ne}/credentials"],
+    ),
+    "psychometrician": (
+        "psychometrician@demo.peercert",
+        [
+            "/dashboard",
+            "/studies/{study}/scope",
+            "/studies/{study}/survey",
+            "/studies/{study}/analysis",
+        ],
+        ["/studies/{study}/survey", "/studies/{study}/analysis"],
+    ),
+    "supervisor": ("supervisor@demo.peercert", ["/dashboard", "/supervise"], ["/supervise"]),
+}
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_signed_in_pages(browser, live_server, demo_ids, role: str) -> None:  # type: ignore[no-untyped-def]
+    email, desktop, phone = ROLES[role]
+    audit = Audit(browser, live_server, role)
+    audit.login(email)
+    for path in desktop:
+        audit.visit(path.format(**demo_ids))
+    audit.phone()
+    for path in phone:
+        audit.visit(path.format(**demo_ids))
+    audit.finish()
