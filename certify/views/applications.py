@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from certify import applications, bp, documents, eligibility
 from certify.forms import DecisionForm, DocumentForm, ProfileForm
+from certify.issued import held_by
 from certify.models import Application, ApplicationDocument, CredentialType
 from core.auth import ensure_board_access, roles_required
 from core.extensions import db
@@ -77,6 +78,11 @@ def my_eligibility() -> Any:
         board=board,
         checklists=checklists,
         my_applications=applications.for_trainee(db.session, current_user),
+        held={
+            c.credential_type_id: c
+            for c in held_by(db.session, current_user.id)
+            if c.status in ("active", "provisional")
+        },
     )
 
 

@@ -176,3 +176,23 @@ def test_queue_filters_and_csv(app, client, make_board, make_user) -> None:  # t
     assert "tia@example.org" in csv_text
     empty = client.get(f"/boards/{board.id}/applications?status=denied").get_data(as_text=True)
     assert "No applications match" in empty
+
+
+def test_a_held_credential_is_shown_instead_of_apply(app, client, make_board, make_user) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from certify import credentials
+    from certify.models import CredentialType
+    from core.models import User
+
+    board, ctype_id, trainee, _ = _setup(app, make_board, make_user)
+    with app.app_context():
+        holder = db.session.get(User, trainee.id)
+        credentials.issue(
+            db.session, holder, db.session.get(CredentialType, ctype_id), holder, date.today()
+        )
+        db.session.commit()
+    login(client, trainee.email)
+    page = client.get("/me/certification").get_data(as_text=True)
+    assert "You hold this credential" in page and "NE-CPSS-000001" in page
+    assert "Apply for Certified CPSS" not in page
