@@ -21,7 +21,8 @@ from certify.models import (
     TrainingModule,
     TrainingProgram,
 )
-from core.models import Board, User, utcnow
+from core.accounts import grant_role
+from core.models import Board, Role, User, utcnow
 
 H = 60
 ENDORSEMENTS = {
@@ -141,6 +142,7 @@ def _hours(
     days: int,
     minutes: int,
     start: date,
+    status: str = "confirmed",
 ) -> None:
     for d in range(days):
         _get(
@@ -148,8 +150,8 @@ def _hours(
             SupervisedHoursEntry,
             {
                 "paid": True,
-                "status": "confirmed",
-                "decided_at": utcnow(),
+                "status": status,
+                "decided_at": None if status == "pending" else utcnow(),
                 "performance_domain": "Recovery support",
             },
             board_id=board.id,
@@ -175,6 +177,7 @@ def load(session: Session, boards: dict[str, Board], users: dict[str, User]) -> 
             )
     ne, lakes = boards["ne-dbh"], boards["icrc-lakes"]
     supervisor = users["supervisor@demo.peercert"]
+    grant_role(session, supervisor, Role.SUPERVISOR, boards["icrc-lakes"])
     _get(
         session,
         SupervisorProfile,
@@ -214,6 +217,7 @@ def load(session: Session, boards: dict[str, Board], users: dict[str, User]) -> 
     _attend(session, lakes_cohort, lakes_modules, jordan)
     _hours(session, lakes, jordan, supervisor, "experience", 40, 8 * H, date(2026, 5, 4))
     _hours(session, lakes, jordan, supervisor, "supervision", 10, H, date(2026, 5, 4))
+    _hours(session, ne, taylor, supervisor, "experience", 3, 6 * H, date(2026, 11, 2), "pending")
 
     if session.execute(select(Credential).where(Credential.holder_id == casey.id)).first():
         return
