@@ -41,7 +41,7 @@ def browser():  # type: ignore[no-untyped-def]
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"chromium not found at {CHROMIUM}: browser tests cannot run on CI")
-        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}")
+        pytest.skip(reason=f"browser tests need Debian's chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -49,7 +49,7 @@ def test_numbers_are_sequential_per_board(app, make_board, make_user) -> None:  
 def test_concurrent_issue_never_repeats_a_number(app, make_board, make_user) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
-            pytest.skip("concurrent issue needs the PostgreSQL run (row locks)")
+            pytest.skip(reason="concurrent issue needs the PostgreSQL run (row locks)")
     board = make_board("ne")
     ctype_id = credential_type(app, board)
     holders = [make_user(f"h{i}@example.org", [(Role.TRAINEE, board)]) for i in range(8)]

@@ -295,7 +295,7 @@ def test_public_survey_is_rate_limited(app, make_board):
 def test_concurrent_submissions_lose_nothing(app, make_board):
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
-            pytest.skip("concurrent submissions need PostgreSQL (SQLite serialises writers)")
+            pytest.skip(reason="concurrent submissions need PostgreSQL (SQLite serialises writers)")
     study_id, token, ids = _open_study(app, make_board)
     barrier = threading.Barrier(8)
     results: list[int] = []
