@@ -14,6 +14,7 @@ from core.boards import all_boards
 from core.extensions import db, limiter, login_manager
 from core.forms import ForgotPasswordForm, LoginForm, RegisterForm, SetPasswordForm
 from core.models import Board, Role, User
+from core.viewhelpers import show_error
 
 bp = Blueprint("auth", __name__)
 
@@ -108,8 +109,7 @@ def activate(token: str) -> Any:
         try:
             user = accounts.activate(db.session, token, form.password.data)
         except accounts.AccountError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
+            show_error(None, exc)
             return render_template("auth/token_problem.html", message=str(exc)), 400
         db.session.commit()
         login_user(user)

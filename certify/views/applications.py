@@ -16,6 +16,7 @@ from core.auth import ensure_board_access, roles_required
 from core.extensions import db
 from core.models import Board, Role
 from core.navigation import NavEntry, register
+from core.viewhelpers import show_error
 from core.views import DASHBOARD_PANELS
 
 register(NavEntry("My certification", "certify.my_eligibility", frozenset({Role.TRAINEE})))
@@ -124,8 +125,7 @@ def submit_application(application_id: int) -> Any:
     try:
         applications.submit(db.session, application, current_user, date.today())
     except applications.WorkflowError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+        show_error(None, exc)
     else:
         db.session.commit()
         flash("Application submitted. We emailed you a copy of what happens next.", "success")
@@ -145,8 +145,7 @@ def withdraw_application(application_id: int) -> Any:
             db.session, application, "withdrawn", current_user, form.reason.data
         )
     except applications.WorkflowError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+        show_error(None, exc)
     else:
         db.session.commit()
         flash("Application withdrawn.", "info")

@@ -19,7 +19,7 @@ from core.exports import csv_text, download
 from core.extensions import db
 from core.models import Board, Role
 from core.navigation import NavEntry, register
-from core.viewhelpers import child_or_404
+from core.viewhelpers import child_or_404, show_error
 
 STAFF = (Role.BOARD_ADMIN, Role.BOARD_REVIEWER)
 register(NavEntry("Credentials", "certify.board_credentials", frozenset(STAFF), per_board=True))
@@ -143,8 +143,7 @@ def change_credential_status(board_id: int, credential_id: int) -> Any:
                 db.session, credential, form.target.data, current_user, form.reason.data
             )
         except credentials.CredentialError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
+            show_error(None, exc)
         else:
             db.session.commit()
             flash(f"{credential.number} is now {credential.status}.", "success")
@@ -173,8 +172,7 @@ def record_discipline(board_id: int, credential_id: int) -> Any:
                 form.internal_notes.data or "",
             )
         except credentials.CredentialError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
+            show_error(None, exc)
         else:
             db.session.commit()
             flash("Disciplinary action recorded.", "success")
@@ -205,8 +203,7 @@ def upgrade_credential(board_id: int, credential_id: int) -> Any:
                 db.session, credential, ctype, result, current_user, date.today()
             )
         except credentials.CredentialError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
+            show_error(None, exc)
         else:
             db.session.commit()
             flash(f"Upgraded: {full.number} issued.", "success")

@@ -24,6 +24,7 @@ from core.exports import csv_text, download
 from core.extensions import db, limiter
 from core.models import Board, Role, utcnow
 from core.navigation import NavEntry, register
+from core.viewhelpers import show_error
 from core.views import BOARD_PANELS, DASHBOARD_PANELS
 
 STAFF = (Role.BOARD_REVIEWER, Role.BOARD_ADMIN)
@@ -151,8 +152,7 @@ def delete_hours(entry_id: int) -> Any:
         try:
             service.delete_entry(db.session, current_user, entry)
         except service.HoursError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
+            show_error(None, exc)
         else:
             db.session.commit()
             flash("Entry deleted.", "success")
@@ -231,8 +231,7 @@ def _confirm(entries: list[SupervisedHoursEntry]) -> Any:
     try:
         count = supervisors.confirm_entries(db.session, current_user, entries)
     except service.HoursError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+        show_error(None, exc)
     else:
         db.session.commit()
         plural = count != 1

@@ -18,7 +18,7 @@ from core.exports import csv_text, download
 from core.extensions import db
 from core.models import Board, Role
 from core.navigation import NavEntry, register
-from core.viewhelpers import child_or_404
+from core.viewhelpers import child_or_404, show_error
 
 STAFF = (Role.BOARD_ADMIN, Role.BOARD_REVIEWER)
 register(NavEntry("Applications", "certify.review_queue", frozenset(STAFF), per_board=True))
@@ -103,8 +103,7 @@ def decide_application(board_id: int, application_id: int) -> Any:
                 db.session, application, form.target.data, current_user, form.reason.data
             )
         except applications.WorkflowError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
+            show_error(None, exc)
         else:
             db.session.commit()
             flash(
