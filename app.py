@@ -13,6 +13,11 @@ from werkzeug.exceptions import HTTPException
 from core.config import Config, ConfigError, config_class
 from core.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 from core.models import Role
+from core.modules import install
+
+# The domain modules, in the order their pages and panels appear. Adding a module means
+# creating its package (with `init_app(app)`) and adding its name here.
+INSTALLED_MODULES = ["certify", "rds"]
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -54,7 +59,10 @@ def create_app(config: dict[str, Any] | type[Config] | None = None) -> Flask:
     limiter.init_app(app)
     bootstrap.init_app(app)
 
-    _register_blueprints(app)
+    from core.views import init_app as init_core
+
+    init_core(app)
+    install(app, INSTALLED_MODULES)
     _register_errors(app)
     app.after_request(_security_headers)
     from core.navigation import nav_items
@@ -83,19 +91,6 @@ def _check_config(app: Flask) -> None:
             "value (python -c 'import secrets; print(secrets.token_hex(32))'), or set "
             "PEERCERT_ENV=development for local use."
         )
-
-
-def _register_blueprints(app: Flask) -> None:
-    from certify import bp as certify_bp
-    from core.auth import bp as auth_bp
-    from core.views import bp as core_bp
-
-    app.register_blueprint(core_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(certify_bp)
-    from rds.web import bp as rds_bp
-
-    app.register_blueprint(rds_bp)
 
 
 def _register_errors(app: Flask) -> None:

@@ -1,6 +1,8 @@
 """Certification: board rules, training, supervised hours, applications and credentials."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, Flask
 
 import certify.models  # noqa: F401  (every table on the metadata, for migrations)
 
@@ -12,4 +14,52 @@ bp = Blueprint(
     static_url_path="/certify-static",
 )
 
-import certify.views  # noqa: E402,F401  (routes register on bp)
+
+def init_app(app: Flask) -> None:
+    """Plug certification into the app: routes, navigation, panels, CLI, demo data."""
+    import certify.views  # noqa: F401  (routes register on bp)
+    from certify.cli import credentials_cli
+    from certify.demo import load as load_demo
+    from core import modules
+    from core.models import Role
+    from core.modules import NavEntry
+
+    app.register_blueprint(bp)
+    staff = frozenset({Role.BOARD_ADMIN, Role.BOARD_REVIEWER})
+    trainee = frozenset({Role.TRAINEE})
+    modules.add_nav(
+        app,
+        NavEntry("My certification", "certify.my_eligibility", trainee),
+        NavEntry("Rules", "certify.config_credential_types", frozenset({Role.BOARD_ADMIN}), True),
+        NavEntry("Credentials", "certify.board_credentials", staff, per_board=True),
+        NavEntry("My credentials", "certify.my_credentials", trainee),
+        NavEntry("My hours", "certify.my_hours", trainee),
+        NavEntry("Confirm hours", "certify.supervise", frozenset({Role.SUPERVISOR})),
+        NavEntry("Supervisors", "certify.board_supervisors", staff, per_board=True),
+        NavEntry("Applications", "certify.review_queue", staff, per_board=True),
+        NavEntry(
+            "Training",
+            "certify.training_index",
+            frozenset({Role.BOARD_ADMIN, Role.TRAINER}),
+            per_board=True,
+        ),
+        NavEntry("My training", "certify.my_training", trainee),
+    )
+    for role, template in (
+        (Role.TRAINEE, "certify/panels/eligibility.html"),
+        (Role.SUPERVISOR, "certify/panels/supervisor.html"),
+        (Role.TRAINEE, "certify/panels/trainee_hours.html"),
+        (Role.TRAINEE, "certify/training/panel_trainee.html"),
+        (Role.TRAINER, "certify/panels/trainer.html"),
+    ):
+        modules.add_dashboard_panel(app, role, template)
+    modules.add_board_panel(app, "certify/board_panels/work.html", order=10)
+    for template in (
+        "certify/board_panels/config.html",
+        "certify/hours/board_panel.html",
+        "certify/board_panels/training.html",
+    ):
+        modules.add_board_panel(app, template, order=20)
+    modules.add_cli(app, credentials_cli)
+    modules.add_demo(app, "certification", load_demo, order=10)
+    modules.add_public(app, "certify.static", "certify.verify_credential")

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from certify import credentials
 from certify.models import (
+    SUPERVISOR_LICENSES,
     Credential,
     CredentialType,
     Endorsement,
+    RequirementSet,
     SupervisedHoursEntry,
     SupervisorProfile,
     TraineeProfile,
@@ -21,8 +23,10 @@ from certify.models import (
     TrainingModule,
     TrainingProgram,
 )
+from core import audit
 from core.accounts import grant_role
 from core.models import Board, Role, User, utcnow
+from core.modules import DemoContext
 
 H = 60
 ENDORSEMENTS = {
@@ -164,8 +168,132 @@ def _hours(
         )
 
 
-def load(session: Session, boards: dict[str, Board], users: dict[str, User]) -> None:
-    """Give the demo boards realistic certification records (safe to run twice)."""
+# The demo boards' credential types and rules, by board slug.
+CREDENTIAL_TYPES: dict[str, list[dict[str, Any]]] = {
+    "ne-dbh": [
+        {
+            "code": "CPSS",
+            "name": "Certified Peer Support Specialist",
+            "cycle_months": 24,
+            "rules": dict(
+                min_age=19,
+                education="hs_diploma_or_ged",
+                lived_experience=True,
+                recovery_months=24,
+                training_minutes=40 * H,
+                supervisor_licenses=[k for k, (_, sud) in SUPERVISOR_LICENSES.items() if not sud],
+                ethics_attestation=True,
+                exam_required=True,
+                ce_minutes_per_cycle=36 * H,
+                ce_ethics_minutes=6 * H,
+            ),
+        },
+        {
+            "code": "CFPSS",
+            "name": "Certified Family Peer Support Specialist",
+            "cycle_months": 24,
+            "rules": dict(
+                min_age=19,
+                education="hs_diploma_or_ged",
+                lived_experience=True,
+                recovery_months=24,
+                training_minutes=40 * H,
+                ethics_attestation=True,
+                exam_required=True,
+                ce_minutes_per_cycle=36 * H,
+                ce_ethics_minutes=6 * H,
+            ),
+        },
+    ],
+    "icrc-lakes": [
+        {
+            "code": "CRPS-P",
+            "name": "Certified Recovery Peer Specialist — Provisional",
+            "level": "provisional",
+            "substance_use": True,
+            "cycle_months": 12,
+            "rules": dict(
+                min_age=18,
+                education="hs_diploma_or_ged",
+                lived_experience=True,
+                recovery_months=12,
+                training_minutes=40 * H,
+                training_lookback_years=5,
+                approved_training_only=True,
+                ethics_attestation=True,
+                residency_attestation=True,
+            ),
+        },
+        {
+            "code": "PR",
+            "name": "Certified Recovery Peer Specialist",
+            "substance_use": True,
+            "cycle_months": 24,
+            "rules": dict(
+                min_age=18,
+                education="hs_diploma_or_ged",
+                lived_experience=True,
+                recovery_months=12,
+                training_minutes=46 * H,
+                training_category_minutes={
+                    "Advocacy": 10 * H,
+                    "Mentoring/Education": 10 * H,
+                    "Recovery/Wellness Support": 10 * H,
+                    "Ethical Responsibility": 16 * H,
+                },
+                training_lookback_years=5,
+                approved_training_only=True,
+                experience_minutes=500 * H,
+                supervision_minutes=25 * H,
+                supervisor_licenses=list(SUPERVISOR_LICENSES),
+                residency_attestation=True,
+                ethics_attestation=True,
+                background_check=True,
+                exam_required=True,
+                fee_required=True,
+                reciprocity_allowed=True,
+                ce_minutes_per_cycle=20 * H,
+                ce_ethics_minutes=6 * H,
+            ),
+        },
+    ],
+}
+
+
+def _credential_types(session: Session, board: Board) -> None:
+    for cred in CREDENTIAL_TYPES[board.slug]:
+        existing = session.execute(
+            select(CredentialType).where(
+                CredentialType.board_id == board.id, CredentialType.code == cred["code"]
+            )
+        ).scalar()
+        if existing is not None:
+            continue
+        ctype = CredentialType(
+            board_id=board.id,
+            code=cred["code"],
+            name=cred["name"],
+            level=cred.get("level", "full"),
+            substance_use=cred.get("substance_use", False),
+            cycle_months=cred["cycle_months"],
+        )
+        ctype.requirements = RequirementSet(board_id=board.id, **cred["rules"])
+        session.add(ctype)
+        session.flush()
+        audit.record(
+            session,
+            None,
+            "credential_type.created",
+            ctype,
+            after={"code": ctype.code, **cred["rules"]},
+        )
+
+
+def load(session: Session, context: DemoContext) -> None:
+    """Give the demo boards credential types and realistic records (safe to run twice)."""
+    boards, users = context.boards, context.users
+    for board in boards.values():
+        _credential_types(session, board)
     for slug, items in ENDORSEMENTS.items():
         for code, name, enhanced in items:
             _get(

@@ -88,6 +88,3 @@ def register_cli(app: Flask) -> None:
 
     for group in (mail_group, audit_group, demo_group):
         app.cli.add_command(group)
-    from certify.cli import credentials_cli
-
-    app.cli.add_command(credentials_cli)

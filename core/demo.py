@@ -1,4 +1,4 @@
-"""Demo data: two boards with different rules, staff and trainees (idempotent)."""
+"""Demo data: two boards, staff and trainees, then each module's demo loader (idempotent)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from certify.models import SUPERVISOR_LICENSES, CredentialType, RequirementSet
 from core import audit
 from core.accounts import find_user, grant_role
 from core.models import Board, Role, User, utcnow
+from core.modules import DemoContext, registry
 
 HOUR = 60
 
@@ -23,43 +23,6 @@ BOARDS: list[dict[str, Any]] = [
         "jurisdiction": "Nebraska",
         "description": "Modelled on a state service definition: age 19, "
         "two years of lived recovery.",
-        "credentials": [
-            {
-                "code": "CPSS",
-                "name": "Certified Peer Support Specialist",
-                "cycle_months": 24,
-                "rules": dict(
-                    min_age=19,
-                    education="hs_diploma_or_ged",
-                    lived_experience=True,
-                    recovery_months=24,
-                    training_minutes=40 * HOUR,
-                    supervisor_licenses=[
-                        k for k, (_, sud) in SUPERVISOR_LICENSES.items() if not sud
-                    ],
-                    ethics_attestation=True,
-                    exam_required=True,
-                    ce_minutes_per_cycle=36 * HOUR,
-                    ce_ethics_minutes=6 * HOUR,
-                ),
-            },
-            {
-                "code": "CFPSS",
-                "name": "Certified Family Peer Support Specialist",
-                "cycle_months": 24,
-                "rules": dict(
-                    min_age=19,
-                    education="hs_diploma_or_ged",
-                    lived_experience=True,
-                    recovery_months=24,
-                    training_minutes=40 * HOUR,
-                    ethics_attestation=True,
-                    exam_required=True,
-                    ce_minutes_per_cycle=36 * HOUR,
-                    ce_ethics_minutes=6 * HOUR,
-                ),
-            },
-        ],
     },
     {
         "slug": "icrc-lakes",
@@ -67,58 +30,6 @@ BOARDS: list[dict[str, Any]] = [
         "jurisdiction": "Great Lakes region",
         "description": "IC&RC Peer Recovery: 46 training hours, 500 experience hours, "
         "25 supervision hours; provisional credential first.",
-        "credentials": [
-            {
-                "code": "CRPS-P",
-                "name": "Certified Recovery Peer Specialist — Provisional",
-                "level": "provisional",
-                "substance_use": True,
-                "cycle_months": 12,
-                "rules": dict(
-                    min_age=18,
-                    education="hs_diploma_or_ged",
-                    lived_experience=True,
-                    recovery_months=12,
-                    training_minutes=40 * HOUR,
-                    training_lookback_years=5,
-                    approved_training_only=True,
-                    ethics_attestation=True,
-                    residency_attestation=True,
-                ),
-            },
-            {
-                "code": "PR",
-                "name": "Certified Recovery Peer Specialist",
-                "substance_use": True,
-                "cycle_months": 24,
-                "rules": dict(
-                    min_age=18,
-                    education="hs_diploma_or_ged",
-                    lived_experience=True,
-                    recovery_months=12,
-                    training_minutes=46 * HOUR,
-                    training_category_minutes={
-                        "Advocacy": 10 * HOUR,
-                        "Mentoring/Education": 10 * HOUR,
-                        "Recovery/Wellness Support": 10 * HOUR,
-                        "Ethical Responsibility": 16 * HOUR,
-                    },
-                    training_lookback_years=5,
-                    approved_training_only=True,
-                    experience_minutes=500 * HOUR,
-                    supervision_minutes=25 * HOUR,
-                    supervisor_licenses=list(SUPERVISOR_LICENSES),
-                    residency_attestation=True,
-                    ethics_attestation=True,
-                    background_check=True,
-                    exam_required=True,
-                    fee_required=True,
-                    reciprocity_allowed=True,
-                    ce_minutes_per_cycle=20 * HOUR,
-                    ce_ethics_minutes=6 * HOUR,
-                ),
-            },
-        ],
     },
 ]
 
@@ -190,31 +101,6 @@ def _board(session: Session, spec: dict[str, Any]) -> Board:
         session.add(board)
         session.flush()
         audit.record(session, None, "board.created", board, after={"slug": board.slug})
-    for cred in spec["credentials"]:
-        existing = session.execute(
-            select(CredentialType).where(
-                CredentialType.board_id == board.id, CredentialType.code == cred["code"]
-            )
-        ).scalar()
-        if existing is None:
-            ctype = CredentialType(
-                board_id=board.id,
-                code=cred["code"],
-                name=cred["name"],
-                level=cred.get("level", "full"),
-                substance_use=cred.get("substance_use", False),
-                cycle_months=cred["cycle_months"],
-            )
-            ctype.requirements = RequirementSet(board_id=board.id, **cred["rules"])
-            session.add(ctype)
-            session.flush()
-            audit.record(
-                session,
-                None,
-                "credential_type.created",
-                ctype,
-                after={"code": ctype.code, **cred["rules"]},
-            )
     return board
 
 
@@ -234,12 +120,7 @@ def load(session: Session) -> list[DemoAccount]:
         grant_role(session, user, role, board)
         accounts.append(DemoAccount(email, password, role.label, board.name if board else None))
         users[email] = user
-    from certify import demo as certify_demo
-
-    certify_demo.load(session, boards, users)
-    from rds import demo as rds_demo
-
-    rds_demo.load(
-        session, boards["icrc-lakes"], users["psychometrician@demo.peercert"], date.today()
-    )
+    context = DemoContext(boards=boards, users=users, today=date.today())
+    for step in registry().ordered_demo_steps():
+        step.load(session, context)
     return accounts

@@ -1,39 +1,13 @@
-"""The role-dependent navigation: modules register their entries here."""
+"""The role-dependent navigation, built from the entries modules registered."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
 from flask_login import current_user
 
-from core.models import Role
-
-
-@dataclass(frozen=True)
-class NavEntry:
-    label: str
-    endpoint: str
-    roles: frozenset[Role]
-    per_board: bool = False  # one link per board where the person holds the role
-
-
-NAV: list[NavEntry] = [
-    NavEntry(
-        "Board",
-        "core.board",
-        frozenset({Role.BOARD_ADMIN, Role.BOARD_REVIEWER, Role.PSYCHOMETRICIAN}),
-        per_board=True,
-    ),
-    NavEntry("Staff", "core.staff", frozenset({Role.BOARD_ADMIN}), per_board=True),
-    NavEntry("Audit log", "core.audit_log", frozenset({Role.BOARD_ADMIN}), per_board=True),
-]
-
-
-def register(entry: NavEntry) -> None:
-    if entry not in NAV:
-        NAV.append(entry)
+from core.modules import registry
 
 
 def nav_items() -> list[dict[str, Any]]:
@@ -41,7 +15,7 @@ def nav_items() -> list[dict[str, Any]]:
     if not current_user.is_authenticated:
         return []
     items = []
-    for entry in NAV:
+    for entry in registry().nav:
         if not current_user.has_role(*entry.roles):
             continue
         if entry.per_board:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from core import accounts, boards
+from core import accounts, boards, modules
+from core.auth import bp as auth_bp
 from core.auth import ensure_board_access, roles_required
 from core.extensions import db
 from core.forms import InviteStaffForm
 from core.models import Board, Role
+from core.modules import NavEntry
 
 bp = Blueprint(
     "core",
@@ -22,10 +24,32 @@ bp = Blueprint(
     static_url_path="/core-static",
 )
 
-# Later modules append (role, template) pairs to show their panels on the dashboard.
-DASHBOARD_PANELS: list[tuple[Role, str]] = []
-# Later modules append templates shown on a board's overview page.
-BOARD_PANELS: list[str] = []
+
+def init_app(app: Flask) -> None:
+    """Core's own pages and the navigation entries of its board pages."""
+    app.register_blueprint(bp)
+    app.register_blueprint(auth_bp)
+    board_staff = frozenset({Role.BOARD_ADMIN, Role.BOARD_REVIEWER, Role.PSYCHOMETRICIAN})
+    admin = frozenset({Role.BOARD_ADMIN})
+    modules.add_nav(
+        app,
+        NavEntry("Board", "core.board", board_staff, per_board=True),
+        NavEntry("Staff", "core.staff", admin, per_board=True),
+        NavEntry("Audit log", "core.audit_log", admin, per_board=True),
+    )
+    modules.add_public(
+        app,
+        "static",
+        "bootstrap.static",
+        "core.static",
+        "core.index",
+        "auth.login",
+        "auth.logout",
+        "auth.register",
+        "auth.activate",
+        "auth.forgot_password",
+        "auth.reset_password",
+    )
 
 
 @bp.route("/")
@@ -39,7 +63,7 @@ def index() -> Any:
 @login_required
 def dashboard() -> Any:
     held = {Role(a.role) for a in current_user.roles}
-    panels = [tpl for role, tpl in DASHBOARD_PANELS if role in held]
+    panels = modules.registry().dashboard_templates(held)
     return render_template(
         "core/dashboard.html",
         held=sorted(held, key=list(Role).index),
@@ -55,7 +79,9 @@ def board(board_id: int) -> Any:
     ensure_board_access(
         current_user, board.id, Role.BOARD_ADMIN, Role.BOARD_REVIEWER, Role.PSYCHOMETRICIAN
     )
-    return render_template("core/board.html", board=board, board_panels=BOARD_PANELS)
+    return render_template(
+        "core/board.html", board=board, board_panels=modules.registry().board_templates()
+    )
 
 
 @bp.route("/boards/<int:board_id>/staff", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.models import Board, User
+from core.modules import DemoContext
 from rds.analysis_service import DEFAULT_SETTINGS, run_analysis
 from rds.models import Domain, Study, SurveyResponse, Task
 from rds.survey import DEFAULT_QUESTIONS, add_default_questions, open_survey
@@ -99,8 +99,11 @@ def _responses(session: Session, study: Study, today: date) -> None:
     session.flush()
 
 
-def load(session: Session, board: Board, psychometrician: User, today: date) -> None:
+def load(session: Session, context: DemoContext) -> None:
     """Create the demo study with an open survey, answers and a proposed blueprint (once)."""
+    board = context.boards["icrc-lakes"]
+    psychometrician = context.users["psychometrician@demo.peercert"]
+    today = context.today
     if session.execute(
         select(Study).where(Study.board_id == board.id, Study.title == TITLE)
     ).first():

@@ -15,12 +15,7 @@ from certify.models import Application, ApplicationDocument, CredentialType
 from core.auth import ensure_board_access, roles_required
 from core.extensions import db
 from core.models import Board, Role
-from core.navigation import NavEntry, register
 from core.viewhelpers import show_error
-from core.views import DASHBOARD_PANELS
-
-register(NavEntry("My certification", "certify.my_eligibility", frozenset({Role.TRAINEE})))
-DASHBOARD_PANELS.append((Role.TRAINEE, "certify/panels/eligibility.html"))
 
 STAFF = (Role.BOARD_ADMIN, Role.BOARD_REVIEWER)
 

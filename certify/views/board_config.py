@@ -29,13 +29,6 @@ from core.auth import ensure_board_access, roles_required
 from core.exports import csv_text, download
 from core.extensions import db
 from core.models import Board, Role
-from core.navigation import NavEntry, register
-from core.views import BOARD_PANELS
-
-PANEL = "certify/board_panels/config.html"
-if PANEL not in BOARD_PANELS:
-    BOARD_PANELS.append(PANEL)
-register(NavEntry("Rules", "certify.config_credential_types", frozenset({Role.BOARD_ADMIN}), True))
 
 
 @bp.app_template_global()

@@ -13,9 +13,6 @@ from certify.board_work import figures
 from core.auth import ensure_board_access, roles_required
 from core.extensions import db
 from core.models import Board, Role
-from core.views import BOARD_PANELS
-
-BOARD_PANELS.insert(0, "certify/board_panels/work.html")
 
 
 @bp.app_context_processor

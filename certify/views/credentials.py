@@ -18,12 +18,9 @@ from core.boards import paginate
 from core.exports import csv_text, download
 from core.extensions import db
 from core.models import Board, Role
-from core.navigation import NavEntry, register
 from core.viewhelpers import child_or_404, show_error
 
 STAFF = (Role.BOARD_ADMIN, Role.BOARD_REVIEWER)
-register(NavEntry("Credentials", "certify.board_credentials", frozenset(STAFF), per_board=True))
-register(NavEntry("My credentials", "certify.my_credentials", frozenset({Role.TRAINEE})))
 
 
 def _board_credential(board_id: int, credential_id: int) -> tuple[Board, Credential]:

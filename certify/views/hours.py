@@ -23,21 +23,9 @@ from core.auth import ensure_board_access, roles_required
 from core.exports import csv_text, download
 from core.extensions import db, limiter
 from core.models import Board, Role, utcnow
-from core.navigation import NavEntry, register
 from core.viewhelpers import show_error
-from core.views import BOARD_PANELS, DASHBOARD_PANELS
 
 STAFF = (Role.BOARD_REVIEWER, Role.BOARD_ADMIN)
-
-register(NavEntry("My hours", "certify.my_hours", frozenset({Role.TRAINEE})))
-register(NavEntry("Confirm hours", "certify.supervise", frozenset({Role.SUPERVISOR})))
-register(NavEntry("Supervisors", "certify.board_supervisors", frozenset(STAFF), per_board=True))
-for _panel in ((Role.SUPERVISOR, "certify/panels/supervisor.html"),
-               (Role.TRAINEE, "certify/panels/trainee_hours.html")):  # fmt: skip
-    if _panel not in DASHBOARD_PANELS:
-        DASHBOARD_PANELS.append(_panel)
-if "certify/hours/board_panel.html" not in BOARD_PANELS:
-    BOARD_PANELS.append("certify/hours/board_panel.html")
 
 
 @bp.app_context_processor

@@ -17,11 +17,9 @@ from core.boards import paginate
 from core.exports import csv_text, download
 from core.extensions import db
 from core.models import Board, Role
-from core.navigation import NavEntry, register
 from core.viewhelpers import child_or_404, show_error
 
 STAFF = (Role.BOARD_ADMIN, Role.BOARD_REVIEWER)
-register(NavEntry("Applications", "certify.review_queue", frozenset(STAFF), per_board=True))
 
 
 def _board(board_id: int) -> Board:

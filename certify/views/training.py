@@ -17,23 +17,10 @@ from core.auth import ensure_board_access, roles_required
 from core.exports import csv_text, download
 from core.extensions import db
 from core.models import Board, Role, User, utcnow
-from core.navigation import NavEntry, register
 from core.viewhelpers import child_or_404, show_error
-from core.views import BOARD_PANELS, DASHBOARD_PANELS
 
 STAFF = (Role.BOARD_ADMIN, Role.TRAINER)
 VIEWERS = (Role.BOARD_ADMIN, Role.BOARD_REVIEWER, Role.PSYCHOMETRICIAN)
-
-register(NavEntry("Training", "certify.training_index", frozenset(STAFF), per_board=True))
-register(NavEntry("My training", "certify.my_training", frozenset({Role.TRAINEE})))
-for _panel in (
-    (Role.TRAINEE, "certify/training/panel_trainee.html"),
-    (Role.TRAINER, "certify/panels/trainer.html"),
-):
-    if _panel not in DASHBOARD_PANELS:
-        DASHBOARD_PANELS.append(_panel)
-if "certify/board_panels/training.html" not in BOARD_PANELS:
-    BOARD_PANELS.append("certify/board_panels/training.html")
 
 
 @bp.app_template_filter("training_hours")

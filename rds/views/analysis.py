@@ -7,13 +7,11 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-import rds.views.scope  # noqa: F401  (registers the studies panel first on the board page)
 from core.auth import roles_required
 from core.exports import XLSX, download
 from core.extensions import db
 from core.models import Board, Role, utcnow
 from core.viewhelpers import show_error
-from core.views import BOARD_PANELS
 from rds import analysis_exports as exports
 from rds import analysis_service as svc
 from rds.access import STUDY_ROLES, study_for
@@ -29,10 +27,6 @@ from rds.report import icc_reading
 from rds.survey import questions_of
 from rds.views.scope import _task
 from rds.web import bp
-
-PANEL = "rds/analysis/board_panel.html"
-if PANEL not in BOARD_PANELS:
-    BOARD_PANELS.append(PANEL)
 
 
 @bp.app_template_global("rds_board_blueprints")

@@ -12,9 +12,7 @@ from flask_wtf import FlaskForm
 from core.auth import roles_required
 from core.extensions import db
 from core.models import Board, Role, User
-from core.navigation import NavEntry, register
 from core.viewhelpers import child_or_404, show_error
-from core.views import BOARD_PANELS, DASHBOARD_PANELS
 from rds import scope as svc
 from rds.access import STUDY_ROLES, editable, study_for
 from rds.models import KSA, Domain, Study, Task
@@ -28,12 +26,6 @@ from rds.scope_forms import (
     TaskForm,
 )
 from rds.web import bp
-
-register(NavEntry("Studies", "rds.studies", frozenset(STUDY_ROLES), per_board=True))
-if (Role.PSYCHOMETRICIAN, "rds/panels/psychometrician.html") not in DASHBOARD_PANELS:
-    DASHBOARD_PANELS.append((Role.PSYCHOMETRICIAN, "rds/panels/psychometrician.html"))
-if "rds/board_panels/studies.html" not in BOARD_PANELS:
-    BOARD_PANELS.append("rds/board_panels/studies.html")
 
 
 @bp.app_template_global("rds_attention")

@@ -40,6 +40,13 @@ def _urls(app):  # type: ignore[no-untyped-def]
             yield rule, url_for(rule.endpoint, **values)
 
 
+def test_public_routes_are_the_ones_modules_declare(app) -> None:  # type: ignore[no-untyped-def]
+    """Modules declare their public endpoints in the registry; nothing else is public."""
+    from core.modules import registry
+
+    assert registry(app).public_endpoints == PUBLIC
+
+
 def test_every_private_route_requires_login(app) -> None:  # type: ignore[no-untyped-def]
     client = app.test_client()
     checked = 0

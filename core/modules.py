@@ -1,0 +1,145 @@
+"""The registries domain modules plug into: navigation, panels, CLI, demo loaders, public routes.
+
+Core knows no domain module. Each module's package has `init_app(app)`, which `app.py` calls
+for every name in `INSTALLED_MODULES`; `init_app` registers the module's blueprint and then
+announces what it adds to core's pages through the functions below. The registry lives on
+the app (`app.extensions["peercert"]`), so two apps never share entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import click
+from flask import Flask, current_app
+
+from core.models import Role
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from core.models import Board, User
+
+EXTENSION_KEY = "peercert"
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A link in the navigation for people holding one of `roles`."""
+
+    label: str
+    endpoint: str
+    roles: frozenset[Role]
+    per_board: bool = False  # one link per board where the person holds the role
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A template included on the dashboard of people holding `role`."""
+
+    role: Role
+    template: str
+
+
+@dataclass(frozen=True)
+class BoardPanel:
+    """A template included on a board's overview page; lower `order` comes first."""
+
+    template: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class DemoContext:
+    """What core's demo loader made: boards by slug, people by email, and the day."""
+
+    boards: dict[str, Board]
+    users: dict[str, User]
+    today: date
+
+
+DemoLoader = Callable[["Session", DemoContext], None]
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """A module's demo loader; lower `order` runs first."""
+
+    name: str
+    load: DemoLoader
+    order: int = 100
+
+
+@dataclass
+class Registry:
+    """Everything the installed modules added to core's pages and commands."""
+
+    nav: list[NavEntry] = field(default_factory=list)
+    dashboard_panels: list[DashboardPanel] = field(default_factory=list)
+    board_panels: list[BoardPanel] = field(default_factory=list)
+    demo_steps: list[DemoStep] = field(default_factory=list)
+    public_endpoints: set[str] = field(default_factory=set)
+
+    def board_templates(self) -> list[str]:
+        ordered = sorted(enumerate(self.board_panels), key=lambda p: (p[1].order, p[0]))
+        return [panel.template for _, panel in ordered]
+
+    def dashboard_templates(self, held: set[Role]) -> list[str]:
+        return [p.template for p in self.dashboard_panels if p.role in held]
+
+    def ordered_demo_steps(self) -> list[DemoStep]:
+        ordered = sorted(enumerate(self.demo_steps), key=lambda s: (s[1].order, s[0]))
+        return [step for _, step in ordered]
+
+
+def registry(app: Flask | None = None) -> Registry:
+    """The registry of `app` (the current app when not given), created on first use."""
+    target = app if app is not None else current_app
+    found = target.extensions.get(EXTENSION_KEY)
+    if found is None:
+        found = target.extensions[EXTENSION_KEY] = Registry()
+    return found
+
+
+def add_nav(app: Flask, *entries: NavEntry) -> None:
+    """Add navigation links, shown in the order modules add them."""
+    registry(app).nav.extend(e for e in entries if e not in registry(app).nav)
+
+
+def add_dashboard_panel(app: Flask, role: Role, template: str) -> None:
+    panel = DashboardPanel(role, template)
+    if panel not in registry(app).dashboard_panels:
+        registry(app).dashboard_panels.append(panel)
+
+
+def add_board_panel(app: Flask, template: str, order: int = 100) -> None:
+    panel = BoardPanel(template, order)
+    if panel not in registry(app).board_panels:
+        registry(app).board_panels.append(panel)
+
+
+def add_cli(app: Flask, *groups: click.Command) -> None:
+    for group in groups:
+        app.cli.add_command(group)
+
+
+def add_demo(app: Flask, name: str, load: DemoLoader, order: int = 100) -> None:
+    """Register a demo loader; core's `flask demo load` runs them after boards and people."""
+    registry(app).demo_steps.append(DemoStep(name, load, order))
+
+
+def add_public(app: Flask, *endpoints: str) -> None:
+    """Declare endpoints that are public by design (the route-guard test reads this)."""
+    registry(app).public_endpoints.update(endpoints)
+
+
+def install(app: Flask, module_names: list[str]) -> None:
+    """Import each module package and call its `init_app(app)`."""
+    import importlib
+
+    for name in module_names:
+        module: Any = importlib.import_module(name)
+        module.init_app(app)
