@@ -18,6 +18,7 @@ bp = Blueprint(
 def init_app(app: Flask) -> None:
     """Plug certification into the app: routes, navigation, panels, CLI, demo data."""
     import certify.views  # noqa: F401  (routes register on bp)
+    from certify import hooks
     from certify.cli import credentials_cli
     from certify.demo import load as load_demo
     from core import modules
@@ -63,3 +64,4 @@ def init_app(app: Flask) -> None:
     modules.add_cli(app, credentials_cli)
     modules.add_demo(app, "certification", load_demo, order=10)
     modules.add_public(app, "certify.static", "certify.verify_credential")
+    hooks.applicant_facts.connect(hooks.staff_recorded_exam)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from certify import hooks
 from certify.models import (
     DISCIPLINE_KINDS,
     Application,
@@ -308,10 +309,12 @@ def upgrade(
 
 
 def renewal_blockers(session: Session, credential: Credential, as_of: date) -> list[str]:
-    """What stops a renewal. The CE issue adds CE compliance here; status is checked now."""
+    """What stops a renewal: the credential's status, then what connected modules say (CE)."""
     blockers = []
     if credential.status not in ("active", "provisional", "expired"):
         blockers.append(f"A {credential.status} credential cannot be renewed.")
+    for found in hooks.renewal_blockers.results(session, credential, as_of):
+        blockers.extend(found)
     return blockers
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from certify import rules
+from certify import hooks, rules
 from certify.models import CredentialType, RequirementSet, TraineeProfile
 
 
@@ -40,13 +40,24 @@ def requirements_for(ctype: CredentialType) -> rules.Requirements:
     )
 
 
-def profile_for(session: Session, board_id: int, user_id: int) -> TraineeProfile:
-    """The trainee's profile on a board, created empty on first use."""
-    profile = session.execute(
+def find_profile(session: Session, board_id: int, user_id: int) -> TraineeProfile | None:
+    """The trainee's stored profile on a board, if there is one (reads only)."""
+    return session.execute(
         select(TraineeProfile).where(
             TraineeProfile.board_id == board_id, TraineeProfile.user_id == user_id
         )
     ).scalar()
+
+
+def profile_or_blank(session: Session, board_id: int, user_id: int) -> TraineeProfile:
+    """The stored profile, or an unsaved empty one for pages that only read (no writes on GET)."""
+    found = find_profile(session, board_id, user_id)
+    return found if found is not None else TraineeProfile(board_id=board_id, user_id=user_id)
+
+
+def profile_for(session: Session, board_id: int, user_id: int) -> TraineeProfile:
+    """The trainee's profile on a board, created empty on first use (for changes)."""
+    profile = find_profile(session, board_id, user_id)
     if profile is None:
         profile = TraineeProfile(board_id=board_id, user_id=user_id)
         session.add(profile)
@@ -54,12 +65,17 @@ def profile_for(session: Session, board_id: int, user_id: int) -> TraineeProfile
     return profile
 
 
-def facts_for(session: Session, board_id: int, user_id: int) -> rules.ApplicantFacts:
-    """Everything the board knows about the trainee, as plain values."""
+def facts_for(
+    session: Session, board_id: int, user_id: int, as_of: date | None = None
+) -> rules.ApplicantFacts:
+    """Everything the board and the connected modules know about the trainee, as plain values."""
     from certify.hours import hours_entries
     from certify.training_reports import training_records
 
-    profile = profile_for(session, board_id, user_id)
+    profile = profile_or_blank(session, board_id, user_id)
+    provided = hooks.merge_facts(
+        hooks.applicant_facts.results(session, profile, as_of or date.today())
+    )
     attestations = {
         name
         for name, given in (
@@ -77,7 +93,7 @@ def facts_for(session: Session, board_id: int, user_id: int) -> rules.ApplicantF
         hours=tuple(hours_entries(session, board_id, user_id)),
         attestations=frozenset(attestations),
         background_check_cleared=profile.background_check_cleared,
-        exam_passed=profile.exam_passed,
+        exam_passed=bool(provided.exam_passed),
         fee_received=profile.fee_received,
         reciprocity_verified=profile.reciprocity_verified,
     )
@@ -97,7 +113,7 @@ def checklists(
     session: Session, board_id: int, user_id: int, as_of: date
 ) -> list[tuple[CredentialType, rules.Eligibility]]:
     """The live checklist of every credential type of the board for one trainee."""
-    facts = facts_for(session, board_id, user_id)
+    facts = facts_for(session, board_id, user_id, as_of)
     return [
         (ctype, rules.evaluate(requirements_for(ctype), facts, as_of))
         for ctype in credential_types(session, board_id)

@@ -42,13 +42,12 @@ def _own_application(application_id: int) -> Application:
 @roles_required(Role.TRAINEE)
 def my_profile() -> Any:
     board = _trainee_board()
-    profile = eligibility.profile_for(db.session, board.id, current_user.id)
-    form = ProfileForm(obj=profile)
+    form = ProfileForm(obj=eligibility.profile_or_blank(db.session, board.id, current_user.id))
     if form.validate_on_submit():
         applications.update_profile(
             db.session,
             current_user,
-            profile,
+            eligibility.profile_for(db.session, board.id, current_user.id),
             birth_date=form.birth_date.data,
             education=form.education.data or None,
             lived_experience=form.lived_experience.data,
@@ -59,7 +58,6 @@ def my_profile() -> Any:
         db.session.commit()
         flash("Your details are saved. Your checklist is updated.", "success")
         return redirect(url_for("certify.my_eligibility", board_id=board.id))
-    db.session.commit()  # the profile row created on first visit
     return render_template("certify/me/profile.html", form=form, board=board)
 
 
@@ -68,7 +66,6 @@ def my_profile() -> Any:
 def my_eligibility() -> Any:
     board = _trainee_board()
     checklists = eligibility.checklists(db.session, board.id, current_user.id, date.today())
-    db.session.commit()
     return render_template(
         "certify/me/eligibility.html",
         board=board,

@@ -68,13 +68,12 @@ def review_queue(board_id: int) -> Any:
 def review_application(board_id: int, application_id: int) -> Any:
     board = _board(board_id)
     application = _application(board, application_id)
-    profile = eligibility.profile_for(db.session, board.id, application.trainee_id)
+    profile = eligibility.profile_or_blank(db.session, board.id, application.trainee_id)
     live = dict(
         eligibility.checklists(db.session, board.id, application.trainee_id, date.today())
     ).get(application.credential_type)
     issue_form = IssueForm()
     issue_form.endorsements.choices = endorsement_choices(db.session, board.id)
-    db.session.commit()
     return render_template(
         "certify/review/application.html",
         board=board,
