@@ -62,6 +62,12 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class BoardOwned:
+    """Mixin for rows a board owns: an indexed board_id, deleted with the board."""
+
+    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
+
+
 class Role(enum.StrEnum):
     """Roles a person can hold; board-scoped unless listed in GLOBAL_ROLES."""
 

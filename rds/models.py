@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import Base, Board, User, UTCDateTime, utcnow
+from core.models import Base, Board, BoardOwned, UTCDateTime, User, utcnow
 
 DEFAULT_IMPORTANCE_ANCHORS = [
     "Not important",
@@ -39,13 +39,12 @@ DEFAULT_FREQUENCY_ANCHORS = [
 STUDY_STATUSES = ("draft", "workshop", "survey_open", "survey_closed", "analyzed", "archived")
 
 
-class Study(Base):
+class Study(BoardOwned, Base):
     """One version of a Role Delineation Study for a board's credential."""
 
     __tablename__ = "rds_study"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     credential_type_id: Mapped[int | None] = mapped_column(ForeignKey("credential_type.id"))
     title: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -88,13 +87,12 @@ class Study(Base):
     )
 
 
-class Domain(Base):
+class Domain(BoardOwned, Base):
     """A performance domain of the scope of service, in the study's order."""
 
     __tablename__ = "rds_domain"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("rds_study.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(200))
@@ -113,13 +111,12 @@ ksa_task = Table(
 )
 
 
-class Task(Base):
+class Task(BoardOwned, Base):
     """A task statement; the SME panel resolves it and the analysis may retain it."""
 
     __tablename__ = "rds_task"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("rds_study.id", ondelete="CASCADE"))
     domain_id: Mapped[int] = mapped_column(ForeignKey("rds_domain.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(20))
@@ -143,13 +140,12 @@ class Task(Base):
     )
 
 
-class KSA(Base):
+class KSA(BoardOwned, Base):
     """A knowledge, skill or ability statement linked to the tasks that need it."""
 
     __tablename__ = "rds_ksa"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("rds_study.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(10), default="knowledge")
@@ -163,13 +159,12 @@ class KSA(Base):
     )
 
 
-class SubjectMatterExpert(Base):
+class SubjectMatterExpert(BoardOwned, Base):
     """A member of the SME panel (12-15 in a 2-day workshop); votes through a private link."""
 
     __tablename__ = "rds_sme"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("rds_study.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254))
@@ -180,13 +175,12 @@ class SubjectMatterExpert(Base):
     __table_args__ = (UniqueConstraint("study_id", "email", name="uq_rds_sme_study_email"),)
 
 
-class SmeVote(Base):
+class SmeVote(BoardOwned, Base):
     """One SME's keep / revise / drop on one task, with a comment."""
 
     __tablename__ = "rds_sme_vote"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     sme_id: Mapped[int] = mapped_column(ForeignKey("rds_sme.id", ondelete="CASCADE"))
     task_id: Mapped[int] = mapped_column(ForeignKey("rds_task.id", ondelete="CASCADE"))
     choice: Mapped[str] = mapped_column(String(10))
@@ -198,13 +192,12 @@ class SmeVote(Base):
     )
 
 
-class DemographicQuestion(Base):
+class DemographicQuestion(BoardOwned, Base):
     """A choice-list question asked before the ratings (role, experience, setting, region)."""
 
     __tablename__ = "rds_demographic_question"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("rds_study.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     key: Mapped[str] = mapped_column(String(40))
@@ -214,13 +207,12 @@ class DemographicQuestion(Base):
     __table_args__ = (UniqueConstraint("study_id", "key", name="uq_rds_demographic_question_key"),)
 
 
-class SurveyInvitation(Base):
+class SurveyInvitation(BoardOwned, Base):
     """An emailed one-time survey link; never linked to the answers it produced."""
 
     __tablename__ = "rds_survey_invitation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("rds_study.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(254))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -233,13 +225,12 @@ class SurveyInvitation(Base):
     )
 
 
-class SurveyResponse(Base):
+class SurveyResponse(BoardOwned, Base):
     """One respondent's anonymous answers; ratings as {task code: [importance, frequency]}."""
 
     __tablename__ = "rds_survey_response"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     study_id: Mapped[int] = mapped_column(
         ForeignKey("rds_study.id", ondelete="CASCADE"), index=True
     )
@@ -258,13 +249,12 @@ class SurveyResponse(Base):
     )
 
 
-class BlueprintVersion(Base):
+class BlueprintVersion(BoardOwned, Base):
     """A proposed or approved exam blueprint: the engine's full result, frozen on approval."""
 
     __tablename__ = "rds_blueprint"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("rds_study.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(10), default="proposed")

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certify.models.config import CredentialType
-from core.models import Base, User, UTCDateTime, utcnow
+from core.models import Base, BoardOwned, UTCDateTime, User, utcnow
 
 APPLICATION_STATUSES = (
     "draft",
@@ -46,13 +46,12 @@ DOCUMENT_KINDS = {
 }
 
 
-class Application(Base):
+class Application(BoardOwned, Base):
     """A trainee's application for one credential type; applying snapshots the facts."""
 
     __tablename__ = "application"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     trainee_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     credential_type_id: Mapped[int] = mapped_column(ForeignKey("credential_type.id"))
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
@@ -80,13 +79,12 @@ class Application(Base):
     )
 
 
-class ApplicationDocument(Base):
+class ApplicationDocument(BoardOwned, Base):
     """An uploaded file (PDF, JPEG or PNG) stored outside the static folder."""
 
     __tablename__ = "application_document"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     application_id: Mapped[int] = mapped_column(
         ForeignKey("application.id", ondelete="CASCADE"), index=True
     )

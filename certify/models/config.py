@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import Base, Board
+from core.models import Base, Board, BoardOwned
 
 # Seed 003's licensed clinical consultants; the last two for substance use only.
 SUPERVISOR_LICENSES = {
@@ -26,13 +26,12 @@ SUPERVISOR_LICENSES = {
 }
 
 
-class CredentialType(Base):
+class CredentialType(BoardOwned, Base):
     """A credential a board issues, e.g. Certified Peer Support Specialist."""
 
     __tablename__ = "credential_type"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200))
     level: Mapped[str] = mapped_column(String(20), default="full")
@@ -51,13 +50,12 @@ class CredentialType(Base):
     )
 
 
-class RequirementSet(Base):
+class RequirementSet(BoardOwned, Base):
     """What an applicant must show for one credential type; empty fields are not required."""
 
     __tablename__ = "requirement_set"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     credential_type_id: Mapped[int] = mapped_column(
         ForeignKey("credential_type.id", ondelete="CASCADE"), unique=True
     )
@@ -97,13 +95,12 @@ class RequirementSet(Base):
     )
 
 
-class Endorsement(Base):
+class Endorsement(BoardOwned, Base):
     """A specialty a credential can carry: adult, family, veteran, young adult, forensic, ..."""
 
     __tablename__ = "endorsement"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(120))
     enhanced: Mapped[bool] = mapped_column(Boolean, default=False)

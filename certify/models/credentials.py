@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certify.models.config import CredentialType
-from core.models import Base, Board, User, UTCDateTime, utcnow
+from core.models import Base, Board, BoardOwned, UTCDateTime, User, utcnow
 
 CREDENTIAL_STATUSES = ("provisional", "active", "expired", "inactive", "suspended", "revoked")
 DISCIPLINE_KINDS = {
@@ -32,13 +32,12 @@ DISCIPLINE_KINDS = {
 }
 
 
-class Credential(Base):
+class Credential(BoardOwned, Base):
     """A credential held by a person, numbered uniquely within its board."""
 
     __tablename__ = "credential"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     holder_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     credential_type_id: Mapped[int] = mapped_column(ForeignKey("credential_type.id"))
     application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"))
@@ -96,13 +95,12 @@ class ExpiryReminder(Base):
     )
 
 
-class DisciplinaryAction(Base):
+class DisciplinaryAction(BoardOwned, Base):
     """A complaint, investigation or sanction; public ones appear on the verification page."""
 
     __tablename__ = "disciplinary_action"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20))
     started_on: Mapped[date] = mapped_column(Date)

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import Base, User, UTCDateTime, utcnow
+from core.models import Base, BoardOwned, UTCDateTime, User, utcnow
 
 SETTINGS = (
     "Peer-run organization",
@@ -29,13 +29,12 @@ SETTINGS = (
 )
 
 
-class SupervisedHoursEntry(Base):
+class SupervisedHoursEntry(BoardOwned, Base):
     """Minutes of work or supervision on one day; counts only once the supervisor confirms."""
 
     __tablename__ = "supervised_hours_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     trainee_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     supervisor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     kind: Mapped[str] = mapped_column(String(12))

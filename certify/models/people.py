@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import Base, User, UTCDateTime
+from core.models import Base, BoardOwned, UTCDateTime, User
 
 EDUCATION_LEVELS = {
     "none": "No diploma",
@@ -18,13 +18,12 @@ EDUCATION_LEVELS = {
 }
 
 
-class TraineeProfile(Base):
+class TraineeProfile(BoardOwned, Base):
     """A trainee's facts for one board; lived experience is private and never shown publicly."""
 
     __tablename__ = "trainee_profile"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     birth_date: Mapped[date | None] = mapped_column(Date)
     education: Mapped[str | None] = mapped_column(String(40))
@@ -45,13 +44,12 @@ class TraineeProfile(Base):
     )
 
 
-class SupervisorProfile(Base):
+class SupervisorProfile(BoardOwned, Base):
     """A licensed clinical consultant who confirms trainees' hours for a board."""
 
     __tablename__ = "supervisor_profile"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     license_type: Mapped[str] = mapped_column(String(40))
     license_number: Mapped[str] = mapped_column(String(60))

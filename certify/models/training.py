@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import Base, User, UTCDateTime, utcnow
+from core.models import Base, BoardOwned, UTCDateTime, User, utcnow
 
 # Seed 004's common elements of peer support training curricula.
 CURRICULUM_ELEMENTS = (
@@ -24,13 +24,12 @@ CURRICULUM_ELEMENTS = (
 )
 
 
-class TrainingProgram(Base):
+class TrainingProgram(BoardOwned, Base):
     """A training provider's curriculum that a board can approve."""
 
     __tablename__ = "training_program"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     provider: Mapped[str] = mapped_column(String(200))
     approved: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -43,13 +42,12 @@ class TrainingProgram(Base):
     __table_args__ = (UniqueConstraint("board_id", "name", name="uq_training_program_board_name"),)
 
 
-class TrainingModule(Base):
+class TrainingModule(BoardOwned, Base):
     """One module of a curriculum, with its hours, category and RDS performance domain."""
 
     __tablename__ = "training_module"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     program_id: Mapped[int] = mapped_column(
         ForeignKey("training_program.id", ondelete="CASCADE"), index=True
     )
@@ -64,13 +62,12 @@ class TrainingModule(Base):
     __table_args__ = (CheckConstraint("minutes > 0", name="minutes_positive"),)
 
 
-class TrainingCohort(Base):
+class TrainingCohort(BoardOwned, Base):
     """A class of trainees taking a program together, led by a trainer."""
 
     __tablename__ = "training_cohort"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("training_program.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     starts_on: Mapped[date] = mapped_column(Date)
@@ -80,13 +77,12 @@ class TrainingCohort(Base):
     trainer: Mapped[User | None] = relationship()
 
 
-class TrainingAttendance(Base):
+class TrainingAttendance(BoardOwned, Base):
     """Minutes of one module a trainee attended in a cohort (partial attendance allowed)."""
 
     __tablename__ = "training_attendance"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("training_cohort.id", ondelete="CASCADE"))
     module_id: Mapped[int] = mapped_column(ForeignKey("training_module.id", ondelete="CASCADE"))
     trainee_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
