@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import Base, Board, BoardOwned, UTCDateTime, User, utcnow
+from core.models import Base, Board, BoardOwned, User, UTCDateTime, utcnow
 
 DEFAULT_IMPORTANCE_ANCHORS = [
     "Not important",

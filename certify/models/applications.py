@@ -9,7 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certify.models.config import CredentialType
-from core.models import Base, BoardOwned, UTCDateTime, User, utcnow
+from core.models import Base, BoardOwned, User, UTCDateTime, utcnow
 
 APPLICATION_STATUSES = (
     "draft",

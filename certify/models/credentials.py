@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certify.models.config import CredentialType
-from core.models import Base, Board, BoardOwned, UTCDateTime, User, utcnow
+from core.models import Base, Board, BoardOwned, User, UTCDateTime, utcnow
 
 CREDENTIAL_STATUSES = ("provisional", "active", "expired", "inactive", "suspended", "revoked")
 DISCIPLINE_KINDS = {

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import Base, BoardOwned, UTCDateTime, User, utcnow
+from core.models import Base, BoardOwned, User, UTCDateTime, utcnow
 
 SETTINGS = (
     "Peer-run organization",

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import Base, BoardOwned, UTCDateTime, User
+from core.models import Base, BoardOwned, User, UTCDateTime
 
 EDUCATION_LEVELS = {
     "none": "No diploma",

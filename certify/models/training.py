@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import Base, BoardOwned, UTCDateTime, User, utcnow
+from core.models import Base, BoardOwned, User, UTCDateTime, utcnow
 
 # Seed 004's common elements of peer support training curricula.
 CURRICULUM_ELEMENTS = (
