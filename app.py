@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -84,12 +85,25 @@ def _driver_url(url: str) -> str:
     return url
 
 
+def _only_help_asked() -> bool:
+    """`flask ... --help` lists commands and their options; it needs no configuration."""
+    return Path(sys.argv[0]).name == "flask" and bool({"--help", "-h"} & set(sys.argv[1:]))
+
+
 def _check_config(app: Flask) -> None:
+    if _only_help_asked():
+        app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or "help-only-never-serves"
+        return
     if not app.config.get("SECRET_KEY"):
         raise ConfigError(
             "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "
             "value (python -c 'import secrets; print(secrets.token_hex(32))'), or set "
             "PEERCERT_ENV=development for local use."
+        )
+    if app.config.get("ENV_NAME") == "production" and not app.config.get("BASE_URL"):
+        raise ConfigError(
+            "BASE_URL is not set. In production every emailed link, QR code and certificate "
+            "starts with it: set BASE_URL to the public address, e.g. https://certify.example.org"
         )
 
 

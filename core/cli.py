@@ -1,4 +1,4 @@
-"""Command-line tools: `flask mail send`, `flask audit verify`, `flask demo load`."""
+"""Command-line tools: mail, audit, demo data, and setting up admins and boards."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError
 
-from core import audit, demo, mail
+from core import audit, demo, mail, setup
 from core.extensions import db
+from core.urls import external_url
 
 
 def _database_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -86,5 +87,45 @@ def register_cli(app: Flask) -> None:
             where = f" — {a.board}" if a.board else ""
             click.echo(f"  {a.email:34} {a.password:22} {a.role}{where}")
 
-    for group in (mail_group, audit_group, demo_group):
+    admin_group = AppGroup("admin", help="Platform administrators.")
+    board_group = AppGroup("board", help="Boards (jurisdictions).")
+
+    @admin_group.command("create")
+    @click.argument("email")
+    @click.option("--name", default="", help="The person's full name.")
+    @_database_errors
+    def admin_create(email: str, name: str) -> None:
+        """Make EMAIL a platform admin (creating the account); prints a one-time link."""
+        try:
+            done = setup.create_platform_admin(db.session, email, name)
+        except setup.SetupError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+        state = "created" if done.created else "already there"
+        click.echo(f"Platform admin {done.user.email}: account {state}.")
+        if done.activation_token:
+            link = external_url("auth.activate", token=done.activation_token)
+            click.echo(f"Open this one-time link to choose a password (it expires):\n{link}")
+        else:
+            click.echo("The account is active: log in with its password.")
+
+    @board_group.command("create")
+    @click.argument("slug")
+    @click.option("--name", required=True, help="The board's full name.")
+    @click.option("--jurisdiction", required=True, help="The state or region it certifies for.")
+    @click.option("--contact-email", default="", help="The address people can write to.")
+    @_database_errors
+    def board_create(slug: str, name: str, jurisdiction: str, contact_email: str) -> None:
+        """Create a board with the short name SLUG (does nothing when it exists)."""
+        try:
+            board, created = setup.create_board(
+                db.session, None, slug, name, jurisdiction, contact_email
+            )
+        except setup.SetupError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+        verb = "created" if created else "already exists"
+        click.echo(f"Board {board.slug} ({board.name}) {verb}.")
+
+    for group in (mail_group, audit_group, demo_group, admin_group, board_group):
         app.cli.add_command(group)

@@ -52,7 +52,7 @@ class Config:
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "no-reply@peercert.local")
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "5"))
     MAIL_PRINT = _bool("MAIL_PRINT")  # print instead of sending (debug)
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    BASE_URL = os.environ.get("BASE_URL")  # required in production; else the request's host
 
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")  # None: instance/uploads
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024

@@ -1,10 +1,71 @@
-"""Account and staff forms: field validation only, no writes."""
+"""Account and staff forms: field validation only, no writes.
+
+Importing this module also gives every FlaskForm of the project (core's and the modules')
+the text filters below, so no name, title or email can carry a line break into a header.
+"""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms import (
+    EmailField,
+    Field,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+# Characters that end a line somewhere (CR, LF, tab, VT, FF, FS-US, NEL, U+2028, U+2029) and
+# the other C0 and C1 control characters and DEL.
+_BREAKS = "\t\n\r\x0b\x0c\x1c-\x1f\x85\u2028\u2029"
+_OTHER_CONTROLS = "\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f"
+_BREAK_RUNS = re.compile(f"[{_BREAKS}]+")
+_CONTROL_CHARS = re.compile(f"[{_OTHER_CONTROLS}]")
+_NEWLINES = re.compile("\r\n|[\r\x85\u2028\u2029]")
+_MULTI_LINE_DROPPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+
+def single_line(value: Any) -> Any:
+    """Text on one line: line breaks and tabs become one space, other control characters go."""
+    if not isinstance(value, str):
+        return value
+    return _CONTROL_CHARS.sub("", _BREAK_RUNS.sub(" ", value))
+
+
+def multi_line(value: Any) -> Any:
+    """Text that may span lines: newlines become LF; tabs stay; other control characters go."""
+    if not isinstance(value, str):
+        return value
+    return _MULTI_LINE_DROPPED.sub("", _NEWLINES.sub("\n", value))
+
+
+def text_filter(field: Field) -> Any:
+    """The filter a bound field gets: multi_line for text areas, none for passwords."""
+    if isinstance(field, PasswordField) or not isinstance(field, StringField):
+        return None
+    return multi_line if isinstance(field, TextAreaField) else single_line
+
+
+def _bind_with_text_filter(meta: Any, form: Any, unbound_field: Any, options: Any) -> Field:
+    field = _plain_bind_field(meta, form, unbound_field, options)
+    extra = text_filter(field)
+    if extra is not None and extra not in field.filters:
+        field.filters = (extra, *field.filters)  # first, so a field's own filters see clean text
+    return field
+
+
+# wtforms' hook for customising how fields bind, set on FlaskForm's Meta (which every form's
+# Meta inherits) rather than on a base class: the modules' forms subclass FlaskForm directly.
+_plain_bind_field = FlaskForm.Meta.bind_field
+if getattr(_plain_bind_field, "__name__", "") != _bind_with_text_filter.__name__:
+    FlaskForm.Meta.bind_field = _bind_with_text_filter
 
 PASSWORD_RULES = [DataRequired(), Length(min=10, max=128, message="Use 10 to 128 characters.")]
 
@@ -60,3 +121,17 @@ class InviteStaffForm(FlaskForm):
         validators=[DataRequired()],
     )
     submit = SubmitField("Send invitation")
+
+
+class BoardForm(FlaskForm):
+    """A new board, created by a platform admin."""
+
+    slug = StringField(
+        "Short name",
+        validators=[DataRequired(), Length(min=3, max=40)],
+        description="Lowercase letters, digits and hyphens; used in links, e.g. ne-dbh.",
+    )
+    name = StringField("Board name", validators=[DataRequired(), Length(max=200)])
+    jurisdiction = StringField("Jurisdiction", validators=[DataRequired(), Length(max=100)])
+    contact_email = EmailField("Contact email", validators=[Optional(), Email(), Length(max=254)])
+    submit = SubmitField("Create board")

@@ -8,11 +8,11 @@ from typing import Any
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from core import accounts, boards, modules
+from core import accounts, boards, modules, setup
 from core.auth import bp as auth_bp
 from core.auth import ensure_board_access, roles_required
 from core.extensions import db
-from core.forms import InviteStaffForm
+from core.forms import BoardForm, InviteStaffForm
 from core.models import Board, Role
 from core.modules import NavEntry
 
@@ -70,6 +70,34 @@ def dashboard() -> Any:
         panels=panels,
         my_boards=boards.boards_for(db.session, current_user),
     )
+
+
+@bp.route("/boards/new", methods=["GET", "POST"])
+@roles_required(Role.PLATFORM_ADMIN)
+def new_board() -> Any:
+    form = BoardForm()
+    if form.validate_on_submit():
+        try:
+            board, created = setup.create_board(
+                db.session,
+                current_user,
+                form.slug.data,
+                form.name.data,
+                form.jurisdiction.data,
+                form.contact_email.data,
+            )
+        except setup.SetupError as exc:
+            form.slug.errors = [*form.slug.errors, str(exc)]
+        else:
+            if created:
+                db.session.commit()
+                flash(f"{board.name} is ready. Invite its first board administrator.", "success")
+                return redirect(url_for("core.staff", board_id=board.id))
+            form.slug.errors = [
+                *form.slug.errors,
+                f"A board with the short name {board.slug} already exists ({board.name}).",
+            ]
+    return render_template("core/board_new.html", form=form)
 
 
 @bp.route("/boards/<int:board_id>")

@@ -35,7 +35,13 @@ def test_defaults_to_sqlite_in_instance_folder(tmp_path, monkeypatch) -> None:  
 
 
 def test_postgres_url_uses_psycopg3(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "postgresql://h/db"})
+    app = create_app(
+        {
+            "SECRET_KEY": "x",
+            "BASE_URL": "https://x.org",
+            "SQLALCHEMY_DATABASE_URI": "postgresql://h/db",
+        }
+    )
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://h/db"
 
 
@@ -84,6 +90,7 @@ def test_unreachable_database_gives_a_clear_page(tmp_path) -> None:  # type: ign
     app = create_app(
         {
             "SECRET_KEY": "x",
+            "BASE_URL": "https://x.org",
             "TESTING": False,
             "SESSION_COOKIE_SECURE": False,
             "SQLALCHEMY_DATABASE_URI": "postgresql://nobody@127.0.0.1:1/none",
