@@ -158,11 +158,11 @@ def test_the_wheel_holds_everything_and_runs_outside_the_checkout(tmp_path: Path
     assert upgrade.returncode == 0, upgrade.stderr
     serve = (
         "import app, core; from app import create_app; "
-        "assert app.__file__.startswith(%r), app.__file__; "
+        f"assert app.__file__.startswith({site!r}), app.__file__; "
         "c = create_app().test_client(); r = c.get('/login'); "
         "assert r.status_code == 200 and b'Log in' in r.data, r.status_code; "
         "assert c.get('/core-static/app.css').status_code == 200; print('served')"
-    ) % site
+    )
     served = subprocess.run(
         [str(python), "-c", serve], cwd=elsewhere, env=env, capture_output=True, text=True
     )
