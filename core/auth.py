@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -49,10 +50,19 @@ def ensure_board_access(user: User, board_id: int | None, *roles: Role) -> None:
 
 
 def _safe_next(target: str | None) -> str:
-    # only same-site paths: "//host" and "/\\host" would leave the site
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("core.dashboard")
+    """The path to go to after login when `target` is a path on this site; else the dashboard.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so
+    "/\\t/evil.example" and "/\\\\evil.example" lead to another host: any such character
+    (and any control or space character) disqualifies the target outright.
+    """
+    fallback = url_for("core.dashboard")
+    if not target or any(ch.isspace() or ord(ch) < 32 or ch in "\\\x7f" for ch in target):
+        return fallback
+    parts = urlsplit(target)
+    if target.startswith("//") or parts.scheme or parts.netloc or not target.startswith("/"):
+        return fallback
+    return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
 
 
 @bp.route("/login", methods=["GET", "POST"])
