@@ -5,14 +5,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from core import audit, mail
-from core.models import Board, Role, RoleAssignment, User, UserToken, utcnow
+from core.models import Board, LoginThrottle, Role, RoleAssignment, User, UserToken, utcnow
 from core.urls import external_url
 
 SELF_REGISTER_ROLES = (Role.TRAINEE, Role.EMPLOYER)
@@ -91,14 +94,22 @@ def consume_token(session: Session, token: str, purpose: str) -> User:
 
 def register(
     session: Session, email: str, full_name: str, password: str, role: Role, board: Board | None
-) -> User:
-    """Self-registration for trainees (on a board) and employers; sends an activation link."""
+) -> User | None:
+    """Self-registration for trainees (on a board) and employers; sends an activation link.
+
+    When the email already has an account, nothing is created and its owner gets an email
+    instead (None is returned); the person registering sees the same answer either way.
+    """
     if role not in SELF_REGISTER_ROLES:
         raise AccountError("Only trainees and employers can register themselves.")
     if role is Role.TRAINEE and board is None:
         raise AccountError("Choose the board you want to be certified by.")
-    if find_user(session, email) is not None:
-        raise AccountError("An account with this email already exists. Log in or reset it.")
+    existing = find_user(session, email)
+    if existing is not None:
+        # Answer as for a new account (same page, same hashing work); tell only the owner.
+        generate_password_hash(password)
+        _tell_owner_of_second_registration(session, existing)
+        return None
     user = User(email=normalise_email(email), full_name=full_name.strip())
     user.set_password(password)
     session.add(user)
@@ -114,6 +125,21 @@ def register(
     )
     send_activation(session, user)
     return user
+
+
+def _tell_owner_of_second_registration(session: Session, user: User) -> None:
+    if user.activated_at is None:
+        send_activation(session, user)
+        return
+    mail.queue(
+        session,
+        user.email,
+        "Someone tried to register with your email address",
+        f"Hello {user.full_name},\n\nSomeone (perhaps you) tried to create an account with "
+        f"this email address. You already have one: log in at {external_url('auth.login')}\n"
+        f"If you forgot your password, ask for a new one at "
+        f"{external_url('auth.forgot_password')}\n\nIf it was not you, ignore this message.\n",
+    )
 
 
 def send_activation(session: Session, user: User) -> None:
@@ -190,9 +216,12 @@ def request_password_reset(session: Session, email: str) -> None:
 def reset_password(session: Session, token: str, password: str) -> User:
     user = consume_token(session, token, "password_reset")
     user.set_password(password)
-    user.failed_logins, user.locked_until = 0, None
+    _forget_failures(session, user)
     audit.record(session, user, "account.password_reset", user)
     return user
+
+
+LOGIN_FAILED = "Email or password is not right. After several failed tries, wait a few minutes."
 
 
 @dataclass(frozen=True)
@@ -201,29 +230,104 @@ class LoginResult:
     message: str | None
 
 
-def authenticate(session: Session, email: str, password: str) -> LoginResult:
-    """Check a login; lock the account for a while after too many failures."""
-    generic = "Email or password is not right."
+def authenticate(session: Session, email: str, password: str, ip: str | None) -> LoginResult:
+    """Check a login: the same answer and the same work whatever went wrong.
+
+    Every failure gets one message, known account or not, and costs one password hash (a
+    dummy one when there is nothing to check against), so neither the answer nor its time
+    tells whether an account exists. Failures are counted per account and address: after
+    LOGIN_MAX_FAILURES, that address waits before its next try, twice as long each time (up
+    to LOGIN_LOCKOUT_MINUTES), while the owner logs in from elsewhere as usual.
+    """
     user = find_user(session, email)
-    if user is None:
-        return LoginResult(None, generic)
+    if user is None or not user.password_hash:
+        _check_dummy_password(password)
+        _audit_failure(session, user, "no such account" if user is None else "no password yet")
+        return LoginResult(None, LOGIN_FAILED)
     now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        return LoginResult(
-            None,
-            f"Too many failed attempts. Try again in {minutes} minutes or reset your password.",
-        )
+    address = ip or "unknown"
+    failures = _count_attempt(session, user, address, now)
+    if failures is None:
+        _check_dummy_password(password)
+        _audit_failure(session, user, "waiting after failed tries")
+        return LoginResult(None, LOGIN_FAILED)
     if not user.check_password(password):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-            user.failed_logins = 0
-            audit.record(session, None, "account.locked", user)
-        session.flush()
-        return LoginResult(None, generic)
-    if user.activated_at is None:
+        if failures >= current_app.config["LOGIN_MAX_FAILURES"]:
+            _make_wait(session, user, address, now + _wait_after(failures))
+        _audit_failure(session, user, "wrong password", failures)
+        return LoginResult(None, LOGIN_FAILED)
+    _forget_failures(session, user, address)
+    if user.activated_at is None:  # only someone who knows the password learns this
         return LoginResult(None, "This account is not activated yet. Use the link in your email.")
-    user.failed_logins, user.locked_until = 0, None
-    session.flush()
+    audit.record(session, user, "auth.login", user)
     return LoginResult(user, None)
+
+
+def record_logout(session: Session, user: User) -> None:
+    audit.record(session, user, "auth.logout", user)
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def _check_dummy_password(password: str) -> None:
+    """Spend the time of one password check (a hash of the same method and cost)."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash(secrets.token_hex(16)))
+    check_password_hash(_DUMMY_HASH[0], password)
+
+
+def _audit_failure(
+    session: Session, user: User | None, reason: str, failures: int | None = None
+) -> None:
+    # the user id only: never the email typed nor the password
+    after: dict[str, object] = {"reason": reason}
+    if failures is not None:
+        after["failures"] = failures
+    audit.record(
+        session, None, "auth.login_failed", ("User", None if user is None else user.id), after=after
+    )
+
+
+def _wait_after(failures: int) -> timedelta:
+    config = current_app.config
+    doublings = min(failures - config["LOGIN_MAX_FAILURES"], 16)
+    return timedelta(minutes=min(2**doublings, config["LOGIN_LOCKOUT_MINUTES"]))
+
+
+def _count_attempt(session: Session, user: User, ip: str, now: datetime) -> int | None:
+    """Count one more try of ip on user in the database itself; None while ip must wait.
+
+    One statement (INSERT ... ON CONFLICT DO UPDATE SET failures = failures + 1) so that
+    concurrent tries never lose a count; on PostgreSQL the row stays locked until commit,
+    so the tries of one address on one account are checked one after the other.
+    """
+    table = LoginThrottle.__table__
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(table)
+        .values(user_id=user.id, ip=ip, failures=1, next_try_at=now)
+        .on_conflict_do_update(
+            index_elements=[table.c.user_id, table.c.ip],
+            set_={"failures": table.c.failures + 1},
+            where=table.c.next_try_at <= now,
+        )
+        .returning(table.c.failures)
+    )
+    return session.execute(statement).scalar()
+
+
+def _make_wait(session: Session, user: User, ip: str, until: datetime) -> None:
+    session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.user_id == user.id, LoginThrottle.ip == ip)
+        .values(next_try_at=until)
+    )
+
+
+def _forget_failures(session: Session, user: User, ip: str | None = None) -> None:
+    """A right password (from ip) or a password reset (everywhere) clears the count."""
+    query = delete(LoginThrottle).where(LoginThrottle.user_id == user.id)
+    if ip is not None:
+        query = query.where(LoginThrottle.ip == ip)
+    session.execute(query)

@@ -70,7 +70,9 @@ def _safe_next(target: str | None) -> str:
 def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
-        result = accounts.authenticate(db.session, form.email.data, form.password.data)
+        result = accounts.authenticate(
+            db.session, form.email.data, form.password.data, request.remote_addr
+        )
         db.session.commit()
         if result.user is None:
             flash(result.message or "Login failed.", "danger")
@@ -82,6 +84,9 @@ def login() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
+    if current_user.is_authenticated:
+        accounts.record_logout(db.session, current_user)
+        db.session.commit()
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
@@ -106,7 +111,8 @@ def register() -> Any:
             field.errors = [*field.errors, str(exc)]
         else:
             db.session.commit()
-            flash("Account created. We emailed you a link to activate it.", "success")
+            # the same words whether or not the email already had an account
+            flash("Thank you. We emailed you a link: open it to continue.", "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form)
 

@@ -123,15 +123,11 @@ class User(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
-
-    __table_args__ = (CheckConstraint("failed_logins >= 0", name="failed_logins_nonneg"),)
 
     # Flask-Login protocol
     @property
@@ -215,6 +211,26 @@ class UserToken(Base):
 
     __table_args__ = (
         CheckConstraint("purpose IN ('activation', 'password_reset')", name="purpose_known"),
+    )
+
+
+class LoginThrottle(Base):
+    """Failed logins on one account from one address; that address alone waits longer each time.
+
+    The owner logging in from anywhere else is never slowed down by someone guessing.
+    """
+
+    __tablename__ = "login_throttle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    ip: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "ip", name="uq_login_throttle_user_ip"),
+        CheckConstraint("failures >= 0", name="failures_nonneg"),
     )
 
 
