@@ -31,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rds.analysis import analyze  # noqa: E402
+from rds.analysis.engine import analyze  # noqa: E402
 from rds.reliability import ICC_FORMS, cronbach_alpha, intraclass_corr  # noqa: E402
 
 ROLES = ["Certified peer specialist", "Trainee", "Peer supervisor", "Other"]

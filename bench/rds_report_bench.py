@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from pypdf import PdfReader  # noqa: E402
 
-from rds.analysis import analyze  # noqa: E402
-from rds.report import ReportContext, rds_report  # noqa: E402
+from rds.analysis.engine import analyze  # noqa: E402
+from rds.report.document import ReportContext, rds_report  # noqa: E402
 
 DEMOGRAPHICS = {
     "role": ["Certified peer specialist", "Trainee", "Peer supervisor", "Other"],

@@ -8,7 +8,8 @@ from flask_login import current_user
 from core.auth import ensure_board_access
 from core.extensions import db
 from core.models import Board, Role
-from rds.models import Study
+from core.viewhelpers import child_or_404
+from rds.models import Study, Task
 
 STUDY_ROLES = (Role.PSYCHOMETRICIAN, Role.BOARD_ADMIN)
 
@@ -25,6 +26,11 @@ def study_for(study_id: int, *roles: Role) -> Study:
     study = db.get_or_404(Study, study_id)
     ensure_board_access(current_user, study.board_id, *(roles or STUDY_ROLES))
     return study
+
+
+def study_task(study: Study, task_id: int) -> Task:
+    """A task statement of the study (404 when the id belongs to another study)."""
+    return child_or_404(Task, task_id, study_id=study.id)
 
 
 def editable(study: Study) -> None:

@@ -17,9 +17,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO, cast
 
-from rds.analysis import AnalysisResult, analyze
+from rds.analysis.engine import AnalysisResult, analyze
 from rds.stats import CRITICALITY_METHODS
-from rds.survey_io import SurveyFileError, read_survey
+from rds.survey.io import SurveyFileError, read_survey
 
 EXIT_BAD_INPUT = 2
 EXIT_OUTPUT_ERROR = 1

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.modules import DemoContext
-from rds.analysis_service import DEFAULT_SETTINGS, run_analysis
+from rds.analysis.services import DEFAULT_SETTINGS, run_analysis
 from rds.models import Domain, Study, SurveyResponse, Task
-from rds.survey import DEFAULT_QUESTIONS, add_default_questions, open_survey
+from rds.survey.services import DEFAULT_QUESTIONS, add_default_questions, open_survey
 
 TITLE = "Peer Recovery Specialist Role Delineation Study"
 # Task statements in the seeds' words (seeds 000-002, 004): domain -> tasks

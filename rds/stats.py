@@ -2,8 +2,8 @@
 
 Pure numpy; no Flask, no SQLAlchemy. Ratings arrive as float matrices of shape
 (respondents, tasks) with NaN for a blank rating. Undefined statistics come back as NaN;
-``rds.analysis`` turns them into ``None`` and a warning. The reliability statistics live in
-``rds.reliability`` and are re-exported here.
+``rds.analysis.engine`` turns them into ``None`` and a warning. The reliability statistics
+(Cronbach's alpha, ICC) live in ``rds.reliability``.
 """
 
 from __future__ import annotations
@@ -15,32 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from rds.reliability import (
-    ICC_FORMS,
-    CronbachAlpha,
-    IccEstimate,
-    IntraclassCorrelation,
-    cronbach_alpha,
-    intraclass_corr,
-    pairwise_covariance,
-)
-
 __all__ = [
     "CRITICALITY_METHODS",
-    "ICC_FORMS",
-    "CronbachAlpha",
-    "IccEstimate",
-    "IntraclassCorrelation",
     "SampleSize",
     "ScaleDescriptives",
     "cochran_sample_size",
     "complete_rows",
     "criticality",
     "criticality_by_level",
-    "cronbach_alpha",
     "describe",
-    "intraclass_corr",
-    "pairwise_covariance",
     "pct_performing",
     "pearson_r",
 ]

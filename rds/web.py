@@ -12,4 +12,9 @@ bp = Blueprint(
     static_url_path="/rds-static",
 )
 
-import rds.views  # noqa: E402,F401  (routes register on bp)
+# Importing the seams' views registers their routes on bp.
+import rds.analysis.views  # noqa: E402,F401
+import rds.scope.views  # noqa: E402,F401
+import rds.survey.respondent_views  # noqa: E402,F401
+import rds.survey.views  # noqa: E402,F401
+import rds.workshop.views  # noqa: E402,F401

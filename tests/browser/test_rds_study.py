@@ -15,8 +15,9 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import Role, User
 from rds.models import BlueprintVersion, Study, SurveyResponse, Task
-from rds.scope import import_scope
-from rds.survey import add_default_questions, import_responses, open_survey
+from rds.scope.transfer import import_scope
+from rds.survey.response_files import import_responses
+from rds.survey.services import add_default_questions, open_survey
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from rds.analysis import analyze
+from rds.analysis.engine import analyze
 
 NAN = np.nan
 TASKS = ["T1", "T2", "T3", "T4"]

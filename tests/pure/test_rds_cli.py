@@ -13,7 +13,7 @@ import pytest
 from openpyxl import Workbook
 
 from rds.cli import main
-from rds.survey_io import SurveyFileError, read_responses, read_survey, read_tasks
+from rds.survey.io import SurveyFileError, read_responses, read_survey, read_tasks
 
 ROOT = Path(__file__).resolve().parents[2]
 TASKS_CSV = (

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from rds.analysis import analyze
+from rds.analysis.engine import analyze
 from rds.cli import main
-from rds.survey_io import read_survey
+from rds.survey.io import read_survey
 
 TOLERANCE = 1e-9
 

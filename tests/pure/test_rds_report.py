@@ -13,10 +13,11 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from rds import charts
-from rds.analysis import analyze
-from rds.report import ReportContext, alpha_reading, icc_reading, rds_report
-from rds.survey_io import read_survey
+from rds.analysis import charts
+from rds.analysis.engine import analyze
+from rds.report.document import ReportContext, rds_report
+from rds.report.sections import alpha_reading, icc_reading
+from rds.survey.io import read_survey
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
@@ -301,14 +302,18 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-REPORT_MODULES = ["rds/report.py", "rds/report_layout.py", "rds/report_sections.py"]
+REPORT_MODULES = ["rds/report/document.py", "rds/report/layout.py", "rds/report/sections.py"]
 
 
-@pytest.mark.parametrize("module", [*REPORT_MODULES, "rds/charts.py", "core/pdf.py"])
+@pytest.mark.parametrize("module", [*REPORT_MODULES, "rds/analysis/charts.py", "core/pdf.py"])
 def test_report_modules_import_no_web_or_database_library(module: str) -> None:
     names = _imports(ROOT / module)
     assert not sorted(n for n in names if n.split(".")[0] in FORBIDDEN)
     report = {m.removesuffix(".py").replace("/", ".") for m in REPORT_MODULES}
-    assert {n for n in names if n.startswith("rds.")} <= {"rds.stats", "rds.charts", *report}
+    assert {n for n in names if n.startswith("rds.")} <= {
+        "rds.stats",
+        "rds.analysis.charts",
+        *report,
+    }
     assert not any(n.startswith(("rds.web", "rds.views", "rds.models")) for n in names)
     assert "matplotlib.pyplot" not in names

@@ -9,16 +9,13 @@ import pandas as pd
 import pingouin as pg
 import pytest
 
+from rds.reliability import ICC_FORMS, cronbach_alpha, intraclass_corr, pairwise_covariance
 from rds.stats import (
-    ICC_FORMS,
     cochran_sample_size,
     complete_rows,
     criticality,
     criticality_by_level,
-    cronbach_alpha,
     describe,
-    intraclass_corr,
-    pairwise_covariance,
     pct_performing,
     pearson_r,
 )

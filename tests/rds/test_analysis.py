@@ -17,10 +17,11 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import AuditEvent, OutboxMessage, Role, User
-from rds import analysis_service as svc
+from rds.analysis import services as svc
 from rds.models import BlueprintVersion, Study, SurveyResponse, Task
-from rds.scope import import_scope
-from rds.survey import add_default_questions, import_responses
+from rds.scope.transfer import import_scope
+from rds.survey.response_files import import_responses
+from rds.survey.services import add_default_questions
 from tests.conftest import login
 
 SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "rds_sample"

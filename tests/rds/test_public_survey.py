@@ -185,7 +185,7 @@ def test_closed_and_not_yet_open_surveys_refuse(app, make_board):
 
 
 def _invite(app: Any, study_id: int, email: str = "ann@example.org") -> str:
-    from rds import survey
+    from rds.survey import services as survey
 
     with app.app_context():
         study = db.session.get(Study, study_id)

@@ -16,8 +16,7 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import AuditEvent, OutboxMessage, Role, utcnow
-from rds import survey
-from rds.analysis import analyze
+from rds.analysis.engine import analyze
 from rds.models import (
     DemographicQuestion,
     Domain,
@@ -27,7 +26,8 @@ from rds.models import (
     Task,
 )
 from rds.stats import cochran_sample_size
-from rds.survey_io import read_responses, read_survey, read_tasks
+from rds.survey import services as survey
+from rds.survey.io import read_responses, read_survey, read_tasks
 from tests.conftest import login
 
 SAMPLE = Path("/work/shared/data/rds_sample")

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import AuditEvent, OutboxMessage, Role
-from rds import workshop
 from rds.models import SmeVote, Study, SubjectMatterExpert, Task
+from rds.workshop import services as workshop
 from tests.conftest import login
 from tests.rds.test_scope import count, imported_study
 

@@ -1,0 +1,1 @@
+"""Analysis of the validation survey: the engine, runs and overrides, approval, exports, charts."""

@@ -1,0 +1,348 @@
+"""RDS analysis services: run the engine on a study, retention overrides, blueprint approval."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core import mail
+from core.audit import record
+from core.models import Role, User
+from rds.analysis.engine import analyze
+from rds.models import BlueprintVersion, Study, SurveyResponse, Task
+from rds.report.sections import alpha_reading
+from rds.survey.services import survey_matrix, surveyed_tasks
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "method": "multiplicative",
+    "importance_min": 2.0,
+    "performing_min": 0.5,
+    "items": 150,
+    "min_per_domain": 0,
+    "min_group": 30,
+}
+ALPHA_EXPECTED = 0.70
+SUBGROUP_R_MIN = 0.80
+
+
+class AnalysisError(ValueError):
+    """An analysis action that cannot be done; ``field`` names the form field if there is one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def versions(session: Session, study: Study) -> list[BlueprintVersion]:
+    """The study's blueprint versions, newest first."""
+    query = select(BlueprintVersion).where(BlueprintVersion.study_id == study.id)
+    return list(session.execute(query.order_by(BlueprintVersion.version.desc())).scalars())
+
+
+def version_of(session: Session, study: Study, number: int) -> BlueprintVersion | None:
+    """Version ``number`` of the study's blueprint, or None."""
+    query = select(BlueprintVersion).where(
+        BlueprintVersion.study_id == study.id, BlueprintVersion.version == number
+    )
+    return session.execute(query).scalar_one_or_none()
+
+
+def approved_blueprint(session: Session, study_id: int) -> BlueprintVersion | None:
+    """The study's approved blueprint, the one exams/ assembles forms against."""
+    query = select(BlueprintVersion).where(
+        BlueprintVersion.study_id == study_id, BlueprintVersion.status == "approved"
+    )
+    return session.execute(query.order_by(BlueprintVersion.version.desc())).scalars().first()
+
+
+def submitted_count(session: Session, study: Study) -> int:
+    """How many survey responses are submitted (the analysis's respondents)."""
+    query = select(func.count(SurveyResponse.id)).where(
+        SurveyResponse.study_id == study.id, SurveyResponse.status == "submitted"
+    )
+    return int(session.execute(query).scalar_one())
+
+
+def overridden_tasks(session: Session, study: Study) -> list[Task]:
+    """The surveyed tasks whose retention a psychometrician overrode."""
+    return [t for t in surveyed_tasks(session, study) if t.retention_override is not None]
+
+
+def settings_of(version: BlueprintVersion | None) -> dict[str, Any]:
+    """The run settings of a version (the defaults when there is none)."""
+    stored = version.options if version is not None else {}
+    return {key: stored.get(key, default) for key, default in DEFAULT_SETTINGS.items()}
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def _check_active(study: Study) -> None:
+    if study.status == "archived":
+        raise AnalysisError("This study is archived; clone it into a new version to analyse it.")
+
+
+def run_analysis(
+    session: Session, actor: User, study: Study, settings: Mapping[str, Any]
+) -> BlueprintVersion:
+    """Run the engine on the submitted responses and store the next proposed version."""
+    _check_active(study)
+    chosen = {key: settings.get(key, default) for key, default in DEFAULT_SETTINGS.items()}
+    codes, domains, importance, frequency, demographics = survey_matrix(session, study)
+    if not codes:
+        raise AnalysisError("The study has no surveyed task statements to analyse.")
+    if importance.shape[0] == 0:
+        raise AnalysisError("There are no submitted survey responses to analyse yet.")
+    overrides = {
+        t.code: (bool(t.retention_override), t.override_reason or "")
+        for t in overridden_tasks(session, study)
+    }
+    try:
+        result = analyze(
+            codes,
+            domains,
+            importance,
+            frequency,
+            demographics,
+            items=int(chosen["items"]),
+            method=str(chosen["method"]),
+            importance_min=float(chosen["importance_min"]),
+            performing_min=float(chosen["performing_min"]),
+            population=study.incumbents,
+            min_group=int(chosen["min_group"]),
+            min_per_domain=int(chosen["min_per_domain"]),
+            scale_min=study.scale_min,
+            scale_max=study.scale_max,
+            retained_overrides={code: keep for code, (keep, _) in overrides.items()},
+        )
+    except ValueError as error:
+        field = "min_per_domain" if "min_per_domain" in str(error) else None
+        raise AnalysisError(f"The analysis cannot run with these options: {error}", field) from None
+    # Serialise version numbers per study (a no-op on SQLite, a row lock on PostgreSQL).
+    session.execute(select(Study.id).where(Study.id == study.id).with_for_update())
+    latest = session.execute(
+        select(func.max(BlueprintVersion.version)).where(BlueprintVersion.study_id == study.id)
+    ).scalar_one()
+    options = {
+        **chosen,
+        "population": study.incumbents,
+        "scale_min": study.scale_min,
+        "scale_max": study.scale_max,
+        "respondents": int(importance.shape[0]),
+        "overrides": {c: {"retained": k, "reason": r} for c, (k, r) in overrides.items()},
+    }
+    version = BlueprintVersion(
+        board_id=study.board_id,
+        study_id=study.id,
+        version=(latest or 0) + 1,
+        status="proposed",
+        options=options,
+        result=result.to_dict(),
+        created_by_id=actor.id,
+    )
+    session.add(version)
+    session.flush()
+    summary = {d.domain: d.items for d in result.domains}
+    after = {"version": version.version, "options": options, "domain_items": summary}
+    record(session, actor, "rds.blueprint.proposed", version, None, after)
+    return version
+
+
+def rerun(session: Session, actor: User, study: Study) -> BlueprintVersion:
+    """The next proposed version with the latest settings and the current overrides."""
+    history = versions(session, study)
+    return run_analysis(session, actor, study, settings_of(history[0] if history else None))
+
+
+def set_override(session: Session, actor: User, task: Task, keep: bool, reason: str) -> None:
+    """Force a task to be kept or dropped in later runs, with the written reason."""
+    _check_active(task.study)
+    reason = reason.strip()
+    if len(reason) < 10:
+        raise AnalysisError(
+            "Write why the task's retention is overridden (10 characters or more).", "reason"
+        )
+    if task.sme_resolution == "drop":
+        raise AnalysisError("The SME panel dropped this task; it was not in the survey.")
+    before = {"retention_override": task.retention_override, "reason": task.override_reason}
+    task.retention_override, task.override_reason = keep, reason
+    session.flush()
+    after = {"retention_override": keep, "reason": reason}
+    record(session, actor, "rds.task.retention_overridden", task, before, after)
+
+
+def clear_override(session: Session, actor: User, task: Task, note: str = "") -> None:
+    """Let the thresholds decide the task's retention again in later runs."""
+    _check_active(task.study)
+    if task.retention_override is None:
+        raise AnalysisError("This task's retention is not overridden.")
+    before = {"retention_override": task.retention_override, "reason": task.override_reason}
+    task.retention_override, task.override_reason = None, None
+    session.flush()
+    after = {"retention_override": None, "note": note.strip()}
+    record(session, actor, "rds.task.retention_override_cleared", task, before, after)
+
+
+def approve(
+    session: Session, actor: User, version: BlueprintVersion, note: str, now: datetime
+) -> None:
+    """Approve a proposed version for the board; it is frozen and supersedes the old one."""
+    study = version.study
+    _check_active(study)
+    if not (actor.is_platform_admin or actor.has_role(Role.BOARD_ADMIN, board_id=study.board_id)):
+        raise PermissionError("Only an administrator of the board approves a blueprint.")
+    session.execute(select(Study.id).where(Study.id == study.id).with_for_update())
+    session.refresh(version)
+    if version.status != "proposed":
+        raise AnalysisError(
+            f"Version {version.version} is {version.status}; only a proposed "
+            "blueprint can be approved."
+        )
+    if not note.strip():
+        raise AnalysisError("Write a note for the record.", "note")
+    for old in versions(session, study):
+        if old.status == "approved":
+            old.status = "superseded"
+            session.flush()
+            record(
+                session,
+                actor,
+                "rds.blueprint.superseded",
+                old,
+                {"status": "approved"},
+                {"status": "superseded", "by_version": version.version},
+            )
+    version.status = "approved"
+    version.approved_by_id, version.approved_at, version.approval_note = actor.id, now, note.strip()
+    session.flush()
+    after = {"status": "approved", "version": version.version, "note": note.strip()}
+    record(session, actor, "rds.blueprint.approved", version, {"status": "proposed"}, after)
+    if study.status != "analyzed":
+        before_status = study.status
+        study.status, study.completed_on = "analyzed", now.date()
+        session.flush()
+        record(
+            session,
+            actor,
+            "rds.study.status",
+            study,
+            {"status": before_status},
+            {"status": "analyzed", "blueprint_version": version.version},
+        )
+    creator = session.get(User, version.created_by_id) if version.created_by_id else None
+    if creator is not None and creator.id != actor.id:
+        mail.queue(
+            session,
+            creator.email,
+            f"Exam blueprint approved: {study.title} v{study.version}",
+            f"{actor.full_name} approved blueprint version {version.version} of "
+            f"{study.title} (study version {study.version}).\n\nNote: {note.strip()}\n\n"
+            "Next: download the RDS report for the record; the exam team can now assemble "
+            "forms against this blueprint. Later changes need a new blueprint version.",
+            board_id=study.board_id,
+        )
+
+
+# --- presenting ------------------------------------------------------------------------------
+
+
+def reliability_reading(alpha: float | None) -> str:
+    """A plain-language reading of Cronbach's alpha for the analysis page."""
+    if alpha is None:
+        return "not computable — see the warnings"
+    word = alpha_reading(alpha)
+    if alpha >= ALPHA_EXPECTED:
+        return f"alpha {alpha:.2f}: {word} — ratings are reliable enough to set exam proportions"
+    return (
+        f"alpha {alpha:.2f}: {word} — below the {ALPHA_EXPECTED:.2f} expected; the ratings "
+        "are not reliable enough on their own to set exam proportions"
+    )
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One row of the task table: the engine's statistics with the statement and override."""
+
+    stats: Mapping[str, Any]
+    statement: str
+    task: Task | None
+    position: int
+
+
+TASK_SORTS = (
+    "task_id",
+    "domain",
+    "mean_importance",
+    "sd_importance",
+    "mean_frequency",
+    "sd_frequency",
+    "pct_performing",
+    "criticality",
+    "retained",
+    "weight",
+    "items",
+)
+
+
+def task_rows(
+    session: Session, study: Study, version: BlueprintVersion, sort: str
+) -> list[TaskRow]:
+    """The version's task statistics joined to the task statements, sorted by a column."""
+    tasks = {t.code: t for t in surveyed_tasks(session, study)}
+    rows = [
+        TaskRow(
+            s,
+            tasks[s["task_id"]].statement if s["task_id"] in tasks else "",
+            tasks.get(s["task_id"]),
+            i,
+        )
+        for i, s in enumerate(version.result.get("tasks") or [])
+    ]
+    key = sort.lstrip("-")
+    if key not in TASK_SORTS or key == "task_id" and not sort.startswith("-"):
+        return rows
+    present = [r for r in rows if r.stats.get(key) is not None]
+    missing = [r for r in rows if r.stats.get(key) is None]
+    present.sort(key=lambda r: (r.stats[key], r.position), reverse=sort.startswith("-"))
+    return present + missing
+
+
+def scale_warnings(result: Mapping[str, Any], needle: str) -> list[str]:
+    """The engine's warnings that mention a scale, task or subgroup."""
+    return [w for w in result.get("warnings") or [] if needle in w]
+
+
+@dataclass(frozen=True)
+class StudyBlueprint:
+    """A study's blueprint state for the board overview."""
+
+    study: Study
+    approved: BlueprintVersion | None
+    proposed: BlueprintVersion | None  # the newest proposal after the approved one
+
+
+def board_blueprints(session: Session, board_id: int) -> list[StudyBlueprint]:
+    """Studies of the board with blueprint versions: what is approved and what waits."""
+    query = (
+        select(BlueprintVersion)
+        .join(Study, BlueprintVersion.study_id == Study.id)
+        .where(BlueprintVersion.board_id == board_id, Study.status != "archived")
+        .order_by(Study.started_on.desc(), Study.id.desc(), BlueprintVersion.version.desc())
+    )
+    found: dict[int, list[BlueprintVersion]] = {}
+    for version in session.execute(query).scalars():
+        found.setdefault(version.study_id, []).append(version)
+    out = []
+    for history in found.values():
+        approved = next((v for v in history if v.status == "approved"), None)
+        newest = history[0] if history[0].status == "proposed" else None
+        out.append(StudyBlueprint(history[0].study, approved, newest))
+    return out

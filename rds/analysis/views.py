@@ -1,0 +1,278 @@
+"""RDS views: analysis of the validation survey, retention overrides, blueprint approval."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from core.auth import roles_required
+from core.exports import XLSX, download
+from core.extensions import db
+from core.models import Board, Role, utcnow
+from core.viewhelpers import show_error
+from rds.access import STUDY_ROLES, study_for, study_task
+from rds.analysis import exports
+from rds.analysis import services as svc
+from rds.analysis.forms import (
+    AnalysisRunForm,
+    ApproveForm,
+    ClearOverrideForm,
+    OverrideForm,
+    RerunForm,
+)
+from rds.models import BlueprintVersion, Study
+from rds.report.sections import icc_reading
+from rds.survey.services import questions_of
+from rds.web import bp
+
+
+@bp.app_template_global("rds_board_blueprints")
+def _board_blueprints(board: Board) -> list[svc.StudyBlueprint]:
+    return svc.board_blueprints(db.session, board.id)
+
+
+@bp.app_template_filter("rds_num")
+def _num(value: Any, digits: int = 2) -> str:
+    return "not computable" if value is None else f"{float(value):.{digits}f}"
+
+
+@bp.app_template_filter("rds_pct")
+def _pct(value: Any, digits: int = 1) -> str:
+    return "not computable" if value is None else f"{100 * float(value):.{digits}f}%"
+
+
+def _crumbs(study: Study, *tail: tuple[str, str | None]) -> list[tuple[str, str | None]]:
+    return [
+        ("Dashboard", url_for("core.dashboard")),
+        (study.board.name, url_for("core.board", board_id=study.board_id)),
+        ("Studies", url_for("rds.studies", board_id=study.board_id)),
+        (f"{study.title} v{study.version}", url_for("rds.scope", study_id=study.id)),
+        *tail,
+    ]
+
+
+def _version(study: Study, number: int) -> BlueprintVersion:
+    version = svc.version_of(db.session, study, number)
+    if version is None:
+        abort(404)
+    return version
+
+
+def _may_approve(study: Study) -> bool:
+    return current_user.is_platform_admin or current_user.has_role(
+        Role.BOARD_ADMIN, board_id=study.board_id
+    )
+
+
+def _page(
+    study: Study,
+    version: BlueprintVersion | None,
+    form: AnalysisRunForm | None = None,
+    status: int = 200,
+) -> Any:
+    history = svc.versions(db.session, study)
+    if version is None and history:
+        version = history[0]
+    if form is None:
+        form = AnalysisRunForm(formdata=None, data=svc.settings_of(version))
+    sort = request.args.get("sort", "task_id")
+    labels = {q.key: q.label for q in questions_of(db.session, study)}
+    return render_template(
+        "rds/analysis/page.html",
+        study=study,
+        version=version,
+        history=history,
+        form=form,
+        rerun_form=RerunForm(formdata=None),
+        respondents=svc.submitted_count(db.session, study),
+        overridden=svc.overridden_tasks(db.session, study),
+        rows=svc.task_rows(db.session, study, version, sort) if version else [],
+        sort=sort,
+        sorts=svc.TASK_SORTS,
+        labels=labels,
+        result=version.result if version else {},
+        reading=svc.reliability_reading,
+        icc_reading=icc_reading,
+        warnings_about=svc.scale_warnings,
+        r_min=svc.SUBGROUP_R_MIN,
+        may_approve=_may_approve(study),
+        crumbs=_crumbs(study, ("Analysis and blueprint", None)),
+    ), status
+
+
+@bp.route("/studies/<int:study_id>/analysis", methods=["GET", "POST"])
+@roles_required(*STUDY_ROLES)
+def analysis(study_id: int) -> Any:
+    study = study_for(study_id)
+    form = AnalysisRunForm()
+    if form.validate_on_submit():
+        settings = {
+            "method": form.method.data,
+            "importance_min": float(form.importance_min.data),
+            "performing_min": float(form.performing_min.data),
+            "items": form.items.data,
+            "min_per_domain": form.min_per_domain.data,
+            "min_group": form.min_group.data,
+        }
+        try:
+            version = svc.run_analysis(db.session, current_user, study, settings)
+        except svc.AnalysisError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Analysis run: blueprint version {version.version} proposed.", "success")
+            return redirect(
+                url_for("rds.analysis_version", study_id=study.id, number=version.version)
+            )
+    if request.method == "POST":
+        return _page(study, None, form, 400)
+    return _page(study, None)
+
+
+@bp.route("/studies/<int:study_id>/analysis/<int:number>")
+@roles_required(*STUDY_ROLES)
+def analysis_version(study_id: int, number: int) -> Any:
+    study = study_for(study_id)
+    return _page(study, _version(study, number))
+
+
+@bp.route("/studies/<int:study_id>/analysis/rerun", methods=["POST"])
+@roles_required(*STUDY_ROLES)
+def analysis_rerun(study_id: int) -> Any:
+    study = study_for(study_id)
+    if RerunForm().validate_on_submit():
+        try:
+            version = svc.rerun(db.session, current_user, study)
+        except svc.AnalysisError as error:
+            show_error(None, error)
+        else:
+            db.session.commit()
+            flash(f"Rerun with the overrides: version {version.version} proposed.", "success")
+            return redirect(
+                url_for("rds.analysis_version", study_id=study.id, number=version.version)
+            )
+    return redirect(url_for("rds.analysis", study_id=study.id))
+
+
+@bp.route("/studies/<int:study_id>/analysis/tasks/<int:task_id>/override", methods=["GET", "POST"])
+@roles_required(*STUDY_ROLES)
+def analysis_override(study_id: int, task_id: int) -> Any:
+    study = study_for(study_id)
+    task = study_task(study, task_id)
+    form = OverrideForm()
+    if request.method == "GET" and task.retention_override is not None:
+        form.decision.data = "keep" if task.retention_override else "drop"
+        form.reason.data = task.override_reason
+    if form.validate_on_submit():
+        try:
+            svc.set_override(
+                db.session, current_user, task, form.decision.data == "keep", form.reason.data
+            )
+        except svc.AnalysisError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Override saved for {task.code}. Rerun the analysis to apply it.", "success")
+            return redirect(url_for("rds.analysis", study_id=study.id) + "#overrides")
+    history = svc.versions(db.session, study)
+    stats = (
+        next((t for t in (history[0].result.get("tasks") or []) if t["task_id"] == task.code), None)
+        if history
+        else None
+    )
+    return render_template(
+        "rds/analysis/override.html",
+        study=study,
+        task=task,
+        form=form,
+        clear_form=ClearOverrideForm(formdata=None),
+        stats=stats,
+        options=history[0].options if history else {},
+        crumbs=_crumbs(
+            study,
+            ("Analysis and blueprint", url_for("rds.analysis", study_id=study.id)),
+            (f"Override {task.code}", None),
+        ),
+    ), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/studies/<int:study_id>/analysis/tasks/<int:task_id>/override/clear", methods=["POST"])
+@roles_required(*STUDY_ROLES)
+def analysis_override_clear(study_id: int, task_id: int) -> Any:
+    study = study_for(study_id)
+    task = study_task(study, task_id)
+    form = ClearOverrideForm()
+    if form.validate_on_submit():
+        try:
+            svc.clear_override(db.session, current_user, task, form.note.data or "")
+        except svc.AnalysisError as error:
+            show_error(None, error)
+        else:
+            db.session.commit()
+            flash(f"Override of {task.code} cleared; the thresholds decide it again.", "success")
+    return redirect(url_for("rds.analysis", study_id=study.id) + "#overrides")
+
+
+@bp.route("/studies/<int:study_id>/analysis/<int:number>/approve", methods=["GET", "POST"])
+@roles_required(Role.BOARD_ADMIN)
+def analysis_approve(study_id: int, number: int) -> Any:
+    study = study_for(study_id, Role.BOARD_ADMIN)
+    version = _version(study, number)
+    form = ApproveForm()
+    if form.validate_on_submit():
+        try:
+            svc.approve(db.session, current_user, version, form.note.data, utcnow())
+        except svc.AnalysisError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Blueprint version {version.version} approved and frozen.", "success")
+            return redirect(url_for("rds.analysis_version", study_id=study.id, number=number))
+    current = svc.approved_blueprint(db.session, study.id)
+    return render_template(
+        "rds/analysis/approve.html",
+        study=study,
+        version=version,
+        current=current,
+        form=form,
+        crumbs=_crumbs(
+            study,
+            ("Analysis and blueprint", url_for("rds.analysis", study_id=study.id)),
+            (f"Approve version {number}", None),
+        ),
+    ), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/studies/<int:study_id>/analysis/<int:number>/charts/<name>.png")
+@roles_required(*STUDY_ROLES)
+def analysis_chart(study_id: int, number: int, name: str) -> Any:
+    study = study_for(study_id)
+    png = exports.chart_png(db.session, study, _version(study, number), name)
+    if png is None:
+        abort(404)
+    response = Response(png, mimetype="image/png")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.route("/studies/<int:study_id>/analysis/<int:number>/blueprint.<any(csv, xlsx):fmt>")
+@roles_required(*STUDY_ROLES)
+def analysis_blueprint(study_id: int, number: int, fmt: str) -> Any:
+    study = study_for(study_id)
+    version = _version(study, number)
+    name = f"blueprint-study{study.id}-v{version.version}.{fmt}"
+    if fmt == "csv":
+        return download(exports.blueprint_csv(db.session, study, version), name)
+    return download(exports.blueprint_xlsx(db.session, study, version), name, mimetype=XLSX)
+
+
+@bp.route("/studies/<int:study_id>/analysis/<int:number>/report.pdf")
+@roles_required(*STUDY_ROLES)
+def analysis_report(study_id: int, number: int) -> Any:
+    study = study_for(study_id)
+    version = _version(study, number)
+    pdf = exports.report_pdf(db.session, study, version, utcnow())
+    name = f"rds-report-study{study.id}-v{version.version}.pdf"
+    return download(pdf, name, mimetype="application/pdf")

@@ -1,0 +1,1 @@
+"""Scope of service: the board's studies, the scope editor, tasks.csv import and export."""

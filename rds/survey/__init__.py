@@ -1,0 +1,1 @@
+"""Validation survey: setup, invitations, the respondents' survey, responses in bulk, files."""
