@@ -5,13 +5,25 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from core import accounts, boards, modules, setup
 from core.auth import bp as auth_bp
 from core.auth import ensure_board_access, roles_required
-from core.extensions import db
+from core.extensions import db, limiter
 from core.forms import BoardForm, InviteStaffForm
 from core.models import Board, Role
 from core.modules import NavEntry
@@ -49,7 +61,21 @@ def init_app(app: Flask) -> None:
         "auth.activate",
         "auth.forgot_password",
         "auth.reset_password",
+        "core.healthz",
     )
+
+
+@bp.route("/healthz")
+@limiter.exempt
+def healthz() -> Any:
+    """For load balancers and monitoring: 200 when the database answers, 503 when not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        current_app.logger.error("health check: database unavailable (%s)", type(exc).__name__)
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")
 
 
 @bp.route("/")

@@ -18,6 +18,7 @@ PUBLIC = {
     "auth.activate",
     "auth.forgot_password",
     "auth.reset_password",
+    "core.healthz",  # for load balancers and monitoring; says only "ok" or "unavailable"
     # the credential verification page and the anonymous survey / SME vote pages
     "certify.verify_credential",
     "rds.survey_public",
