@@ -88,6 +88,16 @@ def consume_token(session: Session, token: str, purpose: str) -> User:
     if row.expires_at < utcnow():
         raise AccountError("This link has expired. Ask for a new one.")
     row.used_at = utcnow()
+    # the person's other links of this kind die with it: an older link never works later
+    session.execute(
+        update(UserToken)
+        .where(
+            UserToken.user_id == row.user_id,
+            UserToken.purpose == purpose,
+            UserToken.used_at.is_(None),
+        )
+        .values(used_at=row.used_at)
+    )
     session.flush()
     return row.user
 
@@ -190,9 +200,14 @@ def invite_staff(
 
 
 def activate(session: Session, token: str, password: str) -> User:
+    """Set the first password of an account; an active account's password is never reset here."""
     user = consume_token(session, token, "activation")
+    if user.activated_at is not None:
+        raise AccountError(
+            "This account is already active. Log in, or ask for a password reset link."
+        )
     user.set_password(password)
-    user.activated_at = user.activated_at or utcnow()
+    user.activated_at = utcnow()
     audit.record(session, user, "account.activated", user)
     return user
 
@@ -216,6 +231,7 @@ def request_password_reset(session: Session, email: str) -> None:
 def reset_password(session: Session, token: str, password: str) -> User:
     user = consume_token(session, token, "password_reset")
     user.set_password(password)
+    user.end_all_sessions()
     _forget_failures(session, user)
     audit.record(session, user, "account.password_reset", user)
     return user
@@ -263,8 +279,46 @@ def authenticate(session: Session, email: str, password: str, ip: str | None) ->
     return LoginResult(user, None)
 
 
-def record_logout(session: Session, user: User) -> None:
+def logout(session: Session, user: User) -> None:
+    """End every session of the person: a copy of the cookie taken earlier stops working."""
+    user.end_all_sessions()
     audit.record(session, user, "auth.logout", user)
+
+
+class WrongPassword(AccountError):
+    """The current password given to change it is not right."""
+
+    field = "current"
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Change a password knowing the current one; every other session and reset link ends."""
+    if not user.check_password(current):
+        raise WrongPassword("This is not your current password.")
+    user.set_password(new)
+    user.end_all_sessions()
+    session.execute(
+        update(UserToken)
+        .where(
+            UserToken.user_id == user.id,
+            UserToken.purpose == "password_reset",
+            UserToken.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+    )
+    audit.record(session, user, "account.password_changed", user)
+    session.flush()
+
+
+def sign_out_everywhere(session: Session, admin: User, user: User, board: Board) -> None:
+    """A board admin ends every session of a person who works for the board."""
+    if not (user.board_ids() & {board.id}) or (
+        user.is_platform_admin and not admin.is_platform_admin
+    ):
+        raise AccountError(f"{user.full_name} does not work for {board.name}.")
+    user.end_all_sessions()
+    audit.record(session, admin, "account.signed_out_everywhere", user, board_id=board.id)
+    session.flush()
 
 
 _DUMMY_HASH: list[str] = []

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from core import accounts
 from core.boards import all_boards
 from core.extensions import db, limiter, login_manager
-from core.forms import ForgotPasswordForm, LoginForm, RegisterForm, SetPasswordForm
+from core.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    SetPasswordForm,
+)
 from core.models import Board, Role, User
 from core.viewhelpers import show_error
 
@@ -21,8 +38,41 @@ bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    """The person of a session, while its session version is still theirs ("id:version")."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None  # a session from before versions, or a forged one
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
+
+
+def _start_session(user: User) -> None:
+    login_user(user)
+    session["login_at"] = session["seen_at"] = int(time.time())
+
+
+@bp.before_app_request
+def _end_stale_session() -> None:
+    """Log out a session idle for SESSION_IDLE_MINUTES or older than SESSION_MAX_HOURS."""
+    if "_user_id" not in session:
+        return
+    now, config = int(time.time()), current_app.config
+    login_at, seen_at = session.get("login_at"), session.get("seen_at")
+    if (
+        not isinstance(login_at, int)
+        or not isinstance(seen_at, int)
+        or now - seen_at > config["SESSION_IDLE_MINUTES"] * 60
+        or now - login_at > config["SESSION_MAX_HOURS"] * 3600
+    ):
+        logout_user()
+        session.pop("login_at", None)
+        session.pop("seen_at", None)
+        flash("Your session has ended. Please log in again.", "info")
+    elif now - seen_at >= 60:  # a minute's precision spares a new cookie on every request
+        session["seen_at"] = now
 
 
 def roles_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -77,7 +127,7 @@ def login() -> Any:
         if result.user is None:
             flash(result.message or "Login failed.", "danger")
         else:
-            login_user(result.user)
+            _start_session(result.user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -85,7 +135,7 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
     if current_user.is_authenticated:
-        accounts.record_logout(db.session, current_user)
+        accounts.logout(db.session, current_user)
         db.session.commit()
     logout_user()
     flash("You are logged out.", "info")
@@ -128,7 +178,7 @@ def activate(token: str) -> Any:
             show_error(None, exc)
             return render_template("auth/token_problem.html", message=str(exc)), 400
         db.session.commit()
-        login_user(user)
+        _start_session(user)
         flash("Your account is active. Welcome!", "success")
         return redirect(url_for("core.dashboard"))
     return render_template("auth/set_password.html", form=form, title="Activate your account")
@@ -160,3 +210,23 @@ def reset_password(token: str) -> Any:
         flash("Password changed. Log in with the new one.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, title="Choose a new password")
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def change_password() -> Any:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                db.session, current_user, form.current.data, form.password.data
+            )
+        except accounts.AccountError as exc:
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            _start_session(current_user._get_current_object())  # this one goes on; others end
+            flash("Password changed. You were signed out everywhere else.", "success")
+            return redirect(url_for("core.dashboard"))
+    return render_template("auth/change_password.html", form=form)

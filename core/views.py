@@ -8,6 +8,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
+    abort,
     current_app,
     flash,
     jsonify,
@@ -25,7 +26,7 @@ from core.auth import bp as auth_bp
 from core.auth import ensure_board_access, roles_required
 from core.extensions import db, limiter
 from core.forms import BoardForm, InviteStaffForm
-from core.models import Board, Role
+from core.models import Board, Role, User
 from core.modules import NavEntry
 
 bp = Blueprint(
@@ -164,6 +165,22 @@ def staff(board_id: int) -> Any:
     return render_template(
         "core/staff.html", board=board, form=form, staff=boards.staff_of(db.session, board)
     )
+
+
+@bp.route("/boards/<int:board_id>/staff/<int:user_id>/sign-out", methods=["POST"])
+@roles_required(Role.BOARD_ADMIN)
+def sign_out_everywhere(board_id: int, user_id: int) -> Any:
+    """End every session of one of the board's people (a lost laptop, a person leaving)."""
+    board = db.get_or_404(Board, board_id)
+    ensure_board_access(current_user, board.id, Role.BOARD_ADMIN)
+    person = db.get_or_404(User, user_id)
+    try:
+        accounts.sign_out_everywhere(db.session, current_user, person, board)
+    except accounts.AccountError:
+        abort(404)
+    db.session.commit()
+    flash(f"{person.full_name} is signed out everywhere.", "success")
+    return redirect(url_for("core.staff", board_id=board.id))
 
 
 def _date_arg(name: str) -> date | None:
