@@ -17,7 +17,13 @@ bp = Blueprint(
 
 def init_app(app: Flask) -> None:
     """Plug certification into the app: routes, navigation, panels, CLI, demo data."""
-    import certify.views  # noqa: F401  (routes register on bp)
+    # each seam's views register their routes on bp when imported
+    import certify.applications.views
+    import certify.board.views
+    import certify.config.views
+    import certify.credentials.views
+    import certify.hours.views
+    import certify.training.views  # noqa: F401
     from certify import hooks
     from certify.cli import credentials_cli
     from certify.demo import load as load_demo

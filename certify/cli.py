@@ -7,7 +7,7 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
-from certify.credentials import expire_and_remind
+from certify.credentials.services import expire_and_remind
 from core.extensions import db
 
 credentials_cli = AppGroup("credentials", help="Credential lifecycle jobs.")

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from certify import credentials
+from certify.credentials import services as credentials
 from certify.models import (
     SUPERVISOR_LICENSES,
     Credential,

@@ -181,7 +181,7 @@ def test_queue_filters_and_csv(app, client, make_board, make_user) -> None:  # t
 def test_a_held_credential_is_shown_instead_of_apply(app, client, make_board, make_user) -> None:  # type: ignore[no-untyped-def]
     from datetime import date
 
-    from certify import credentials
+    from certify.credentials import services as credentials
     from certify.models import CredentialType
     from core.models import User
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from certify.board_config import describe_requirements, save_credential_type
+from certify.config.services import describe_requirements, save_credential_type
 from certify.models import (
     Application,
     Credential,

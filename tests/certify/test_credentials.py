@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from certify import credentials
+from certify.credentials import services as credentials
 from certify.models import Credential, CredentialType, ExpiryReminder
 from core.extensions import db
 from core.models import AuditEvent, OutboxMessage, Role, User

@@ -9,7 +9,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from certify import credentials, eligibility, hooks
+from certify import hooks
+from certify.applications import eligibility
+from certify.credentials import services as credentials
 from certify.models import Credential, CredentialType, TraineeProfile
 from core.extensions import db
 from core.models import Role

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from certify.hours import hours_entries
+from certify.hours.services import hours_entries
 from certify.models import SupervisedHoursEntry, SupervisorProfile
 from core.extensions import db
 from core.models import AuditEvent, OutboxMessage, Role, User, utcnow

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from certify import training_reports
 from certify.models import (
     CredentialType,
     RequirementSet,
@@ -17,6 +16,7 @@ from certify.models import (
     TrainingModule,
     TrainingProgram,
 )
+from certify.training import reports as training_reports
 from core.extensions import db
 from core.models import AuditEvent, OutboxMessage, Role, utcnow
 from tests.conftest import login

@@ -17,7 +17,13 @@ from certify.models import (
     TrainingProgram,
 )
 from certify.rules import ApplicantFacts, Check, Requirements, TrainingRecord, evaluate
-from certify.training import _fold, cohorts_page, hours_text, performance_domains, programs_of
+from certify.training.services import (
+    cohorts_page,
+    fold,
+    hours_text,
+    performance_domains,
+    programs_of,
+)
 from core.exports import csv_text
 from core.models import Board, Role, RoleAssignment, User
 
@@ -164,14 +170,14 @@ class Coverage:
 def coverage(session: Session, board_id: int) -> Coverage:
     """The coverage matrix: approved programs by the board's modules' performance domains."""
     domains = performance_domains(session, board_id)
-    index = {_fold(d): i for i, d in enumerate(domains)}
+    index = {fold(d): i for i, d in enumerate(domains)}
     rows = []
     for program in programs_of(session, board_id, status="approved"):
         minutes = [0] * len(domains)
         unmapped = 0
         for module in program.modules:
-            if _fold(module.performance_domain) in index:
-                minutes[index[_fold(module.performance_domain)]] += module.minutes
+            if fold(module.performance_domain) in index:
+                minutes[index[fold(module.performance_domain)]] += module.minutes
             else:
                 unmapped += module.minutes
         rows.append(CoverageRow(program, tuple(minutes), unmapped, sum(minutes) + unmapped))

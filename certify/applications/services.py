@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from certify import eligibility, rules
+from certify import rules
+from certify.applications import eligibility
 from certify.models import TRANSITIONS, Application, CredentialType, TraineeProfile
 from core import audit, mail
 from core.models import User, utcnow

@@ -1,4 +1,4 @@
-"""Forms for the trainee's profile, applications, review decisions and credentials."""
+"""Forms for the trainee's profile, applications, documents and review decisions."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from certify.models import DISCIPLINE_KINDS, DOCUMENT_KINDS, EDUCATION_LEVELS
+from certify.models import DOCUMENT_KINDS, EDUCATION_LEVELS
 
 
 def not_in_future(form: FlaskForm, field: DateField) -> None:
@@ -74,27 +74,3 @@ class DocumentForm(FlaskForm):
 class IssueForm(FlaskForm):
     endorsements = SelectMultipleField("Endorsements", choices=[], validate_choice=True)
     submit = SubmitField("Issue credential")
-
-
-class StatusForm(FlaskForm):
-    target = SelectField("New status", choices=[])
-    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=2000)])
-    confirm = BooleanField(
-        "I understand the holder is emailed and the public page changes",
-        validators=[DataRequired("Tick to confirm.")],
-    )
-    submit = SubmitField("Change status")
-
-
-class DisciplineForm(FlaskForm):
-    kind = SelectField("Action", choices=list(DISCIPLINE_KINDS.items()))
-    started_on = DateField("Date", validators=[DataRequired()], default=date.today)
-    public = BooleanField("Publish on the public verification page")
-    public_summary = TextAreaField("Public summary", validators=[Length(max=1000)])
-    internal_notes = TextAreaField("Internal notes (never public)", validators=[Length(max=4000)])
-    submit = SubmitField("Record action")
-
-
-class UpgradeForm(FlaskForm):
-    credential_type_id = SelectField("Full credential", coerce=int, choices=[])
-    submit = SubmitField("Upgrade to the full credential")

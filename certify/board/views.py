@@ -9,7 +9,7 @@ from flask import render_template
 from flask_login import current_user
 
 from certify import bp
-from certify.board_work import figures
+from certify.board.services import figures
 from core.auth import ensure_board_access, roles_required
 from core.extensions import db
 from core.models import Board, Role

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from certify.hours import (
+from certify.hours.services import (
     STATUSES,
     HoursError,
     Listing,
-    _all,
-    _boards,
-    _describe,
-    _entry_query,
-    _snapshot,
+    boards_by_id,
+    describe_entry,
+    entry_query,
+    entry_snapshot,
+    whole_page,
 )
 from certify.models import SUPERVISOR_LICENSES, SupervisedHoursEntry, SupervisorProfile
 from core import audit, mail
@@ -52,13 +52,13 @@ def supervisor_queue(
         SupervisedHoursEntry.worked_on.desc(),
         SupervisedHoursEntry.id.desc(),
     )
-    listing = paginate(session, query, page, size) if size else _all(session, query)
+    listing = paginate(session, query, page, size) if size else whole_page(session, query)
     profiles = session.execute(
         select(SupervisorProfile).where(SupervisorProfile.user_id == supervisor.id)
     ).scalars()
     return Listing(
         listing,
-        _boards(session, supervisor.board_ids(Role.SUPERVISOR)),
+        boards_by_id(session, supervisor.board_ids(Role.SUPERVISOR)),
         {(p.board_id, p.user_id): p for p in profiles},
     )
 
@@ -140,13 +140,13 @@ def confirm_entries(session: Session, supervisor: User, entries: list[Supervised
             raise HoursError({"entry": "Record your license for this board before confirming."})
     by_trainee: dict[int, list[SupervisedHoursEntry]] = {}
     for entry in entries:
-        before = _snapshot(entry)
+        before = entry_snapshot(entry)
         entry.status, entry.decided_at, entry.decision_reason = "confirmed", utcnow(), None
         session.flush()
-        audit.record(session, supervisor, "hours.confirmed", entry, before, _snapshot(entry))
+        audit.record(session, supervisor, "hours.confirmed", entry, before, entry_snapshot(entry))
         by_trainee.setdefault(entry.trainee_id, []).append(entry)
     for group in by_trainee.values():
-        lines = "\n".join(f"- {_describe(e)} ({e.setting})" for e in group)
+        lines = "\n".join(f"- {describe_entry(e)} ({e.setting})" for e in group)
         mail.queue(
             session,
             group[0].trainee.email,
@@ -167,16 +167,17 @@ def reject_entry(
     _decidable(session, supervisor, entry)
     if not reason.strip():
         raise HoursError({"reason": "Give a reason so the trainee knows what to correct."})
-    before = _snapshot(entry)
+    before = entry_snapshot(entry)
     entry.status, entry.decided_at, entry.decision_reason = "rejected", utcnow(), reason.strip()
     session.flush()
-    audit.record(session, supervisor, "hours.rejected", entry, before, _snapshot(entry))
+    audit.record(session, supervisor, "hours.rejected", entry, before, entry_snapshot(entry))
     mail.queue(
         session,
         entry.trainee.email,
         f"{supervisor.full_name} did not confirm your hours of {entry.worked_on.isoformat()}",
-        f"Hello {entry.trainee.full_name},\n\n{supervisor.full_name} rejected {_describe(entry)}"
-        f" ({entry.setting}).\nReason: {entry.decision_reason}\n\nThese hours do not count."
+        f"Hello {entry.trainee.full_name},\n\n{supervisor.full_name} rejected"
+        f" {describe_entry(entry)} ({entry.setting}).\nReason: {entry.decision_reason}\n\n"
+        "These hours do not count."
         f" Talk with your supervisor, then log a corrected entry at:\n"
         f"{external_url('certify.new_hours')}\n",
         board_id=entry.board_id,
@@ -208,7 +209,7 @@ def board_supervisors(
     elif status == "no_license":
         query = query.where(SupervisorProfile.id.is_(None))
     query = query.order_by(SupervisorProfile.verified_at.is_not(None), User.full_name)
-    found = paginate(session, query, page, size) if size else _all(session, query)
+    found = paginate(session, query, page, size) if size else whole_page(session, query)
     ids = [a.user_id for a in found.items]
     profiles = {
         p.user_id: p
@@ -288,11 +289,11 @@ def board_entries(
     if trainee:
         people = select(User.id).where(User.email.contains(trainee.strip().lower()))
         query = query.where(SupervisedHoursEntry.trainee_id.in_(people))
-    query = _entry_query(status, "date_desc", query.whereclause)
-    found = paginate(session, query, page, size) if size else _all(session, query)
+    query = entry_query(status, "date_desc", query.whereclause)
+    found = paginate(session, query, page, size) if size else whole_page(session, query)
     profiles = session.execute(
         select(SupervisorProfile).where(SupervisorProfile.board_id == board_id)
     ).scalars()
     return Listing(
-        found, _boards(session, {board_id}), {(p.board_id, p.user_id): p for p in profiles}
+        found, boards_by_id(session, {board_id}), {(p.board_id, p.user_id): p for p in profiles}
     )

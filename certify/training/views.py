@@ -1,4 +1,4 @@
-"""Certification views: training programs and modules, coverage and my training."""
+"""Training views: programs and modules, cohorts and attendance, coverage, my training."""
 
 from __future__ import annotations
 
@@ -9,10 +9,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from certify import bp
-from certify import training as svc
-from certify import training_reports as reports
 from certify.models import CURRICULUM_ELEMENTS, TrainingCohort, TrainingModule, TrainingProgram
-from certify.training_forms import ApprovalForm, ModuleForm, MoveForm, ProgramForm
+from certify.training import attendance, reports, services
+from certify.training.forms import (
+    ApprovalForm,
+    AttendanceForm,
+    CohortForm,
+    ModuleForm,
+    MoveForm,
+    ProgramForm,
+    RosterForm,
+)
 from core.auth import ensure_board_access, roles_required
 from core.exports import csv_text, download
 from core.extensions import db
@@ -25,7 +32,7 @@ VIEWERS = (Role.BOARD_ADMIN, Role.BOARD_REVIEWER, Role.PSYCHOMETRICIAN)
 
 @bp.app_template_filter("training_hours")
 def _hours_filter(minutes: int | None) -> str:
-    return svc.hours_text(minutes)
+    return services.hours_text(minutes)
 
 
 @bp.app_template_global("training_trainee_totals")
@@ -35,7 +42,7 @@ def _trainee_totals(user: User) -> list[tuple[Board, int]]:
 
 @bp.app_template_global("training_trainer_cohorts")
 def _trainer_cohorts(user: User) -> list[TrainingCohort]:
-    return svc.trainer_cohorts(db.session, user.id)
+    return services.trainer_cohorts(db.session, user.id)
 
 
 @bp.app_template_global("training_board_overview")
@@ -87,7 +94,9 @@ def training_index(board_id: int) -> Any:
         "q": request.args.get("q", ""),
         "sort": request.args.get("sort", "name"),
     }
-    page = svc.programs_page(db.session, board.id, request.args.get("page", 1, type=int), **filters)
+    page = services.programs_page(
+        db.session, board.id, request.args.get("page", 1, type=int), **filters
+    )
     return render_template(
         "certify/training/index.html",
         board=board,
@@ -102,13 +111,13 @@ def training_index(board_id: int) -> Any:
 def training_programs_csv(board_id: int) -> Any:
     board = _board(board_id, *STAFF)
     status = request.args.get("status", "") if _admin(board.id) else "approved"
-    programs = svc.programs_of(db.session, board.id, status, request.args.get("q", ""))
+    programs = services.programs_of(db.session, board.id, status, request.args.get("q", ""))
     rows = [
         [
             p.name,
             p.provider,
             len(p.modules),
-            svc.hours_text(sum(m.minutes for m in p.modules)),
+            services.hours_text(sum(m.minutes for m in p.modules)),
             "approved" if p.approved else "not approved",
             p.approved_at.date().isoformat() if p.approved_at else "",
         ]
@@ -125,10 +134,10 @@ def training_program_new(board_id: int) -> Any:
     form = ProgramForm()
     if form.validate_on_submit():
         try:
-            program = svc.create_program(
+            program = services.create_program(
                 db.session, current_user, board.id, form.name.data, form.provider.data
             )
-        except svc.TrainingError as error:
+        except services.TrainingError as error:
             show_error(form, error)
         else:
             db.session.commit()
@@ -140,8 +149,8 @@ def training_program_new(board_id: int) -> Any:
 def _module_form(board: Board, form: ModuleForm | None = None) -> dict[str, Any]:
     return {
         "module_form": form or ModuleForm(formdata=None),
-        "categories": svc.board_categories(db.session, board.id),
-        "domains": svc.performance_domains(db.session, board.id),
+        "categories": services.board_categories(db.session, board.id),
+        "domains": services.performance_domains(db.session, board.id),
         "curriculum_elements": CURRICULUM_ELEMENTS,
     }
 
@@ -150,7 +159,7 @@ def _render_program(board: Board, program: TrainingProgram, **forms: Any) -> Any
     approval = forms.pop("approval_form", None) or ApprovalForm(
         formdata=None, decision="withdraw" if program.approved else "approve"
     )
-    cohorts = svc.cohorts_page(
+    cohorts = services.cohorts_page(
         db.session,
         board.id,
         request.args.get("page", 1, type=int),
@@ -180,7 +189,7 @@ def training_program(board_id: int, program_id: int) -> Any:
         form = ModuleForm()
         if form.validate_on_submit():
             try:
-                svc.save_module(
+                services.save_module(
                     db.session,
                     current_user,
                     program,
@@ -190,7 +199,7 @@ def training_program(board_id: int, program_id: int) -> Any:
                     form.category.data,
                     form.performance_domain.data,
                 )
-            except svc.TrainingError as error:
+            except services.TrainingError as error:
                 show_error(form, error)
             else:
                 db.session.commit()
@@ -214,7 +223,7 @@ def training_module_edit(board_id: int, program_id: int, module_id: int) -> Any:
         form.hours.data = Decimal(module.minutes) / 60
     if form.validate_on_submit():
         try:
-            svc.save_module(
+            services.save_module(
                 db.session,
                 current_user,
                 program,
@@ -224,7 +233,7 @@ def training_module_edit(board_id: int, program_id: int, module_id: int) -> Any:
                 form.category.data,
                 form.performance_domain.data,
             )
-        except svc.TrainingError as error:
+        except services.TrainingError as error:
             show_error(form, error)
         else:
             db.session.commit()
@@ -251,8 +260,8 @@ def training_module_move(board_id: int, program_id: int, module_id: int) -> Any:
     form = MoveForm()
     if form.validate_on_submit():
         try:
-            svc.move_module(db.session, current_user, module, form.direction.data)
-        except svc.TrainingError as error:
+            services.move_module(db.session, current_user, module, form.direction.data)
+        except services.TrainingError as error:
             show_error(form, error)
         else:
             db.session.commit()
@@ -268,8 +277,8 @@ def training_program_approval(board_id: int, program_id: int) -> Any:
     if form.validate_on_submit():
         approve = form.decision.data == "approve"
         try:
-            svc.set_approval(db.session, current_user, program, approve, form.reason.data)
-        except svc.TrainingError as error:
+            services.set_approval(db.session, current_user, program, approve, form.reason.data)
+        except services.TrainingError as error:
             show_error(form, error)
         else:
             db.session.commit()
@@ -277,6 +286,193 @@ def training_program_approval(board_id: int, program_id: int) -> Any:
             flash(f"{program.name} is {done}. Trainers were told by email.", "success")
             return redirect(url_for(".training_program", board_id=board.id, program_id=program.id))
     return _render_program(board, program, approval_form=form), 400
+
+
+def _cohort(board: Board, cohort_id: int) -> TrainingCohort:
+    """The board's cohort; a trainer reaches only cohorts they lead."""
+    cohort = db.get_or_404(TrainingCohort, cohort_id)
+    if cohort.board_id != board.id or not (
+        _admin(board.id) or cohort.trainer_id == current_user.id
+    ):
+        abort(404)
+    return cohort
+
+
+# --- cohorts and attendance ----------------------------------------------------------------
+
+
+@bp.route("/boards/<int:board_id>/training/cohorts")
+@roles_required(*STAFF)
+def training_cohorts(board_id: int) -> Any:
+    board = _board(board_id, *STAFF)
+    page = services.cohorts_page(
+        db.session,
+        board.id,
+        request.args.get("page", 1, type=int),
+        trainer_id=None if _admin(board.id) else current_user.id,
+        program_id=request.args.get("program", 0, type=int) or None,
+    )
+    programs = services.programs_of(db.session, board.id)
+    return render_template(
+        "certify/training/cohorts.html",
+        board=board,
+        page=page,
+        programs=programs,
+        program_id=request.args.get("program", 0, type=int),
+        admin=_admin(board.id),
+    )
+
+
+@bp.route("/boards/<int:board_id>/training/cohorts/new", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def training_cohort_new(board_id: int) -> Any:
+    board = _board(board_id, *STAFF)
+    form = CohortForm(program_id=request.args.get("program_id", type=int))
+    form.program_id.choices = [
+        (p.id, f"{p.name} — {p.provider}")
+        for p in services.programs_of(db.session, board.id, "approved")
+    ]
+    trainers = services.board_trainers(db.session, board.id)
+    if _admin(board.id):
+        form.trainer_id.choices = [(0, "— no trainer yet —")] + [
+            (t.id, f"{t.full_name} ({t.email})") for t in trainers
+        ]
+    else:
+        form.trainer_id.choices = [(current_user.id, current_user.full_name)]
+        form.trainer_id.data = current_user.id
+    if form.validate_on_submit():
+        try:
+            cohort = services.create_cohort(
+                db.session,
+                current_user,
+                board.id,
+                form.program_id.data,
+                form.name.data,
+                form.starts_on.data,
+                form.trainer_id.data,
+            )
+        except services.TrainingError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Cohort {cohort.name} created. Record attendance below.", "success")
+            return redirect(url_for(".training_cohort", board_id=board.id, cohort_id=cohort.id))
+    return render_template("certify/training/cohort_new.html", board=board, form=form)
+
+
+def _render_cohort(
+    board: Board,
+    cohort: TrainingCohort,
+    form: AttendanceForm | None = None,
+    roster_form: RosterForm | None = None,
+    problems: list[Any] | None = None,
+    status: int = 200,
+) -> Any:
+    form = form or AttendanceForm(formdata=None, attended_on=utcnow().date())
+    modules = sorted(cohort.program.modules, key=lambda m: (m.position, m.id))
+    form.module_id.choices = [
+        (m.id, f"{i}. {m.title} ({services.hours_text(m.minutes)} h = {m.minutes} min)")
+        for i, m in enumerate(modules, start=1)
+    ]
+    trainee = request.args.get("trainee", "")
+    page = attendance.attendance_page(
+        db.session, cohort, request.args.get("page", 1, type=int), trainee
+    )
+    html = render_template(
+        "certify/training/cohort.html",
+        board=board,
+        cohort=cohort,
+        form=form,
+        trainee=trainee,
+        roster_form=roster_form or RosterForm(formdata=None),
+        problems=problems or [],
+        page=page,
+        modules=modules,
+        today_iso=utcnow().date().isoformat(),
+    )
+    return html, status
+
+
+@bp.route("/boards/<int:board_id>/training/cohorts/<int:cohort_id>", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def training_cohort(board_id: int, cohort_id: int) -> Any:
+    board = _board(board_id, *STAFF)
+    cohort = _cohort(board, cohort_id)
+    if request.method == "GET":
+        return _render_cohort(board, cohort)
+    form = AttendanceForm()
+    form.module_id.choices = [(m.id, m.title) for m in cohort.program.modules]
+    if form.validate_on_submit():
+        try:
+            attendance.record_attendance(
+                db.session,
+                current_user,
+                cohort,
+                form.email.data,
+                form.module_id.data,
+                form.attended_on.data,
+                form.minutes.data,
+                utcnow().date(),
+            )
+        except services.TrainingError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Attendance of {form.email.data} recorded.", "success")
+            return redirect(request.path)
+    return _render_cohort(board, cohort, form=form, status=400)
+
+
+@bp.route("/boards/<int:board_id>/training/cohorts/<int:cohort_id>/roster", methods=["POST"])
+@roles_required(*STAFF)
+def training_roster_upload(board_id: int, cohort_id: int) -> Any:
+    board = _board(board_id, *STAFF)
+    cohort = _cohort(board, cohort_id)
+    form = RosterForm()
+    if form.validate_on_submit():
+        try:
+            result = attendance.import_roster(
+                db.session, current_user, cohort, form.roster.data.read(), utcnow().date()
+            )
+        except attendance.RosterError as error:
+            db.session.rollback()
+            return _render_cohort(
+                board, cohort, roster_form=form, problems=error.problems, status=400
+            )
+        db.session.commit()
+        flash(
+            f"Roster stored: {result.created} new, {result.updated} updated, "
+            f"{result.unchanged} unchanged.",
+            "success",
+        )
+        return redirect(url_for(".training_cohort", board_id=board.id, cohort_id=cohort.id))
+    return _render_cohort(board, cohort, roster_form=form, status=400)
+
+
+@bp.route("/boards/<int:board_id>/training/cohorts/<int:cohort_id>/roster-template.csv")
+@roles_required(*STAFF)
+def training_roster_template(board_id: int, cohort_id: int) -> Any:
+    cohort = _cohort(_board(board_id, *STAFF), cohort_id)
+    return download(attendance.roster_template(cohort), f"roster-template-cohort-{cohort.id}.csv")
+
+
+@bp.route("/boards/<int:board_id>/training/cohorts/<int:cohort_id>/attendance.csv")
+@roles_required(*STAFF)
+def training_attendance_csv(board_id: int, cohort_id: int) -> Any:
+    cohort = _cohort(_board(board_id, *STAFF), cohort_id)
+    rows = [
+        [
+            a.trainee.email,
+            a.trainee.full_name,
+            a.module.title,
+            a.attended_on,
+            a.minutes,
+            services.hours_text(a.minutes),
+        ]
+        for a in db.session.execute(attendance.attendance_query(cohort)).scalars()
+    ]
+    header = ["email", "name", "module", "date", "minutes", "hours"]
+    return download(csv_text(header, rows), f"attendance-cohort-{cohort.id}.csv")
 
 
 # --- coverage and my training --------------------------------------------------------------

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from certify import eligibility, rules
+from certify import rules
+from certify.applications import eligibility
 from certify.models import Application, ApplicationDocument, Credential, SupervisorProfile
 from core.models import RoleAssignment
 

@@ -35,7 +35,8 @@ def hours_text(minutes: int | None) -> str:
     return f"{value:.1f}" if round(value, 1) == value else f"{value:.2f}"
 
 
-def _fold(text: str | None) -> str:
+def fold(text: str | None) -> str:
+    """Text as names are compared: without surrounding spaces or case."""
     return (text or "").strip().casefold()
 
 
@@ -44,7 +45,7 @@ def _canonical(value: str | None, known: list[str]) -> str | None:
     text = (value or "").strip()
     if not text:
         return None
-    return next((k for k in known if _fold(k) == _fold(text)), text)
+    return next((k for k in known if fold(k) == fold(text)), text)
 
 
 # --- programs and modules ---------------------------------------------------------------
@@ -121,7 +122,7 @@ def board_categories(session: Session, board_id: int) -> list[str]:
         select(RequirementSet.training_category_minutes).where(RequirementSet.board_id == board_id)
     ).scalars():
         for name in mapping or {}:
-            found.setdefault(_fold(name), name.strip())
+            found.setdefault(fold(name), name.strip())
     return sorted(found.values(), key=str.casefold)
 
 
@@ -134,7 +135,7 @@ def performance_domains(session: Session, board_id: int) -> list[str]:
         .order_by(TrainingModule.id)
     ).scalars():
         if name.strip():
-            found.setdefault(_fold(name), name.strip())
+            found.setdefault(fold(name), name.strip())
     return sorted(found.values(), key=str.casefold)
 
 
@@ -157,7 +158,7 @@ def _check_module(
     if minutes <= 0:
         raise TrainingError("A module lasts at least 0.25 hours.", "hours")
     for other in program.modules:
-        if other is not module and _fold(other.title) == _fold(title):
+        if other is not module and fold(other.title) == fold(title):
             raise TrainingError(f"This program already has a module '{other.title}'.", "title")
     if module is not None:
         most = session.execute(

@@ -30,7 +30,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from certify.board_config import LEVELS, RULE_FIELDS, hours_text, rule_problems
+from certify.config.services import LEVELS, RULE_FIELDS, hours_text, rule_problems
 from certify.models import EDUCATION_LEVELS, SUPERVISOR_LICENSES
 
 CATEGORY_ROWS = 6

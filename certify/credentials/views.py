@@ -1,22 +1,29 @@
-"""Credentials: the holder's list and PDFs; staff detail, status changes, discipline, upgrade."""
+"""Credential views: holder's list and PDFs; staff detail, status, discipline; public verify."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from certify import bp, credentials
+from certify import bp
 from certify.certificates import status_sentence, wall_certificate, wallet_card
-from certify.forms import DisciplineForm, StatusForm, UpgradeForm
-from certify.issued import certificate_data, credentials_query, full_types_for_upgrade, held_by
+from certify.credentials import services
+from certify.credentials.forms import DisciplineForm, StatusForm, UpgradeForm
+from certify.credentials.services import (
+    certificate_data,
+    credentials_query,
+    full_types_for_upgrade,
+    held_by,
+    public_lookup,
+)
 from certify.models import Credential
 from core.auth import ensure_board_access, roles_required
 from core.boards import paginate
 from core.exports import csv_text, download
-from core.extensions import db
+from core.extensions import db, limiter
 from core.models import Board, Role
 from core.viewhelpers import child_or_404, show_error
 
@@ -106,7 +113,7 @@ def board_credential(board_id: int, credential_id: int) -> Any:
     board, credential = _board_credential(board_id, credential_id)
     status_form = StatusForm()
     status_form.target.choices = [
-        (s, s.capitalize()) for s in credentials.STATUS_CHANGES[credential.status]
+        (s, s.capitalize()) for s in services.STATUS_CHANGES[credential.status]
     ]
     upgrade_form = UpgradeForm()
     upgrades = full_types_for_upgrade(db.session, credential, date.today())
@@ -124,7 +131,7 @@ def board_credential(board_id: int, credential_id: int) -> Any:
         discipline_form=DisciplineForm(),
         upgrade_form=upgrade_form,
         upgrades=upgrades,
-        blockers=credentials.renewal_blockers(db.session, credential, date.today()),
+        blockers=services.renewal_blockers(db.session, credential, date.today()),
     )
 
 
@@ -133,13 +140,13 @@ def board_credential(board_id: int, credential_id: int) -> Any:
 def change_credential_status(board_id: int, credential_id: int) -> Any:
     board, credential = _board_credential(board_id, credential_id)
     form = StatusForm()
-    form.target.choices = [(s, s) for s in credentials.STATUS_CHANGES[credential.status]]
+    form.target.choices = [(s, s) for s in services.STATUS_CHANGES[credential.status]]
     if form.validate_on_submit():
         try:
-            credentials.change_status(
+            services.change_status(
                 db.session, credential, form.target.data, current_user, form.reason.data
             )
-        except credentials.CredentialError as exc:
+        except services.CredentialError as exc:
             show_error(None, exc)
         else:
             db.session.commit()
@@ -158,7 +165,7 @@ def record_discipline(board_id: int, credential_id: int) -> Any:
     form = DisciplineForm()
     if form.validate_on_submit():
         try:
-            credentials.discipline(
+            services.discipline(
                 db.session,
                 credential,
                 current_user,
@@ -168,7 +175,7 @@ def record_discipline(board_id: int, credential_id: int) -> Any:
                 form.public_summary.data or "",
                 form.internal_notes.data or "",
             )
-        except credentials.CredentialError as exc:
+        except services.CredentialError as exc:
             show_error(None, exc)
         else:
             db.session.commit()
@@ -196,10 +203,10 @@ def upgrade_credential(board_id: int, credential_id: int) -> Any:
     if form.validate_on_submit():
         ctype, result = options[form.credential_type_id.data]
         try:
-            full = credentials.upgrade(
+            full = services.upgrade(
                 db.session, credential, ctype, result, current_user, date.today()
             )
-        except credentials.CredentialError as exc:
+        except services.CredentialError as exc:
             show_error(None, exc)
         else:
             db.session.commit()
@@ -209,4 +216,25 @@ def upgrade_credential(board_id: int, credential_id: int) -> Any:
             )
     return redirect(
         url_for("certify.board_credential", board_id=board.id, credential_id=credential.id)
+    )
+
+
+# --- public verification ------------------------------------------------------------------
+
+
+@bp.route("/verify/<slug>/<number>")
+@limiter.limit(lambda: current_app.config["PUBLIC_RATE_LIMIT"])
+def verify_credential(slug: str, number: str) -> Any:
+    """Name, credential, status and public discipline only: nothing private."""
+    credential = public_lookup(db.session, slug, number)
+    if credential is None:
+        abort(404)
+    data = certificate_data(credential)
+    public_actions = [a for a in credential.actions if a.public]
+    return render_template(
+        "certify/verify.html",
+        credential=credential,
+        data=data,
+        sentence=status_sentence(data, date.today()),
+        actions=public_actions,
     )

@@ -81,7 +81,8 @@ def total_hours(minutes: int) -> str:
     return f"{(minutes // 6) / 10:.1f}"
 
 
-def _snapshot(entry: SupervisedHoursEntry) -> dict[str, Any]:
+def entry_snapshot(entry: SupervisedHoursEntry) -> dict[str, Any]:
+    """The entry's fields as the audit trail records them."""
     return {
         "trainee_id": entry.trainee_id, "supervisor_id": entry.supervisor_id, "kind": entry.kind,
         "worked_on": entry.worked_on, "minutes": entry.minutes, "setting": entry.setting,
@@ -89,7 +90,8 @@ def _snapshot(entry: SupervisedHoursEntry) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _describe(entry: SupervisedHoursEntry) -> str:
+def describe_entry(entry: SupervisedHoursEntry) -> str:
+    """The entry in words for emails: hours, kind and date."""
     kind = "supervision" if entry.kind == "supervision" else "experience"
     return f"{entry_hours(entry.minutes)} hours of {kind} on {entry.worked_on.isoformat()}"
 
@@ -196,7 +198,7 @@ def log_entry(
         session.flush()
     except IntegrityError as exc:  # the same entry stored by a parallel request
         raise HoursError({"worked_on": "You already logged this entry."}) from exc
-    audit.record(session, trainee, "hours.logged", entry, after=_snapshot(entry))
+    audit.record(session, trainee, "hours.logged", entry, after=entry_snapshot(entry))
     _email_supervisor(session, trainee, supervisor, entry, board, new_role)
     return entry
 
@@ -210,7 +212,7 @@ def _email_supervisor(
     new_role: bool,
 ) -> None:
     queue_link = external_url("certify.supervise")
-    what = f"{trainee.full_name} logged {_describe(entry)} ({entry.setting}) with you"
+    what = f"{trainee.full_name} logged {describe_entry(entry)} ({entry.setting}) with you"
     if supervisor.activated_at is None:
         token = accounts.issue_token(session, supervisor, "activation")
         hours = current_app.config["TOKEN_HOURS"]
@@ -242,7 +244,7 @@ def delete_entry(session: Session, trainee: User, entry: SupervisedHoursEntry) -
         raise HoursError(
             {"entry": f"Only pending entries can be deleted; this one is {entry.status}."}
         )
-    audit.record(session, trainee, "hours.deleted", entry, before=_snapshot(entry))
+    audit.record(session, trainee, "hours.deleted", entry, before=entry_snapshot(entry))
     session.delete(entry)
     session.flush()
 
@@ -268,16 +270,18 @@ def _totals(session: Session, trainee_id: int, board_id: int | None) -> HoursTot
 
 def trainee_summaries(session: Session, trainee: User) -> list[tuple[Board, HoursTotals]]:
     """Totals per board where the person is a trainee (for the dashboard panel)."""
-    boards = _boards(session, trainee.board_ids(Role.TRAINEE))
+    boards = boards_by_id(session, trainee.board_ids(Role.TRAINEE))
     return [(board, _totals(session, trainee.id, board.id)) for board in boards.values()]
 
 
-def _boards(session: Session, ids: set[int]) -> dict[int, Board]:
+def boards_by_id(session: Session, ids: set[int]) -> dict[int, Board]:
+    """The boards with these ids, by id, in name order."""
     rows = session.execute(select(Board).where(Board.id.in_(ids)).order_by(Board.name)).scalars()
     return {board.id: board for board in rows}
 
 
-def _entry_query(status: str, sort: str, *where: Any) -> Any:
+def entry_query(status: str, sort: str, *where: Any) -> Any:
+    """Entries matching where, of one status (any when not a known one), in a listed sort."""
     query = select(SupervisedHoursEntry).where(*where)
     if status in STATUSES:
         query = query.where(SupervisedHoursEntry.status == status)
@@ -297,13 +301,16 @@ def trainee_entries(
     where = [SupervisedHoursEntry.trainee_id == trainee.id]
     if board_id is not None:
         where.append(SupervisedHoursEntry.board_id == board_id)
-    query = _entry_query(status, sort, *where)
-    listing = paginate(session, query, page, size) if size else _all(session, query)
-    boards = _boards(session, trainee.board_ids(Role.TRAINEE) | {e.board_id for e in listing.items})
+    query = entry_query(status, sort, *where)
+    listing = paginate(session, query, page, size) if size else whole_page(session, query)
+    boards = boards_by_id(
+        session, trainee.board_ids(Role.TRAINEE) | {e.board_id for e in listing.items}
+    )
     return Listing(listing, boards, totals=_totals(session, trainee.id, board_id))
 
 
-def _all(session: Session, query: Any) -> Page:
+def whole_page(session: Session, query: Any) -> Page:
+    """Every row of query as one page (for the CSV downloads)."""
     items = list(session.execute(query).scalars())
     return Page(items, 1, 1, len(items))
 

@@ -8,9 +8,9 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from certify import bp, supervisors
-from certify import hours as service
-from certify.hours_forms import (
+from certify import bp
+from certify.hours import services, supervisors
+from certify.hours.forms import (
     PERFORMANCE_DOMAINS,
     ConfirmForm,
     HoursEntryForm,
@@ -33,10 +33,10 @@ def _hours_helpers() -> dict[str, Any]:
     """Lazy helpers for the dashboard and board panels and the hours templates."""
     return {
         "hours_waiting": lambda: supervisors.waiting_count(db.session, current_user),
-        "hours_summaries": lambda: service.trainee_summaries(db.session, current_user),
+        "hours_summaries": lambda: services.trainee_summaries(db.session, current_user),
         "hours_unverified": lambda board_id: supervisors.unverified_count(db.session, board_id),
-        "entry_hours": service.entry_hours,
-        "total_hours": service.total_hours,
+        "entry_hours": services.entry_hours,
+        "total_hours": services.total_hours,
         "SUPERVISOR_LICENSES": SUPERVISOR_LICENSES,
     }
 
@@ -49,13 +49,13 @@ def _board_filter() -> int | None:
     return request.args.get("board", type=int) or None
 
 
-def _entry_rows(listing: service.Listing, staff: bool = False) -> Iterable[list[Any]]:
+def _entry_rows(listing: services.Listing, staff: bool = False) -> Iterable[list[Any]]:
     for e in listing.page.items:
         board = listing.boards.get(e.board_id)
         profile = listing.profiles.get((e.board_id, e.supervisor_id))
         row = [
             e.id, board.name if board else e.board_id, e.trainee.full_name, e.trainee.email,
-            e.worked_on.isoformat(), e.kind, service.entry_hours(e.minutes), e.setting,
+            e.worked_on.isoformat(), e.kind, services.entry_hours(e.minutes), e.setting,
             "paid" if e.paid else "volunteer", e.performance_domain or "", e.notes,
             e.supervisor.full_name, e.supervisor.email, e.status, e.decision_reason or "",
         ]  # fmt: skip
@@ -76,7 +76,7 @@ ENTRY_HEADER = ["id", "board", "trainee", "trainee_email", "date", "kind", "hour
 @roles_required(Role.TRAINEE)
 def my_hours() -> Any:
     status, sort = request.args.get("status", ""), request.args.get("sort", "date_desc")
-    listing = service.trainee_entries(
+    listing = services.trainee_entries(
         db.session, current_user, _board_filter(), status, sort, _page()
     )
     return render_template("certify/hours/mine.html", listing=listing, status=status, sort=sort)
@@ -85,7 +85,7 @@ def my_hours() -> Any:
 @bp.route("/me/hours.csv")
 @roles_required(Role.TRAINEE)
 def my_hours_csv() -> Any:
-    listing = service.trainee_entries(
+    listing = services.trainee_entries(
         db.session, current_user, _board_filter(), request.args.get("status", ""), size=None
     )
     return download(csv_text(ENTRY_HEADER, _entry_rows(listing)), "my-supervised-hours.csv")
@@ -98,12 +98,12 @@ def my_hours_csv() -> Any:
 def new_hours() -> Any:
     today = utcnow().date()
     form = HoursEntryForm(today=today.isoformat())
-    boards = service.trainee_summaries(db.session, current_user)
+    boards = services.trainee_summaries(db.session, current_user)
     form.board_id.choices = [(board.id, board.name) for board, _ in boards]
     if request.method == "GET" and len(boards) == 1:
         form.board_id.data = boards[0][0].id
     if form.validate_on_submit():
-        data = service.EntryInput(
+        data = services.EntryInput(
             board_id=form.board_id.data, kind=form.kind.data, worked_on=form.worked_on.data,
             minutes=form.minutes, setting=form.setting.data, paid=form.paid.data == "paid",
             supervisor_email=form.supervisor_email.data,
@@ -111,15 +111,15 @@ def new_hours() -> Any:
             performance_domain=form.performance_domain.data, notes=form.notes.data or "",
         )  # fmt: skip
         try:
-            entry = service.log_entry(db.session, current_user, data, today)
-        except service.HoursError as exc:
+            entry = services.log_entry(db.session, current_user, data, today)
+        except services.HoursError as exc:
             db.session.rollback()
             for name, message in exc.errors.items():
                 getattr(form, name).errors = [*getattr(form, name).errors, message]
         else:
             db.session.commit()
             flash(
-                f"Logged {service.entry_hours(entry.minutes)} hours; we emailed"
+                f"Logged {services.entry_hours(entry.minutes)} hours; we emailed"
                 f" {entry.supervisor.email} to confirm them.",
                 "success",
             )
@@ -138,8 +138,8 @@ def delete_hours(entry_id: int) -> Any:
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            service.delete_entry(db.session, current_user, entry)
-        except service.HoursError as exc:
+            services.delete_entry(db.session, current_user, entry)
+        except services.HoursError as exc:
             show_error(None, exc)
         else:
             db.session.commit()
@@ -172,7 +172,7 @@ def supervise() -> Any:
                 db.session, current_user, form.board_id.data, form.license_type.data,
                 form.license_number.data, form.license_state.data,
             )  # fmt: skip
-        except service.HoursError as exc:
+        except services.HoursError as exc:
             db.session.rollback()
             for name, message in exc.errors.items():
                 getattr(form, name).errors = [*getattr(form, name).errors, message]
@@ -218,7 +218,7 @@ def _confirm(entries: list[SupervisedHoursEntry]) -> Any:
         abort(400)
     try:
         count = supervisors.confirm_entries(db.session, current_user, entries)
-    except service.HoursError as exc:
+    except services.HoursError as exc:
         show_error(None, exc)
     else:
         db.session.commit()
@@ -239,7 +239,7 @@ def reject_hours(entry_id: int) -> Any:
     if form.validate_on_submit():
         try:
             supervisors.reject_entry(db.session, current_user, entry, form.reason.data)
-        except service.HoursError as exc:
+        except services.HoursError as exc:
             db.session.rollback()
             form.reason.errors = [*form.reason.errors, str(exc)]
         else:
@@ -303,7 +303,7 @@ def verify_supervisor(board_id: int, profile_id: int) -> Any:
     if form.validate_on_submit():
         try:
             supervisors.verify_supervisor(db.session, current_user, profile, form.note.data or "")
-        except service.HoursError as exc:
+        except services.HoursError as exc:
             db.session.rollback()
             flash(str(exc), "warning")
         else:
@@ -313,7 +313,7 @@ def verify_supervisor(board_id: int, profile_id: int) -> Any:
     return render_template("certify/hours/verify.html", board=board, profile=profile, form=form)
 
 
-def _board_listing(board: Board, size: int | None = 25) -> service.Listing:
+def _board_listing(board: Board, size: int | None = 25) -> services.Listing:
     return supervisors.board_entries(
         db.session, board.id, request.args.get("status", ""),
         request.args.get("supervisor", type=int), request.args.get("trainee", ""), _page(), size,

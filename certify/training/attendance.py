@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from certify.models import TrainingAttendance, TrainingCohort, TrainingModule
-from certify.training import TrainingError, _fold
+from certify.training.services import TrainingError, fold
 from core import audit, mail
 from core.accounts import find_user
 from core.boards import Page, paginate
@@ -165,7 +165,7 @@ def _read_roster(data: bytes, problems: list[RosterProblem]) -> list[tuple[int, 
         problems.append(RosterProblem(1, "file", "The file is not UTF-8 text; save it as CSV."))
         return []
     lines = list(csv.reader(io.StringIO(text)))
-    header = [_fold(cell) for cell in lines[0]] if lines else []
+    header = [fold(cell) for cell in lines[0]] if lines else []
     missing = [name for name in ROSTER_COLUMNS if name not in header]
     for name in missing:
         problems.append(RosterProblem(1, name, f"The header has no '{name}' column."))
@@ -235,7 +235,7 @@ def import_roster(
     rows = _read_roster(data, problems)
     ordered = sorted(cohort.program.modules, key=lambda m: (m.position, m.id))
     by_key = {str(i): m for i, m in enumerate(ordered, start=1)}
-    by_key.update({_fold(m.title): m for m in ordered})
+    by_key.update({fold(m.title): m for m in ordered})
     trainees: dict[str, User | None] = {}
     first_row: dict[tuple[int, int], int] = {}
     good = []
@@ -243,7 +243,7 @@ def import_roster(
         email = cells["email"].lower()
         if email not in trainees:
             trainees[email] = find_trainee(session, cohort.board_id, email) if email else None
-        trainee, module = trainees[email], by_key.get(_fold(cells["module"]))
+        trainee, module = trainees[email], by_key.get(fold(cells["module"]))
         found, attended_on, minutes = _check_row(
             number, cells, trainee, module, len(ordered), today
         )

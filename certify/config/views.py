@@ -1,4 +1,4 @@
-"""Certification views: board configuration of credential types, rules and endorsements."""
+"""Board configuration views: credential types, their requirement rules and endorsements."""
 
 from __future__ import annotations
 
@@ -8,22 +8,22 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from certify import bp
-from certify.board_config import (
+from certify.config.forms import (
+    SUD_LICENSE_HELP,
+    CredentialTypeForm,
+    EndorsementForm,
+    RemoveEndorsementForm,
+)
+from certify.config.services import (
     BoardConfigError,
     add_endorsement,
     credentials_with_endorsement,
     remove_endorsement,
     save_credential_type,
 )
-from certify.board_config import credential_types as list_credential_types
-from certify.board_config import describe_requirements as describe
-from certify.board_config import endorsements as list_endorsements
-from certify.board_config_forms import (
-    SUD_LICENSE_HELP,
-    CredentialTypeForm,
-    EndorsementForm,
-    RemoveEndorsementForm,
-)
+from certify.config.services import credential_types as list_credential_types
+from certify.config.services import describe_requirements as describe
+from certify.config.services import endorsements as list_endorsements
 from certify.models import CredentialType, Endorsement
 from core.auth import ensure_board_access, roles_required
 from core.exports import csv_text, download

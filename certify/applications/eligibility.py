@@ -69,8 +69,8 @@ def facts_for(
     session: Session, board_id: int, user_id: int, as_of: date | None = None
 ) -> rules.ApplicantFacts:
     """Everything the board and the connected modules know about the trainee, as plain values."""
-    from certify.hours import hours_entries
-    from certify.training_reports import training_records
+    from certify.hours.services import hours_entries
+    from certify.training.reports import training_records
 
     profile = profile_or_blank(session, board_id, user_id)
     provided = hooks.merge_facts(

@@ -1,0 +1,1 @@
+"""Applications: the trainee profile, eligibility, the application workflow, documents, review."""

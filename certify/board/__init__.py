@@ -1,0 +1,1 @@
+"""Board work: what needs attention on a board and the certification pipeline."""

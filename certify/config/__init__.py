@@ -1,0 +1,1 @@
+"""Board configuration: credential types, requirement sets and endorsements."""

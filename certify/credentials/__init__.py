@@ -1,0 +1,1 @@
+"""Credentials: issued credentials, their lifecycle, certificates and public verification."""

@@ -1,0 +1,1 @@
+"""Supervised hours: trainees log them, supervisors confirm them, boards verify supervisors."""

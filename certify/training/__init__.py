@@ -1,0 +1,1 @@
+"""Training: programs and modules, cohorts and attendance, reports and coverage."""
