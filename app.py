@@ -66,9 +66,9 @@ def create_app(config: dict[str, Any] | type[Config] | None = None) -> Flask:
     install(app, INSTALLED_MODULES)
     _register_errors(app)
     app.after_request(_security_headers)
-    from core.navigation import nav_items
+    from core.navigation import shell
 
-    app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["shell"] = shell
     app.jinja_env.globals["Role"] = Role
 
     from core.cli import register_cli

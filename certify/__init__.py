@@ -29,28 +29,35 @@ def init_app(app: Flask) -> None:
     from certify.demo import load as load_demo
     from core import modules
     from core.models import Role
-    from core.modules import NavEntry
+    from core.modules import NavEntry, Workspace
 
     app.register_blueprint(bp)
     staff = frozenset({Role.BOARD_ADMIN, Role.BOARD_REVIEWER})
     trainee = frozenset({Role.TRAINEE})
+    supervisor = frozenset({Role.SUPERVISOR})
+    modules.add_workspace(
+        app, Workspace("certification", "My certification", trainee, "certify.my_eligibility", 10)
+    )
+    modules.add_workspace(
+        app, Workspace("supervision", "Supervision", supervisor, "certify.supervise", 20)
+    )
     modules.add_nav(
         app,
-        NavEntry("My certification", "certify.my_eligibility", trainee),
-        NavEntry("Rules", "certify.config_credential_types", frozenset({Role.BOARD_ADMIN}), True),
-        NavEntry("Credentials", "certify.board_credentials", staff, per_board=True),
-        NavEntry("My credentials", "certify.my_credentials", trainee),
-        NavEntry("My hours", "certify.my_hours", trainee),
-        NavEntry("Confirm hours", "certify.supervise", frozenset({Role.SUPERVISOR})),
-        NavEntry("Supervisors", "certify.board_supervisors", staff, per_board=True),
+        NavEntry("Checklist", "certify.my_eligibility", trainee, workspace="certification"),
+        NavEntry("My training", "certify.my_training", trainee, workspace="certification"),
+        NavEntry("My hours", "certify.my_hours", trainee, workspace="certification"),
+        NavEntry("My credentials", "certify.my_credentials", trainee, workspace="certification"),
+        NavEntry("Confirm hours", "certify.supervise", supervisor, workspace="supervision"),
         NavEntry("Applications", "certify.review_queue", staff, per_board=True),
+        NavEntry("Credentials", "certify.board_credentials", staff, per_board=True),
+        NavEntry("Supervisors", "certify.board_supervisors", staff, per_board=True),
         NavEntry(
             "Training",
             "certify.training_index",
             frozenset({Role.BOARD_ADMIN, Role.TRAINER}),
             per_board=True,
         ),
-        NavEntry("My training", "certify.my_training", trainee),
+        NavEntry("Rules", "certify.config_credential_types", frozenset({Role.BOARD_ADMIN}), True),
     )
     for role, template in (
         (Role.TRAINEE, "certify/panels/eligibility.html"),

@@ -26,14 +26,38 @@ if TYPE_CHECKING:
 EXTENSION_KEY = "peercert"
 
 
+# A count shown beside a navigation link ("Applications 3"): (session, board id or None,
+# person) -> how many things wait there. One query, whatever the board's size.
+NavCount = Callable[["Session", "int | None", "User"], int]
+
+
 @dataclass(frozen=True)
 class NavEntry:
-    """A link in the navigation for people holding one of `roles`."""
+    """A link in a workspace's navigation for people holding one of `roles`.
+
+    A per-board entry belongs to the workspace of each board where the person holds one of
+    the roles ("Nebraska board"); any other entry belongs to the personal workspace named by
+    `workspace` ("My certification").
+    """
 
     label: str
     endpoint: str
     roles: frozenset[Role]
-    per_board: bool = False  # one link per board where the person holds the role
+    per_board: bool = False
+    workspace: str = ""
+    count: NavCount | None = field(default=None, compare=False)
+    order: int = 100  # lower first within a workspace; equal orders keep registration order
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A personal workspace: where people holding `roles` work on their own things."""
+
+    key: str
+    label: str
+    roles: frozenset[Role]
+    home: str  # the endpoint of its landing page
+    order: int = 100
 
 
 @dataclass(frozen=True)
@@ -78,6 +102,7 @@ class Registry:
     """Everything the installed modules added to core's pages and commands."""
 
     nav: list[NavEntry] = field(default_factory=list)
+    workspaces: list[Workspace] = field(default_factory=list)
     dashboard_panels: list[DashboardPanel] = field(default_factory=list)
     board_panels: list[BoardPanel] = field(default_factory=list)
     demo_steps: list[DemoStep] = field(default_factory=list)
@@ -107,6 +132,12 @@ def registry(app: Flask | None = None) -> Registry:
 def add_nav(app: Flask, *entries: NavEntry) -> None:
     """Add navigation links, shown in the order modules add them."""
     registry(app).nav.extend(e for e in entries if e not in registry(app).nav)
+
+
+def add_workspace(app: Flask, workspace: Workspace) -> None:
+    """Add a personal workspace (board workspaces exist for every board a person works for)."""
+    if all(w.key != workspace.key for w in registry(app).workspaces):
+        registry(app).workspaces.append(workspace)
 
 
 def add_dashboard_panel(app: Flask, role: Role, template: str) -> None:

@@ -27,7 +27,7 @@ from core.auth import ensure_board_access, roles_required
 from core.extensions import db, limiter
 from core.forms import BoardForm, InviteStaffForm
 from core.models import Board, Role, User
-from core.modules import NavEntry
+from core.modules import NavEntry, Workspace
 
 bp = Blueprint(
     "core",
@@ -44,11 +44,14 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     board_staff = frozenset({Role.BOARD_ADMIN, Role.BOARD_REVIEWER, Role.PSYCHOMETRICIAN})
     admin = frozenset({Role.BOARD_ADMIN})
+    platform = frozenset({Role.PLATFORM_ADMIN})
+    modules.add_workspace(app, Workspace("platform", "Platform", platform, "core.dashboard", 0))
     modules.add_nav(
         app,
-        NavEntry("Board", "core.board", board_staff, per_board=True),
-        NavEntry("Staff", "core.staff", admin, per_board=True),
-        NavEntry("Audit log", "core.audit_log", admin, per_board=True),
+        NavEntry("Overview", "core.board", board_staff, per_board=True, order=0),
+        # Staff and the audit log close every board's list, after the modules' entries
+        NavEntry("Staff", "core.staff", admin, per_board=True, order=900),
+        NavEntry("Audit log", "core.audit_log", admin, per_board=True, order=910),
     )
     modules.add_public(
         app,
