@@ -79,6 +79,20 @@ def test_the_contract_test_sees_an_import_it_should_refuse(tmp_path: Path) -> No
     assert set(imports_of(sample)) == {("certify.models", "Credential"), ("rds.stats", "")}
 
 
+def test_no_private_name_crosses_files() -> None:
+    crossing = [
+        f"{module_name(path)} <- {target}.{name}"
+        for package in PACKAGES
+        for path in python_files(package)
+        for target, name in imports_of(path)
+        if target.split(".")[0] in PACKAGES
+        and target != module_name(path)
+        and name.startswith("_")
+        and not name.startswith("__")
+    ]
+    assert not crossing, crossing
+
+
 def test_every_installed_module_plugs_in_through_init_app() -> None:
     from app import INSTALLED_MODULES
 
