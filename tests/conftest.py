@@ -1,10 +1,11 @@
-"""Shared fixtures: an app on SQLite or a fresh PostgreSQL database, factories, login."""
+"""Shared fixtures: an app on SQLite or a fresh PostgreSQL database, rolled back per test."""
 
 from __future__ import annotations
 
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -12,17 +13,16 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import Engine, event, text
 
 from app import create_app
-from core.accounts import grant_role
 from core.config import TestingConfig
 from core.extensions import db
-from core.models import Board, Role, User, utcnow
+from core.models import Board, Role, User
+from tests.factories import create_board, create_user
 
 PG_ENV = "PEERCERT_TEST_DATABASE_URL"
 SHARED_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "rds_sample"
-PASSWORD = "correct horse battery"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -85,18 +85,89 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
     application = create_app(app_config(database_url, tmp_path_factory.mktemp("inst")))
     with application.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _let_sqlite_use_savepoints(db.engine)
         upgrade()  # the real migrations, so every test runs on the migrated schema
     yield application
 
 
+def _let_sqlite_use_savepoints(engine: Engine) -> None:
+    """Let SQLAlchemy, not pysqlite, begin transactions, so that SAVEPOINT works.
+
+    pysqlite (before Python 3.12's autocommit=False) begins transactions on its own and
+    breaks SAVEPOINT; this is the recipe from SQLAlchemy's SQLite dialect documentation
+    ("Serializable isolation / Savepoints / Transactional DDL").
+    """
+
+    @event.listens_for(engine, "connect")
+    def _driver_begins_nothing(dbapi_connection: Any, connection_record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A live server thread sees only committed rows: its tests need real commits."""
+    for item in items:
+        if "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.real_commits)
+
+
 @pytest.fixture(autouse=True)
-def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Empty every table after each test that used the app."""
-    yield
+def _database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Leave the database empty after each test that uses the app.
+
+    The test runs inside one transaction that is rolled back at its end; a test marked
+    real_commits (other connections or threads must see its rows) commits for real and
+    every table is emptied after it instead.
+    """
     if "app" not in request.fixturenames:
+        yield
         return
     application: Flask = request.getfixturevalue("app")
-    with application.app_context():
+    if request.node.get_closest_marker("real_commits"):
+        yield
+        _empty_tables(application)
+        return
+    with _rolled_back(application):
+        yield
+
+
+@contextmanager
+def _rolled_back(app: Flask) -> Iterator[None]:
+    """Run db.session on one connection whose outer transaction is rolled back at the end.
+
+    Every session created meanwhile (one per app context: the test's, each request's, each
+    CLI invocation's) joins that transaction with a SAVEPOINT, so db.session.commit() in
+    the code under test releases only the savepoint (SQLAlchemy's "joining a session into
+    an external transaction"). Flask-SQLAlchemy's Session.get_bind returns the app's engine
+    whatever the session's bind, so for the test it returns the session's bind first.
+    """
+    with app.app_context():
+        engine = db.engine
+    connection = engine.connect()
+    outer = connection.begin()
+    factory = db.session.session_factory  # its class_ is a subclass private to this factory
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(factory.kw, "bind", connection)
+        patch.setitem(factory.kw, "join_transaction_mode", "create_savepoint")
+        patch.setattr(factory.class_, "get_bind", _session_bind)
+        try:
+            yield
+        finally:
+            outer.rollback()
+            connection.close()
+
+
+def _session_bind(session: Any, *args: Any, bind: Any = None, **kwargs: Any) -> Any:
+    """Session.get_bind during a rolled-back test: the connection the session is bound to."""
+    return bind if bind is not None else session.bind
+
+
+def _empty_tables(app: Flask) -> None:
+    with app.app_context():
         db.session.rollback()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         if db.engine.dialect.name == "postgresql":
@@ -123,10 +194,11 @@ def ctx(app: Flask) -> Iterator[Flask]:
 
 @pytest.fixture
 def make_board(app: Flask):  # type: ignore[no-untyped-def]
+    """create_board, committed; the board comes back detached from any session."""
+
     def factory(slug: str = "ne", name: str | None = None) -> Board:
         with app.app_context():
-            board = Board(slug=slug, name=name or f"Board {slug}", jurisdiction=slug.upper())
-            db.session.add(board)
+            board = create_board(db.session, slug, name)
             db.session.commit()
             db.session.refresh(board)
             db.session.expunge(board)
@@ -137,31 +209,14 @@ def make_board(app: Flask):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def make_user(app: Flask):  # type: ignore[no-untyped-def]
+    """create_user, committed; the user comes back detached, roles and boards loaded."""
+
     def factory(
-        email: str,
-        roles: list[tuple[Role, Board | None]] | None = None,
-        password: str = PASSWORD,
-        active: bool = True,
+        email: str, roles: list[tuple[Role, Board | None]] | None = None, **options: Any
     ) -> User:
         with app.app_context():
-            user = User(
-                email=email,
-                full_name=email.split("@")[0].title(),
-                activated_at=utcnow() if active else None,
-            )
-            user.set_password(password)
-            db.session.add(user)
-            db.session.flush()
-            for role, board in roles or []:
-                grant_role(
-                    db.session,
-                    user,
-                    role,
-                    None if board is None else db.session.get(Board, board.id),
-                )
+            user_id = create_user(db.session, email, roles, **options).id
             db.session.commit()
-            user_id = user.id
-            db.session.remove()
         with app.app_context():
             loaded = db.session.get(User, user_id)
             assert loaded is not None
@@ -170,7 +225,3 @@ def make_user(app: Flask):  # type: ignore[no-untyped-def]
             return loaded
 
     return factory
-
-
-def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
-    return client.post("/login", data={"email": email, "password": password})

@@ -12,8 +12,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import OutboxMessage, Role, User
 from tests.browser.conftest import screenshot
-from tests.certify.factories import credential_type, ready_trainee
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD, credential_type, ready_trainee
 
 
 def _activation_path(app, email: str) -> str:  # type: ignore[no-untyped-def]

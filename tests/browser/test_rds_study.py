@@ -19,7 +19,7 @@ from rds.scope.transfer import import_scope
 from rds.survey.response_files import import_responses
 from rds.survey.services import add_default_questions, open_survey
 from tests.browser.conftest import screenshot
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "rds_sample"
 pytestmark = pytest.mark.skipif(

@@ -9,8 +9,7 @@ from sqlalchemy import select
 from certify.models import Application, ApplicationDocument, Credential
 from core.extensions import db
 from core.models import AuditEvent, OutboxMessage, Role
-from tests.certify.factories import credential_type, ready_trainee
-from tests.conftest import login
+from tests.factories import credential_type, login, ready_trainee
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

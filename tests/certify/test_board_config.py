@@ -17,7 +17,7 @@ from certify.models import (
 )
 from core.extensions import db
 from core.models import AuditEvent, Board, Role, User
-from tests.conftest import login
+from tests.factories import login
 
 IC_RC = {
     "code": "pr",

@@ -14,8 +14,7 @@ from certify.credentials import services as credentials
 from certify.models import Credential, CredentialType, ExpiryReminder
 from core.extensions import db
 from core.models import AuditEvent, OutboxMessage, Role, User
-from tests.certify.factories import add_hours, credential_type, ready_trainee
-from tests.conftest import login
+from tests.factories import add_hours, credential_type, login, ready_trainee
 
 
 def _issue(app, board, holder, ctype_id, as_of=None):  # type: ignore[no-untyped-def]
@@ -46,6 +45,7 @@ def test_numbers_are_sequential_per_board(app, make_board, make_user) -> None:  
     assert numbers == ["NE-CPSS-000001", "NE-CPSS-000002", "LAKES-PR-000001"]
 
 
+@pytest.mark.real_commits
 def test_concurrent_issue_never_repeats_a_number(app, make_board, make_user) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
         if db.engine.dialect.name != "postgresql":

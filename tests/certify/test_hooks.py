@@ -15,8 +15,7 @@ from certify.credentials import services as credentials
 from certify.models import Credential, CredentialType, TraineeProfile
 from core.extensions import db
 from core.models import Role
-from tests.certify.factories import credential_type, ready_trainee
-from tests.conftest import login
+from tests.factories import credential_type, login, ready_trainee
 
 
 @pytest.fixture

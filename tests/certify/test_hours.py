@@ -12,7 +12,7 @@ from certify.hours.services import hours_entries
 from certify.models import SupervisedHoursEntry, SupervisorProfile
 from core.extensions import db
 from core.models import AuditEvent, OutboxMessage, Role, User, utcnow
-from tests.conftest import login
+from tests.factories import login
 
 TODAY = date.today()
 YESTERDAY = TODAY - timedelta(days=1)

@@ -19,7 +19,7 @@ from certify.models import (
 from certify.training import reports as training_reports
 from core.extensions import db
 from core.models import AuditEvent, OutboxMessage, Role, utcnow
-from tests.conftest import login
+from tests.factories import login
 
 TODAY = utcnow().date()
 HOUR = 60

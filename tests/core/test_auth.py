@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from core.extensions import db
 from core.models import LoginThrottle, OutboxMessage, Role, User, UserToken, utcnow
-from tests.conftest import PASSWORD, login
+from tests.factories import PASSWORD, login
 
 
 def _last_link(app, path: str) -> str:  # type: ignore[no-untyped-def]

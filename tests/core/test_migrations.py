@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from core.extensions import db
+
+pytestmark = pytest.mark.real_commits  # migrations run DDL on connections of their own
 
 
 def test_models_and_migrations_agree(app) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.models import Role
-from tests.conftest import login
+from tests.factories import login
 
 
 def test_board_staff_cannot_reach_another_board(client, make_board, make_user) -> None:  # type: ignore[no-untyped-def]

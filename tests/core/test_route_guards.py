@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.models import Role
-from tests.conftest import login
+from tests.factories import login
 
 PUBLIC = {
     "static",

@@ -22,7 +22,7 @@ from rds.models import BlueprintVersion, Study, SurveyResponse, Task
 from rds.scope.transfer import import_scope
 from rds.survey.response_files import import_responses
 from rds.survey.services import add_default_questions
-from tests.conftest import login
+from tests.factories import login
 
 SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "rds_sample"
 pytestmark = pytest.mark.skipif(

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from core.extensions import db
 from core.models import AuditEvent, Role, utcnow
 from rds.models import Study, SurveyInvitation, SurveyResponse, Task
-from tests.conftest import login
+from tests.factories import login
 from tests.rds.test_survey import make_study
 
 TODAY = utcnow().date()
@@ -292,6 +292,7 @@ def test_public_survey_is_rate_limited(app, make_board):
         app.config["PUBLIC_RATE_LIMIT"] = previous
 
 
+@pytest.mark.real_commits
 def test_concurrent_submissions_lose_nothing(app, make_board):
     with app.app_context():
         if db.engine.dialect.name != "postgresql":

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from core.extensions import db
 from core.models import AuditEvent, Role
 from rds.models import KSA, Domain, SmeVote, Study, SubjectMatterExpert, Task
-from tests.conftest import login
+from tests.factories import login
 
 SAMPLE = Path("/work/shared/data/rds_sample/tasks.csv")
 

@@ -28,7 +28,7 @@ from rds.models import (
 from rds.stats import cochran_sample_size
 from rds.survey import services as survey
 from rds.survey.io import read_responses, read_survey, read_tasks
-from tests.conftest import login
+from tests.factories import login
 
 SAMPLE = Path("/work/shared/data/rds_sample")
 TODAY = utcnow().date()

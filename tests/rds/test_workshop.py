@@ -13,7 +13,7 @@ from core.extensions import db
 from core.models import AuditEvent, OutboxMessage, Role
 from rds.models import SmeVote, Study, SubjectMatterExpert, Task
 from rds.workshop import services as workshop
-from tests.conftest import login
+from tests.factories import login
 from tests.rds.test_scope import count, imported_study
 
 PANEL_CSV = (
