@@ -11,7 +11,7 @@ from flask import Flask, render_template
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from core.config import Config, ConfigError, config_class
+from core.config import Config, ConfigError, check_production_settings, config_class
 from core.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 from core.models import Role
 from core.modules import install
@@ -105,6 +105,7 @@ def _check_config(app: Flask) -> None:
             "BASE_URL is not set. In production every emailed link, QR code and certificate "
             "starts with it: set BASE_URL to the public address, e.g. https://certify.example.org"
         )
+    check_production_settings(app.config)
 
 
 def _register_errors(app: Flask) -> None:

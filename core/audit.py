@@ -1,21 +1,43 @@
-"""Append-only audit trail: every event carries the hash of the one before it."""
+"""Append-only audit trail: every event carries a keyed hash (HMAC) of itself and the one before.
+
+The key (AUDIT_KEY) lives outside the database, so whoever can write to the database still
+cannot recompute the chain after changing it; signed checkpoints (`flask audit checkpoint`,
+daily) also catch events cut from the end; on PostgreSQL a trigger refuses UPDATE and DELETE.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import has_request_context, request
-from sqlalchemy import select
+import click
+from flask import current_app, has_request_context, request
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.models import AuditEvent, AuditHead, Board, User, utcnow
+from core.models import AuditCheckpoint, AuditEvent, AuditHead, Board, User, utcnow
 
 GENESIS = "0" * 64
+
+
+def audit_key() -> bytes:
+    """AUDIT_KEY, or outside production (which refuses to start without it) one from SECRET_KEY."""
+    config = current_app.config
+    if config.get("AUDIT_KEY"):
+        return str(config["AUDIT_KEY"]).encode()
+    secret = str(config["SECRET_KEY"]).encode()
+    return hmac.new(secret, b"peercert audit chain (not for production)", "sha256").digest()
+
+
+def _mac(key: bytes, kind: str, payload: dict[str, Any]) -> str:
+    text = json.dumps({"kind": kind, **payload}, sort_keys=True, separators=(",", ":"))
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
 def _default(value: Any) -> str:
@@ -35,8 +57,8 @@ def _normalise(value: Any) -> Any:
     return json.loads(json.dumps(value, default=_default, sort_keys=True))
 
 
-def event_hash(event: AuditEvent) -> str:
-    """The SHA-256 of the event's content and the previous event's hash."""
+def event_hash(event: AuditEvent, key: bytes | None = None) -> str:
+    """The HMAC-SHA-256, under the audit key, of the event's content and the previous hash."""
     payload = {
         "prev": event.prev_hash,
         "board": event.board_id,
@@ -48,8 +70,17 @@ def event_hash(event: AuditEvent) -> str:
         "ip": event.ip,
         "at": event.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
     }
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return _mac(audit_key() if key is None else key, "event", payload)
+
+
+def checkpoint_signature(checkpoint: AuditCheckpoint, key: bytes | None = None) -> str:
+    payload = {
+        "at": checkpoint.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "last_event_id": checkpoint.last_event_id,
+        "count": checkpoint.event_count,
+        "last_hash": checkpoint.last_hash,
+    }
+    return _mac(audit_key() if key is None else key, "checkpoint", payload)
 
 
 def record(
@@ -93,12 +124,34 @@ def record(
     return event
 
 
+def write_checkpoint(session: Session) -> AuditCheckpoint:
+    """Sign how the chain stands now (run daily); keep the printed line outside the database too."""
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar()
+    last_id, count, last_hash = (
+        (0, 0, GENESIS)
+        if head is None
+        else (
+            head.last_event_id,
+            head.count,
+            head.last_hash,
+        )
+    )
+    checkpoint = AuditCheckpoint(
+        created_at=utcnow(), last_event_id=last_id, event_count=count, last_hash=last_hash
+    )
+    checkpoint.signature = checkpoint_signature(checkpoint)
+    session.add(checkpoint)
+    session.flush()
+    return checkpoint
+
+
 @dataclass(frozen=True)
 class ChainReport:
     """The outcome of checking the audit chain."""
 
     checked: int
     problems: tuple[str, ...]
+    checkpoints: int = 0
 
     @property
     def ok(self) -> bool:
@@ -106,7 +159,12 @@ class ChainReport:
 
 
 def verify(session: Session) -> ChainReport:
-    """Recompute every hash in order; report edited, inserted or deleted events."""
+    """Recompute every keyed hash in order and check every signed checkpoint.
+
+    Reports events edited, inserted or deleted (also at the end of the chain, when a
+    checkpoint or the head says so) and checkpoints forged or edited.
+    """
+    key = audit_key()
     problems: list[str] = []
     previous = GENESIS
     count = 0
@@ -115,7 +173,7 @@ def verify(session: Session) -> ChainReport:
         count += 1
         if event.prev_hash != previous:
             problems.append(f"event {event.id}: does not follow the event before it (deleted?)")
-        if event_hash(event) != event.hash:
+        if not hmac.compare_digest(event_hash(event, key), event.hash):
             problems.append(f"event {event.id}: content does not match its hash (edited)")
         previous, last_id = event.hash, event.id
     head = session.get(AuditHead, 1)
@@ -130,4 +188,50 @@ def verify(session: Session) -> ChainReport:
             f"chain head says {head.count} events ending at {head.last_event_id}, "
             f"found {count} ending at {last_id} (events deleted or added)"
         )
-    return ChainReport(checked=count, problems=tuple(problems))
+    checkpoints = list(
+        session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.id)).scalars()
+    )
+    for checkpoint in checkpoints:
+        problems.extend(_checkpoint_problems(session, checkpoint, key))
+    return ChainReport(checked=count, problems=tuple(problems), checkpoints=len(checkpoints))
+
+
+def _checkpoint_problems(session: Session, checkpoint: AuditCheckpoint, key: bytes) -> list[str]:
+    name = f"checkpoint {checkpoint.id} of {checkpoint.created_at:%Y-%m-%d %H:%M} UTC"
+    if not hmac.compare_digest(checkpoint_signature(checkpoint, key), checkpoint.signature):
+        return [f"{name}: signature does not match (forged or edited)"]
+    if checkpoint.event_count == 0:
+        return []
+    event = session.get(AuditEvent, checkpoint.last_event_id)
+    problems = []
+    if event is None or event.hash != checkpoint.last_hash:
+        problems.append(
+            f"{name}: event {checkpoint.last_event_id} is gone or changed since (rewritten?)"
+        )
+    found = session.execute(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.id <= checkpoint.last_event_id)
+    ).scalar_one()
+    if found != checkpoint.event_count:
+        problems.append(
+            f"{name}: it counted {checkpoint.event_count} events up to event "
+            f"{checkpoint.last_event_id}, now there are {found} (events deleted or added)"
+        )
+    return problems
+
+
+@click.command("checkpoint")
+@with_appcontext
+def checkpoint_command() -> None:
+    """Sign a checkpoint of the audit chain (run daily); `flask audit verify` checks them."""
+    from core.extensions import db
+
+    checkpoint = write_checkpoint(db.session)
+    db.session.commit()
+    click.echo(
+        f"checkpoint {checkpoint.id} at {checkpoint.created_at.isoformat()}: "
+        f"{checkpoint.event_count} events up to event {checkpoint.last_event_id}, "
+        f"hash {checkpoint.last_hash}, signature {checkpoint.signature}"
+    )
+    click.echo("Keep this line outside the database too (a log, a ticket, an email).")

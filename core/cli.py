@@ -127,5 +127,6 @@ def register_cli(app: Flask) -> None:
         verb = "created" if created else "already exists"
         click.echo(f"Board {board.slug} ({board.name}) {verb}.")
 
+    audit_group.add_command(audit.checkpoint_command)  # defined with the audit chain
     for group in (mail_group, audit_group, demo_group, admin_group, board_group):
         app.cli.add_command(group)

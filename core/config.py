@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from typing import Any
 
 import click
 
@@ -61,6 +63,10 @@ class Config:
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
 
+    # The key of the audit chain's HMAC and checkpoint signatures; kept outside the database
+    # (required in production; elsewhere derived from SECRET_KEY).
+    AUDIT_KEY = os.environ.get("AUDIT_KEY")
+
 
 class DevelopmentConfig(Config):
     """Local development: debug, printed mail, a throwaway secret key."""
@@ -99,3 +105,18 @@ def config_class() -> type[Config]:
         raise ConfigError(
             f"PEERCERT_ENV={name!r} is not known; use one of {', '.join(CONFIGS)}"
         ) from None
+
+
+AUDIT_KEY_MISSING = (
+    "AUDIT_KEY is not set. In production the audit trail is keyed with a secret kept outside "
+    "the database: set AUDIT_KEY to a long random value (python -c 'import secrets; "
+    "print(secrets.token_hex(32))') and keep it as safe as SECRET_KEY."
+)
+
+
+def check_production_settings(config: Mapping[str, Any]) -> None:
+    """Refuse to run in production without the settings that keep it safe; say which and how."""
+    if config.get("ENV_NAME") != "production":
+        return
+    if not config.get("AUDIT_KEY"):
+        raise ConfigError(AUDIT_KEY_MISSING)

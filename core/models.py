@@ -242,7 +242,10 @@ class LoginThrottle(Base):
 
 
 class AuditEvent(Base):
-    """An append-only record of a state change, chained to the previous one by hash."""
+    """An append-only record of a state change, chained to the previous one by keyed hash.
+
+    On PostgreSQL a trigger refuses UPDATE and DELETE on this table (migration c2f4a9e7b1d3).
+    """
 
     __tablename__ = "audit_event"
 
@@ -271,6 +274,23 @@ class AuditHead(Base):
     last_event_id: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(Integer)
+
+
+class AuditCheckpoint(Base):
+    """A signed note of how the chain stood (events, newest id and hash), made daily.
+
+    Signed with AUDIT_KEY, which the database never holds: cutting events from the end and
+    fixing the head, or rewriting the chain, no longer matches a checkpoint made before.
+    """
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_event_id: Mapped[int] = mapped_column(Integer)
+    event_count: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(64))
 
 
 class OutboxMessage(Base):

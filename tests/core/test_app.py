@@ -39,6 +39,7 @@ def test_postgres_url_uses_psycopg3(tmp_path) -> None:  # type: ignore[no-untype
         {
             "SECRET_KEY": "x",
             "BASE_URL": "https://x.org",
+            "AUDIT_KEY": "x",
             "SQLALCHEMY_DATABASE_URI": "postgresql://h/db",
         }
     )
@@ -91,6 +92,7 @@ def test_unreachable_database_gives_a_clear_page(tmp_path) -> None:  # type: ign
         {
             "SECRET_KEY": "x",
             "BASE_URL": "https://x.org",
+            "AUDIT_KEY": "x",
             "TESTING": False,
             "SESSION_COOKIE_SECURE": False,
             "SQLALCHEMY_DATABASE_URI": "postgresql://nobody@127.0.0.1:1/none",
