@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import math
 import os
@@ -15,9 +16,10 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import TextIO
 
 from rds.analysis.engine import AnalysisResult, analyze
+from rds.analysis.results import TaskResult
 from rds.stats import CRITICALITY_METHODS
 from rds.survey.io import SurveyFileError, read_survey
 
@@ -113,43 +115,42 @@ def _write_rows(path: Path, rows: list[dict[str, object]], fields: Sequence[str]
     _atomic_write(path, write)
 
 
-def write_csv(result: dict[str, object], out_dir: Path) -> None:
+def write_csv(result: AnalysisResult, out_dir: Path) -> None:
     """Write tasks.csv, domains.csv (the blueprint) and reliability.csv into ``out_dir``."""
-    tasks = cast(list[dict[str, object]], result["tasks"])
-    domains = cast(list[dict[str, object]], result["domains"])
-    scales = cast(dict[str, dict[str, Any]], result["scales"])
-    if tasks:
-        _write_rows(out_dir / "tasks.csv", tasks, list(tasks[0]))
-    _write_rows(
-        out_dir / "domains.csv", domains, ["domain", "n_tasks", "n_retained", "weight", "items"]
-    )
+    if result.tasks:
+        columns = [f.name for f in dataclasses.fields(TaskResult)]
+        tasks = [{c: getattr(t, c) for c in columns} for t in result.tasks]
+        _write_rows(out_dir / "tasks.csv", tasks, columns)
+    columns = ["domain", "n_tasks", "n_retained", "weight", "items"]
+    domains = [{c: getattr(d, c) for c in columns} for d in result.domains]
+    _write_rows(out_dir / "domains.csv", domains, columns)
     rows: list[dict[str, object]] = []
-    for scale, stats in scales.items():
-        alpha_ci = stats["alpha_ci95"] or [None, None]
+    for scale, stats in result.scales.items():
+        low, high = stats.alpha_ci95 or (None, None)
         rows.append(
             {
                 "scale": scale,
                 "statistic": "alpha",
-                "value": stats["alpha"],
-                "ci95_low": alpha_ci[0],
-                "ci95_high": alpha_ci[1],
-                "n": result["n_respondents"],
+                "value": stats.alpha,
+                "ci95_low": low,
+                "ci95_high": high,
+                "n": result.n_respondents,
             }
         )
-        for form, icc in stats["icc"].items():
-            ci = icc["ci95"] or [None, None]
+        for form, icc in stats.icc.items():
+            low, high = icc.ci95 or (None, None)
             rows.append(
                 {
                     "scale": scale,
                     "statistic": form,
-                    "value": icc["value"],
-                    "ci95_low": ci[0],
-                    "ci95_high": ci[1],
-                    "n": stats["n_complete"],
+                    "value": icc.value,
+                    "ci95_low": low,
+                    "ci95_high": high,
+                    "n": stats.n_complete,
                 }
             )
-    fields = ["scale", "statistic", "value", "ci95_low", "ci95_high", "n"]
-    _write_rows(out_dir / "reliability.csv", rows, fields)
+    columns = ["scale", "statistic", "value", "ci95_low", "ci95_high", "n"]
+    _write_rows(out_dir / "reliability.csv", rows, columns)
 
 
 def _fmt(value: object, digits: int = 3) -> str:
@@ -254,7 +255,7 @@ def run_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             text = json.dumps(document, indent=2, allow_nan=False) + "\n"
             _atomic_write(Path(args.json_out), lambda handle: _write_text(handle, text))
         if args.csv_dir:
-            write_csv(document, Path(args.csv_dir))
+            write_csv(result, Path(args.csv_dir))
     except OSError as exc:
         progress.close()
         err.write(f"error: cannot write output: {exc}\n")

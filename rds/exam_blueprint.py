@@ -1,21 +1,25 @@
-"""Exam blueprint: turn domain and task weights into whole item counts.
+"""Exam blueprint: whole item counts from domain and task weights, and the approved record.
 
 Pure Python; no Flask, no SQLAlchemy. Largest-remainder (Hamilton) apportionment with a
 deterministic tie rule, as Raymond (2002) recommends for test specifications.
+:class:`Blueprint` is the approved blueprint as rds hands it to other modules (exams
+assembles forms against it): frozen records, read with
+``rds.analysis.services.approved_blueprint``.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 TIE_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
-class Blueprint:
+class ItemCounts:
     """Item counts per domain (in domain order) and per task (in task order)."""
 
     domain_weights: tuple[float, ...]
@@ -135,7 +139,7 @@ def build_blueprint(
     task_domains: Sequence[int],
     n_domains: int,
     min_per_domain: int = 0,
-) -> Blueprint:
+) -> ItemCounts:
     """Apportion ``total_items`` over domains by weight, then over each domain's tasks.
 
     Parameters
@@ -153,7 +157,7 @@ def build_blueprint(
 
     Returns
     -------
-    Blueprint
+    ItemCounts
         Domain weights (sum of their tasks' weights), domain items by :func:`apportion`, and
         task items by :func:`apportion` of each domain's items over its tasks' weights (ties
         to the larger weight, then the earlier task).
@@ -166,4 +170,59 @@ def build_blueprint(
         counts = apportion(d_items[d], [task_weights[i] for i in members])
         for i, count in zip(members, counts, strict=True):
             t_items[i] = count
-    return Blueprint(domain_weights=d_weights, domain_items=d_items, task_items=tuple(t_items))
+    return ItemCounts(domain_weights=d_weights, domain_items=d_items, task_items=tuple(t_items))
+
+
+# --- the approved blueprint, as other modules read it ----------------------------------------
+
+
+@dataclass(frozen=True)
+class BlueprintKsa:
+    """A knowledge, skill or ability statement that a task of the blueprint needs."""
+
+    code: str
+    kind: str  # "knowledge", "skill" or "ability"
+    statement: str
+
+
+@dataclass(frozen=True)
+class BlueprintTask:
+    """A task statement of the blueprint: its share of the exam and the KSAs behind it."""
+
+    code: str
+    statement: str
+    weight: float  # share of the whole exam; 0 when the task is not retained
+    items: int
+    retained: bool
+    ksas: tuple[BlueprintKsa, ...]
+
+
+@dataclass(frozen=True)
+class BlueprintDomain:
+    """A performance domain of the blueprint with its weight, items and tasks (study order)."""
+
+    name: str
+    weight: float  # the sum of its tasks' weights
+    items: int
+    tasks: tuple[BlueprintTask, ...]
+
+
+@dataclass(frozen=True)
+class Blueprint:
+    """An approved exam blueprint of a study: test length, then items per domain and task.
+
+    ``version`` is the blueprint version within study ``study_id``; ``approved_by`` the
+    approver's name. Domain items sum to ``test_length``, a domain's task items to its items.
+    """
+
+    study_id: int
+    version: int
+    approved_at: datetime
+    approved_by: str | None
+    test_length: int
+    domains: tuple[BlueprintDomain, ...]
+
+    def tasks(self) -> Iterator[BlueprintTask]:
+        """Every task of the blueprint, domain by domain (retained or not)."""
+        for domain in self.domains:
+            yield from domain.tasks

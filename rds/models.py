@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import Base, Board, BoardOwned, User, UTCDateTime, utcnow
+from rds.analysis.engine import AnalysisResult
 
 DEFAULT_IMPORTANCE_ANCHORS = [
     "Not important",
@@ -273,3 +274,7 @@ class BlueprintVersion(BoardOwned, Base):
         UniqueConstraint("study_id", "version", name="uq_rds_blueprint_study_version"),
         CheckConstraint("status IN ('proposed', 'approved', 'superseded')", name="status_known"),
     )
+
+    def analysis(self) -> AnalysisResult:
+        """The stored engine result read back into its typed record (the JSON is unchanged)."""
+        return AnalysisResult.from_dict(self.result)

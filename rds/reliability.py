@@ -16,6 +16,9 @@ from scipy.special import fdtri
 FloatArray = npt.NDArray[np.float64]
 
 ICC_FORMS: tuple[str, ...] = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")
+# The alpha a validation survey's ratings are expected to reach before they set exam
+# proportions (Nunnally's 0.70); the analysis warns below it and the charts draw it.
+ALPHA_EXPECTED = 0.70
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """Charts of a Role Delineation Study as PNG bytes, for the RDS report and the analysis pages.
 
-Pure: takes plain mappings (the engine's JSON document, ``AnalysisResult.to_dict()``) and
-returns PNG bytes. Uses matplotlib's object API with the Agg canvas (no pyplot, no global
-state), so charts can be drawn from several threads. Colours come from the Okabe-Ito
-colour-blind-safe palette, and every series is also told apart by shape or by its printed
-number. The pixel size depends only on the number of bars, never on the text drawn.
+Pure: takes the engine's records (:mod:`rds.analysis.results`; a plain mapping with the same
+keys also serves, for data that is not an analysis) and returns PNG bytes. Uses matplotlib's
+object API with the Agg canvas (no pyplot, no global state), so charts can be drawn from
+several threads. Colours come from the Okabe-Ito colour-blind-safe palette, and every series
+is also told apart by shape or by its printed number. The pixel size depends only on the
+number of bars, never on the text drawn.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import io
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import PIL.Image
@@ -21,8 +23,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from rds.analysis.results import DomainResult, ScaleResult, TaskResult
+from rds.reliability import ALPHA_EXPECTED
+
 __all__ = [
-    "ALPHA_EXPECTED",
     "DPI",
     "demographics_bar",
     "domain_weights_bar",
@@ -32,7 +36,6 @@ __all__ = [
 
 DPI = 150
 WIDTH = 6.4  # inches; the report scales charts to its text width
-ALPHA_EXPECTED = 0.70
 MAX_BARS = 15  # demographic levels drawn before the rest are pooled
 MAX_TASK_LABELS = 100
 
@@ -100,6 +103,13 @@ def _number(value: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
+
+
+def _field(record: object, name: str) -> Any:
+    """A field of an engine record, or the value under that key of a mapping (None if absent)."""
+    if isinstance(record, Mapping):
+        return record.get(name)
+    return getattr(record, name, None)
 
 
 def _bar_height(bars: int) -> float:
@@ -171,7 +181,7 @@ def demographics_bar(counts: Mapping[str, int], title: str, *, width: float = 4.
 
 
 def importance_frequency_scatter(
-    tasks: Sequence[Mapping],
+    tasks: Sequence[TaskResult | Mapping[str, Any]],
     importance_min: float,
     performing_min: float | None = None,
     *,
@@ -189,9 +199,12 @@ def importance_frequency_scatter(
         raise ValueError("scale: the minimum must lie below the maximum")
     points = []
     for task in tasks:
-        x, y = _number(task.get("mean_frequency")), _number(task.get("mean_importance"))
+        x, y = _number(_field(task, "mean_frequency")), _number(_field(task, "mean_importance"))
         if x is not None and y is not None:
-            points.append((str(task.get("task_id", "")), x, y, bool(task.get("retained"))))
+            label = _field(task, "task_id")
+            points.append(
+                ("" if label is None else str(label), x, y, bool(_field(task, "retained")))
+            )
     figure, axes = _figure(4.9)
     axes.set_title(
         "Mean importance and mean frequency per task", fontsize=TITLE_SIZE, color=INK, loc="left"
@@ -274,10 +287,14 @@ def importance_frequency_scatter(
     return _png(figure)
 
 
-def domain_weights_bar(domains: Sequence[Mapping]) -> bytes:
+def domain_weights_bar(domains: Sequence[DomainResult | Mapping[str, Any]]) -> bytes:
     """Horizontal bars of each performance domain's weight (%), labelled with its items."""
     rows = [
-        (str(d.get("domain", "")), _number(d.get("weight")) or 0.0, int(d.get("items") or 0))
+        (
+            str(_field(d, "domain") or ""),
+            _number(_field(d, "weight")) or 0.0,
+            int(_field(d, "items") or 0),
+        )
         for d in domains
     ]
     labels = [_short(name, 28, 2) for name, _, _ in rows]
@@ -304,16 +321,16 @@ def domain_weights_bar(domains: Sequence[Mapping]) -> bytes:
     return _png(figure)
 
 
-def reliability_chart(scales: Mapping) -> bytes:
-    """Cronbach's alpha with its 95% interval per rating scale, against the 0.70 expected.
+def reliability_chart(scales: Mapping[str, ScaleResult | Mapping[str, Any]]) -> bytes:
+    """Cronbach's alpha with its 95% interval per rating scale, against the alpha expected.
 
-    ``scales`` is the engine's ``scales`` mapping: name -> {"alpha", "alpha_ci95", ...}. A
-    scale whose alpha is null is shown as "not computable".
+    ``scales`` is the engine's ``scales`` mapping: name -> :class:`ScaleResult` (``alpha``,
+    ``alpha_ci95``, ...). A scale whose alpha is null is shown as "not computable".
     """
     rows = []
     for name, scale in scales.items():
-        alpha = _number(scale.get("alpha")) if isinstance(scale, Mapping) else None
-        ci = scale.get("alpha_ci95") if isinstance(scale, Mapping) else None
+        alpha = _number(_field(scale, "alpha"))
+        ci = _field(scale, "alpha_ci95")
         low = high = None
         if alpha is not None and ci is not None and len(ci) == 2:
             low, high = _number(ci[0]), _number(ci[1])

@@ -1,7 +1,8 @@
 """Full analysis of a validation survey: from rating matrices to an exam blueprint.
 
 Pure: takes plain lists and numpy arrays, returns a frozen :class:`AnalysisResult` whose
-``to_dict()`` is the JSON document of ``python -m rds analyze``. No Flask, no SQLAlchemy.
+``to_dict()`` is the JSON document of ``python -m rds analyze`` (and of a stored blueprint
+version) and whose ``from_dict()`` reads that document back. No Flask, no SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -26,11 +28,10 @@ from rds.analysis.results import (
     subgroup_correlations,
 )
 from rds.exam_blueprint import build_blueprint
+from rds.reliability import ALPHA_EXPECTED
 from rds.stats import SampleSize, cochran_sample_size, criticality, describe, pct_performing
 
 __all__ = ["AnalysisResult", "analyze"]
-
-ALPHA_EXPECTED = 0.70
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,43 @@ class AnalysisResult:
             "warnings": list(self.warnings),
             "options": self.options.to_dict(),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AnalysisResult:
+        """The result of a ``to_dict()`` document (or its JSON): ``from_dict(r.to_dict()) == r``.
+
+        A margin of error stored as null reads back as NaN, as the engine holds it. A key that
+        an older or hand-made document lacks takes a neutral value (0, None, empty, the
+        default option), which is what the readers of the stored JSON assumed.
+        """
+        n_respondents = int(data.get("n_respondents") or 0)
+        sample: SampleSize | None = None
+        stored = data.get("sample_size")
+        if stored is not None:
+            margin = stored.get("margin_of_error")
+            sample = SampleSize(
+                population=int(stored["population"]),
+                required=int(stored["required"]),
+                achieved=int(stored.get("achieved", n_respondents)),
+                margin_of_error=math.nan if margin is None else float(margin),
+            )
+        scales = data.get("scales") or {}
+        demographics = data.get("demographics") or {}
+        return cls(
+            options=AnalysisOptions.from_dict(data.get("options") or {}),
+            n_respondents=n_respondents,
+            total_items=int(data.get("total_items") or 0),
+            scales={str(name): ScaleResult.from_dict(scale) for name, scale in scales.items()},
+            tasks=tuple(TaskResult.from_dict(t) for t in data.get("tasks") or ()),
+            domains=tuple(DomainResult.from_dict(d) for d in data.get("domains") or ()),
+            subgroups=tuple(SubgroupResult.from_dict(g) for g in data.get("subgroups") or ()),
+            demographics={
+                str(column): {str(level): int(n) for level, n in counts.items()}
+                for column, counts in demographics.items()
+            },
+            sample_size=sample,
+            warnings=tuple(str(w) for w in data.get("warnings") or ()),
+        )
 
 
 def analyze(

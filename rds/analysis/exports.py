@@ -25,21 +25,21 @@ def chart_png(session: Session, study: Study, version: BlueprintVersion, name: s
     """One chart of a stored result as PNG, or None for an unknown chart name."""
     if not CHART_NAME.match(name):
         return None
-    result, options = version.result, version.options
+    result = version.analysis()
     if name == "scatter":
-        scale = (float(options.get("scale_min", 0)), float(options.get("scale_max", 4)))
+        options = result.options
         return charts.importance_frequency_scatter(
-            result.get("tasks") or [],
-            float(options.get("importance_min", 2.0)),
-            float(options.get("performing_min", 0.5)),
-            scale=scale,
+            result.tasks,
+            float(options.importance_min),
+            float(options.performing_min),
+            scale=(float(options.scale_min), float(options.scale_max)),
         )
     if name == "domains":
-        return charts.domain_weights_bar(result.get("domains") or [])
+        return charts.domain_weights_bar(result.domains)
     if name == "reliability":
-        return charts.reliability_chart(result.get("scales") or {})
+        return charts.reliability_chart(result.scales)
     key = name.removeprefix("demographics-")
-    counts = (result.get("demographics") or {}).get(key)
+    counts = result.demographics.get(key)
     if counts is None:
         return None
     labels = {q.key: q.label for q in questions_of(session, study)}
@@ -65,26 +65,25 @@ _COLUMNS = [
 def blueprint_rows(session: Session, study: Study, version: BlueprintVersion) -> list[list[Any]]:
     """Domains, each followed by its tasks, with weights and items (the CSV's rows)."""
     statements = {t.code: t.statement for t in surveyed_tasks(session, study)}
-    tasks = version.result.get("tasks") or []
+    result = version.analysis()
     rows: list[list[Any]] = []
-    for d in version.result.get("domains") or []:
-        weight = d.get("weight") or 0.0
-        kept = f"{d['n_retained']} of {d['n_tasks']}"
-        rows.append(["domain", d["domain"], "", "", kept, "", "", weight, round(100 * weight, 2),
-                     d["items"]])  # fmt: skip
-        for t in (t for t in tasks if t["domain"] == d["domain"]):
+    for d in result.domains:
+        kept = f"{d.n_retained} of {d.n_tasks}"
+        rows.append(["domain", d.domain, "", "", kept, "", "", d.weight, round(100 * d.weight, 2),
+                     d.items])  # fmt: skip
+        for t in (t for t in result.tasks if t.domain == d.domain):
             rows.append(
                 [
                     "task",
-                    t["domain"],
-                    t["task_id"],
-                    statements.get(t["task_id"], ""),
-                    "yes" if t["retained"] else "no",
-                    t.get("retained_by", "criteria"),
-                    t.get("criticality"),
-                    t["weight"],
-                    round(100 * t["weight"], 2),
-                    t["items"],
+                    t.domain,
+                    t.task_id,
+                    statements.get(t.task_id, ""),
+                    "yes" if t.retained else "no",
+                    t.retained_by,
+                    t.criticality,
+                    t.weight,
+                    round(100 * t.weight, 2),
+                    t.items,
                 ]
             )
     return rows
@@ -99,20 +98,13 @@ def blueprint_xlsx(session: Session, study: Study, version: BlueprintVersion) ->
     """The blueprint as a workbook with the sheets Domains, Tasks and Reliability."""
     from openpyxl import Workbook
 
-    result = version.result
+    result = version.analysis()
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Domains")
     sheet.append(["domain", "n_tasks", "n_retained", "weight", "weight_percent", "items"])
-    for d in result.get("domains") or []:
+    for d in result.domains:
         sheet.append(
-            [
-                d["domain"],
-                d["n_tasks"],
-                d["n_retained"],
-                d["weight"],
-                round(100 * d["weight"], 2),
-                d["items"],
-            ]
+            [d.domain, d.n_tasks, d.n_retained, d.weight, round(100 * d.weight, 2), d.items]
         )
     statements = {t.code: t.statement for t in surveyed_tasks(session, study)}
     columns = [
@@ -134,19 +126,19 @@ def blueprint_xlsx(session: Session, study: Study, version: BlueprintVersion) ->
     ]
     sheet = book.create_sheet("Tasks")
     sheet.append(columns)
-    for t in result.get("tasks") or []:
-        row = {**t, "statement": statements.get(t["task_id"], "")}
-        sheet.append(
-            [("yes" if row[c] else "no") if c == "retained" else row.get(c) for c in columns]
-        )
+    for t in result.tasks:
+        cells: dict[str, Any] = {c: getattr(t, c, None) for c in columns}
+        cells["statement"] = statements.get(t.task_id, "")
+        cells["retained"] = "yes" if t.retained else "no"
+        sheet.append([cells[c] for c in columns])
     sheet = book.create_sheet("Reliability")
     sheet.append(["scale", "statistic", "value", "ci95_low", "ci95_high", "n_complete"])
-    for name, scale in (result.get("scales") or {}).items():
-        ci = scale.get("alpha_ci95") or [None, None]
-        sheet.append([name, "alpha", scale.get("alpha"), ci[0], ci[1], scale.get("n_complete")])
-        for form, icc in (scale.get("icc") or {}).items():
-            ci = icc.get("ci95") or [None, None]
-            sheet.append([name, form, icc.get("value"), ci[0], ci[1], scale.get("n_complete")])
+    for name, scale in result.scales.items():
+        low, high = scale.alpha_ci95 or (None, None)
+        sheet.append([name, "alpha", scale.alpha, low, high, scale.n_complete])
+        for form, icc in scale.icc.items():
+            low, high = icc.ci95 or (None, None)
+            sheet.append([name, form, icc.value, low, high, scale.n_complete])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -201,4 +193,4 @@ def report_context(
 
 def report_pdf(session: Session, study: Study, version: BlueprintVersion, now: datetime) -> bytes:
     """The RDS report of a blueprint version as PDF bytes."""
-    return rds_report(report_context(session, study, version, now), version.result)
+    return rds_report(report_context(session, study, version, now), version.analysis())

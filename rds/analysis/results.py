@@ -9,7 +9,8 @@ import math
 import numbers
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +31,11 @@ def finite_or_none(value: float | np.floating | None) -> float | None:
 def _pair_or_none(low: float, high: float) -> tuple[float, float] | None:
     lo, hi = finite_or_none(low), finite_or_none(high)
     return None if lo is None or hi is None else (lo, hi)
+
+
+def _stored_pair(value: Sequence[float] | None) -> tuple[float, float] | None:
+    """A stored ``[low, high]`` interval as a pair, ``None`` when it is missing."""
+    return None if value is None else _pair_or_none(value[0], value[1])
 
 
 class Warnings:
@@ -105,6 +111,11 @@ class AnalysisOptions:
         """The options as a JSON-ready dict."""
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AnalysisOptions:
+        """The options of a ``to_dict()`` document; a missing option takes its default."""
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
 
 @dataclass(frozen=True)
 class IccValue:
@@ -115,6 +126,10 @@ class IccValue:
 
     def to_dict(self) -> dict[str, object]:
         return {"value": self.value, "ci95": None if self.ci95 is None else list(self.ci95)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> IccValue:
+        return cls(finite_or_none(data.get("value")), _stored_pair(data.get("ci95")))
 
 
 @dataclass(frozen=True)
@@ -133,6 +148,15 @@ class ScaleResult:
             "n_complete": self.n_complete,
             "icc": {name: value.to_dict() for name, value in self.icc.items()},
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScaleResult:
+        return cls(
+            alpha=finite_or_none(data.get("alpha")),
+            alpha_ci95=_stored_pair(data.get("alpha_ci95")),
+            n_complete=int(data.get("n_complete") or 0),
+            icc={str(k): IccValue.from_dict(v) for k, v in (data.get("icc") or {}).items()},
+        )
 
 
 @dataclass(frozen=True)
@@ -159,6 +183,32 @@ class TaskResult:
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TaskResult:
+        """The task of a ``to_dict()`` document; a missing count is 0, a statistic None."""
+
+        def stat(name: str) -> float | None:
+            return finite_or_none(data.get(name))
+
+        return cls(
+            task_id=str(data["task_id"]),
+            domain=str(data["domain"]),
+            n_importance=int(data.get("n_importance") or 0),
+            mean_importance=stat("mean_importance"),
+            sd_importance=stat("sd_importance"),
+            se_importance=stat("se_importance"),
+            n_frequency=int(data.get("n_frequency") or 0),
+            mean_frequency=stat("mean_frequency"),
+            sd_frequency=stat("sd_frequency"),
+            se_frequency=stat("se_frequency"),
+            pct_performing=stat("pct_performing"),
+            criticality=stat("criticality"),
+            retained=bool(data.get("retained")),
+            weight=float(data.get("weight") or 0.0),
+            items=int(data.get("items") or 0),
+            retained_by=str(data.get("retained_by") or "criteria"),
+        )
+
 
 @dataclass(frozen=True)
 class DomainResult:
@@ -173,6 +223,16 @@ class DomainResult:
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DomainResult:
+        return cls(
+            domain=str(data["domain"]),
+            n_tasks=int(data.get("n_tasks") or 0),
+            n_retained=int(data.get("n_retained") or 0),
+            weight=float(data.get("weight") or 0.0),
+            items=int(data.get("items") or 0),
+        )
+
 
 @dataclass(frozen=True)
 class SubgroupResult:
@@ -185,6 +245,15 @@ class SubgroupResult:
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SubgroupResult:
+        return cls(
+            variable=str(data["variable"]),
+            level=str(data["level"]),
+            n=int(data.get("n") or 0),
+            r=finite_or_none(data.get("r")),
+        )
 
 
 def _as_level(value: object) -> str | None:

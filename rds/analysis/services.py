@@ -13,9 +13,13 @@ from sqlalchemy.orm import Session
 from core import mail
 from core.audit import record
 from core.models import Role, User
-from rds.analysis.engine import analyze
+from rds.analysis.engine import AnalysisResult, analyze
+from rds.analysis.results import TaskResult
+from rds.exam_blueprint import Blueprint, BlueprintDomain, BlueprintKsa, BlueprintTask
 from rds.models import BlueprintVersion, Study, SurveyResponse, Task
+from rds.reliability import ALPHA_EXPECTED
 from rds.report.sections import alpha_reading
+from rds.scope.services import study_ksas
 from rds.survey.services import survey_matrix, surveyed_tasks
 
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -26,7 +30,6 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "min_per_domain": 0,
     "min_group": 30,
 }
-ALPHA_EXPECTED = 0.70
 SUBGROUP_R_MIN = 0.80
 
 
@@ -55,12 +58,72 @@ def version_of(session: Session, study: Study, number: int) -> BlueprintVersion 
     return session.execute(query).scalar_one_or_none()
 
 
-def approved_blueprint(session: Session, study_id: int) -> BlueprintVersion | None:
-    """The study's approved blueprint, the one exams/ assembles forms against."""
+def approved_version(session: Session, study_id: int) -> BlueprintVersion | None:
+    """The study's approved blueprint version (the one a new approval supersedes), or None."""
     query = select(BlueprintVersion).where(
         BlueprintVersion.study_id == study_id, BlueprintVersion.status == "approved"
     )
     return session.execute(query.order_by(BlueprintVersion.version.desc())).scalars().first()
+
+
+def approved_blueprint(
+    session: Session, board_id: int, credential_type_id: int
+) -> Blueprint | None:
+    """The board's approved exam blueprint for a credential type, or None: what exams reads.
+
+    Of the board's studies of that credential type (archived ones left out), the blueprint
+    approved last; task statements and KSAs are the study's.
+    """
+    query = (
+        select(BlueprintVersion)
+        .join(Study, BlueprintVersion.study_id == Study.id)
+        .where(
+            BlueprintVersion.board_id == board_id,
+            BlueprintVersion.status == "approved",
+            Study.credential_type_id == credential_type_id,
+            Study.status != "archived",
+        )
+        .order_by(BlueprintVersion.approved_at.desc(), BlueprintVersion.id.desc())
+    )
+    version = session.execute(query).scalars().first()
+    if version is None or version.approved_at is None:
+        return None
+    result = version.analysis()
+    query_tasks = select(Task).where(Task.study_id == version.study_id)
+    rows = {t.code: t for t in session.execute(query_tasks).scalars()}
+    ksas: dict[int, list[BlueprintKsa]] = {}
+    for ksa in study_ksas(session, version.study):  # knowledge, skills, abilities; by code
+        for linked in ksa.tasks:
+            ksas.setdefault(linked.id, []).append(BlueprintKsa(ksa.code, ksa.kind, ksa.statement))
+
+    def task_of(stats: TaskResult) -> BlueprintTask:
+        row = rows.get(stats.task_id)
+        return BlueprintTask(
+            code=stats.task_id,
+            statement=row.statement if row is not None else "",
+            weight=stats.weight,
+            items=stats.items,
+            retained=stats.retained,
+            ksas=tuple(ksas.get(row.id, ())) if row is not None else (),
+        )
+
+    domains = tuple(
+        BlueprintDomain(
+            name=d.domain,
+            weight=d.weight,
+            items=d.items,
+            tasks=tuple(task_of(t) for t in result.tasks if t.domain == d.domain),
+        )
+        for d in result.domains
+    )
+    return Blueprint(
+        study_id=version.study_id,
+        version=version.version,
+        approved_at=version.approved_at,
+        approved_by=version.approved_by.full_name if version.approved_by else None,
+        test_length=result.total_items,
+        domains=domains,
+    )
 
 
 def submitted_count(session: Session, study: Study) -> int:
@@ -271,7 +334,7 @@ def reliability_reading(alpha: float | None) -> str:
 class TaskRow:
     """One row of the task table: the engine's statistics with the statement and override."""
 
-    stats: Mapping[str, Any]
+    stats: TaskResult
     statement: str
     task: Task | None
     position: int
@@ -292,32 +355,30 @@ TASK_SORTS = (
 )
 
 
-def task_rows(
-    session: Session, study: Study, version: BlueprintVersion, sort: str
-) -> list[TaskRow]:
-    """The version's task statistics joined to the task statements, sorted by a column."""
+def task_rows(session: Session, study: Study, result: AnalysisResult, sort: str) -> list[TaskRow]:
+    """A result's task statistics joined to the task statements, sorted by a column."""
     tasks = {t.code: t for t in surveyed_tasks(session, study)}
     rows = [
         TaskRow(
             s,
-            tasks[s["task_id"]].statement if s["task_id"] in tasks else "",
-            tasks.get(s["task_id"]),
+            tasks[s.task_id].statement if s.task_id in tasks else "",
+            tasks.get(s.task_id),
             i,
         )
-        for i, s in enumerate(version.result.get("tasks") or [])
+        for i, s in enumerate(result.tasks)
     ]
     key = sort.lstrip("-")
     if key not in TASK_SORTS or key == "task_id" and not sort.startswith("-"):
         return rows
-    present = [r for r in rows if r.stats.get(key) is not None]
-    missing = [r for r in rows if r.stats.get(key) is None]
-    present.sort(key=lambda r: (r.stats[key], r.position), reverse=sort.startswith("-"))
+    present = [r for r in rows if getattr(r.stats, key) is not None]
+    missing = [r for r in rows if getattr(r.stats, key) is None]
+    present.sort(key=lambda r: (getattr(r.stats, key), r.position), reverse=sort.startswith("-"))
     return present + missing
 
 
-def scale_warnings(result: Mapping[str, Any], needle: str) -> list[str]:
+def scale_warnings(result: AnalysisResult, needle: str) -> list[str]:
     """The engine's warnings that mention a scale, task or subgroup."""
-    return [w for w in result.get("warnings") or [] if needle in w]
+    return [w for w in result.warnings if needle in w]
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The Role Delineation Study report as a PDF, in the order of an NCCA-style RDS report.
 
 Pure: takes a :class:`ReportContext` (the study's scope, panel and decisions as plain values)
-and the engine's JSON document (``AnalysisResult.to_dict()``) and returns PDF bytes. Layout
+and the engine's :class:`~rds.analysis.engine.AnalysisResult` (or its stored JSON document,
+read once with ``AnalysisResult.from_dict``) and returns PDF bytes. Layout
 comes from :mod:`core.pdf` (letterhead, page numbers, table of contents) and the generic
 flowables of :mod:`rds.report.layout`; sections 4 to 9 (the statistics, with the charts of
 :mod:`rds.analysis.charts`) from :mod:`rds.report.sections`. A statistic the engine could
@@ -22,6 +23,8 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
 from core.pdf import build_document, generated_label, heading, para, toc_flowable
+from rds.analysis.engine import AnalysisResult
+from rds.analysis.results import finite_or_none
 from rds.report.layout import (
     BOLD_FONT,
     NOT_COMPUTABLE,
@@ -85,7 +88,7 @@ class ReportContext:
         generated_label(self.generated_at)  # raises ValueError for a naive datetime
 
 
-def _title_page(ctx: ReportContext, result: Mapping, toc: Flowable) -> list[Flowable]:
+def _title_page(ctx: ReportContext, result: AnalysisResult, toc: Flowable) -> list[Flowable]:
     approval = "Proposed (not yet approved by the board)"
     if ctx.blueprint_status == "approved":
         approval = f"Approved by {ctx.approved_by or 'the board'} on {fmt_day(ctx.approved_on)}"
@@ -95,7 +98,7 @@ def _title_page(ctx: ReportContext, result: Mapping, toc: Flowable) -> list[Flow
         ("Study", f"{ctx.study_title}, version {ctx.study_version}"),
         ("Study started", fmt_day(ctx.started_on)),
         ("Validation survey", f"{fmt_day(ctx.survey_opens_on)} to {fmt_day(ctx.survey_closes_on)}"),
-        ("Respondents", f"{int(result.get('n_respondents') or 0):,}"),
+        ("Respondents", f"{result.n_respondents:,}"),
         ("Exam blueprint", approval),
         ("Report date", generated_label(ctx.generated_at).removeprefix("Generated ")),
     ]
@@ -148,41 +151,37 @@ def _scope(ctx: ReportContext) -> list[Flowable]:
     return [*out, para(text + "."), table]
 
 
-def _sample_rows(ctx: ReportContext, result: Mapping) -> list[tuple[str, str]]:
-    achieved = int(result.get("n_respondents") or 0)
-    sample = result.get("sample_size")
+def _sample_rows(ctx: ReportContext, result: AnalysisResult) -> list[tuple[str, str]]:
+    achieved = result.n_respondents
+    sample = result.sample_size
+    moe = None if sample is None else finite_or_none(sample.margin_of_error)
     if sample is None and ctx.incumbents:
-        s = cochran_sample_size(ctx.incumbents, min(achieved, ctx.incumbents))
-        moe = s.margin_of_error if achieved <= ctx.incumbents else None
-        sample = {"population": s.population, "required": s.required, "margin_of_error": moe}
+        sample = cochran_sample_size(ctx.incumbents, min(achieved, ctx.incumbents))
+        moe = finite_or_none(sample.margin_of_error) if achieved <= ctx.incumbents else None
     invited = "not recorded" if ctx.invitations is None else f"{ctx.invitations:,}"
     if sample is None:
         rows = [("Incumbents (population N)", "not recorded")]
         rows.append(("Required sample", f"{NOT_COMPUTABLE}: the number of incumbents is unknown"))
     else:
-        rows = [("Incumbents (population N)", f"{int(sample['population']):,}")]
+        rows = [("Incumbents (population N)", f"{sample.population:,}")]
         rows.append(
-            (
-                "Required sample (Cochran, finite population correction)",
-                f"{int(sample['required']):,}",
-            )
+            ("Required sample (Cochran, finite population correction)", f"{sample.required:,}")
         )
     rows += [("Invitations sent", invited), ("Responses achieved", f"{achieved:,}")]
-    base = ctx.invitations or (sample or {}).get("population")
+    base = ctx.invitations or (sample.population if sample is not None else None)
     whom = "invited" if ctx.invitations else "incumbents"
     rate = f"{100 * achieved / base:.1f}% of the {base:,} {whom}" if base else NOT_COMPUTABLE
     rows.append(("Response rate", rate))
     if sample is not None:
-        moe = sample.get("margin_of_error")
         text = f"±{100 * moe:.1f} percentage points" if moe is not None else NOT_COMPUTABLE
-        short = int(sample["required"]) - achieved
+        short = sample.required - achieved
         rows.append(("Margin of error (95% confidence)", text))
         rows.append(("Required sample reached", "yes" if short <= 0 else f"no: {short:,} short"))
     return rows
 
 
-def _method(ctx: ReportContext, result: Mapping, options: Mapping) -> list[Flowable]:
-    low, high = options.get("scale_min", 0), options.get("scale_max", 4)
+def _method(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
+    low, high = result.options.scale_min, result.options.scale_max
     scales = f"importance and frequency, from {low:g} to {high:g}"
     if (low, high) == (0, 4):
         scales = (
@@ -206,7 +205,7 @@ def _method(ctx: ReportContext, result: Mapping, options: Mapping) -> list[Flowa
             "Small",
         ),
     ]
-    warnings = list(result.get("warnings") or [])
+    warnings = list(result.warnings)
     if warnings:
         out.append(heading("Notes from the analysis", 2))
         out += [Paragraph(escape(w), _BULLET, bulletText="•") for w in warnings[:MAX_WARNINGS]]
@@ -215,13 +214,13 @@ def _method(ctx: ReportContext, result: Mapping, options: Mapping) -> list[Flowa
     return out
 
 
-def _appendix(ctx: ReportContext, result: Mapping) -> list[Flowable]:
+def _appendix(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
     out: list[Flowable] = [PageBreak(), heading("Appendix A: Task and KSA statements")]
     scope = ctx.domains
     if not scope:  # no scope recorded: list the analysed task ids by domain
         by_domain: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
-        for t in result.get("tasks") or []:
-            by_domain.setdefault(t["domain"], []).append((t["task_id"], "", ()))
+        for t in result.tasks:
+            by_domain.setdefault(t.domain, []).append((t.task_id, "", ()))
         scope = tuple((d, tuple(ts)) for d, ts in by_domain.items())
     codes = [stringWidth(code, BOLD_FONT, _TASK.fontSize) for _, ts in scope for code, _, _ in ts]
     indent = min(1.6 * inch, max([0.75 * inch, *(w + 10 for w in codes)]))  # the code column
@@ -237,23 +236,25 @@ def _appendix(ctx: ReportContext, result: Mapping) -> list[Flowable]:
     return out
 
 
-def rds_report(context: ReportContext, result: Mapping) -> bytes:
-    """Return the RDS report as PDF bytes, from the study context and the engine's result dict.
+def rds_report(context: ReportContext, result: AnalysisResult | Mapping[str, Any]) -> bytes:
+    """Return the RDS report as PDF bytes, from the study context and the engine's result.
 
-    ``result`` is ``AnalysisResult.to_dict()`` (or its JSON); missing statistics print as
-    "not computable" with the engine's warning.
+    ``result`` is the :class:`AnalysisResult` or its ``to_dict()`` document (or that
+    document's JSON), which is read once with ``AnalysisResult.from_dict``; missing
+    statistics print as "not computable" with the engine's warning.
     """
-    options: Mapping[str, Any] = result.get("options") or {}
+    if not isinstance(result, AnalysisResult):
+        result = AnalysisResult.from_dict(result)
     figure = Figures()
     sections = [
         _purpose(context),
         _scope(context),
-        _method(context, result, options),
+        _method(context, result),
         demographics_section(result, figure),
-        task_ratings_section(context, result, options, figure),
+        task_ratings_section(context, result, figure),
         reliability_section(result, figure),
-        subgroups_section(result, options),
-        retention_section(context, result, options),
+        subgroups_section(result),
+        retention_section(context, result),
         blueprint_section(context, result, figure),
     ]
     toc = toc_flowable()

@@ -1,4 +1,4 @@
-"""Sections 4 to 9 of the RDS report: the statistics of the engine's result document.
+"""Sections 4 to 9 of the RDS report: the statistics of the engine's :class:`AnalysisResult`.
 
 Pure, like :mod:`rds.report.document`, which assembles these sections with the front matter
 and the appendix. Layout helpers come from :mod:`rds.report.layout`, charts from
@@ -7,7 +7,6 @@ and the appendix. Layout helpers come from :mod:`rds.report.layout`, charts from
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from reportlab.lib.units import inch
@@ -21,6 +20,9 @@ from rds.analysis.charts import (
     importance_frequency_scatter,
     reliability_chart,
 )
+from rds.analysis.engine import AnalysisResult
+from rds.analysis.results import ScaleResult
+from rds.reliability import ALPHA_EXPECTED
 from rds.report.layout import (
     NOT_COMPUTABLE,
     Figures,
@@ -57,7 +59,7 @@ def alpha_reading(alpha: float | None) -> str:
     """Plain reading of Cronbach's alpha: excellent, good, acceptable or questionable."""
     if alpha is None:
         return NOT_COMPUTABLE
-    for limit, word in ((0.90, "excellent"), (0.80, "good"), (0.70, "acceptable")):
+    for limit, word in ((0.90, "excellent"), (0.80, "good"), (ALPHA_EXPECTED, "acceptable")):
         if alpha >= limit:
             return word
     return "questionable"
@@ -79,18 +81,18 @@ def _label(variable: str) -> str:
     return variable.replace("_", " ").strip().capitalize() or variable
 
 
-def _notes(result: Mapping, needle: str) -> list[Flowable]:
-    found = [w for w in result.get("warnings") or [] if needle in w]
+def _notes(result: AnalysisResult, needle: str) -> list[Flowable]:
+    found = [w for w in result.warnings if needle in w]
     return [para(f"Not computable: {w}", "Small") for w in found]
 
 
-def demographics_section(result: Mapping, figure: Figures) -> list[Flowable]:
+def demographics_section(result: AnalysisResult, figure: Figures) -> list[Flowable]:
     """Section 4: each demographic question's answers as a table and a bar chart."""
     out: list[Flowable] = [heading("4 Respondent demographics")]
-    demographics: Mapping[str, Mapping[str, int]] = result.get("demographics") or {}
+    demographics = result.demographics
     if not demographics:
         return [*out, para("The survey asked no demographic questions.")]
-    n = int(result.get("n_respondents") or 0)
+    n = result.n_respondents
     out.append(para(f"{n:,} respondents. Shares are of those who answered each question."))
     for variable, counts in demographics.items():
         label, answered = _label(variable), sum(counts.values())
@@ -113,15 +115,15 @@ def demographics_section(result: Mapping, figure: Figures) -> list[Flowable]:
 
 
 def task_ratings_section(
-    ctx: ReportContext, result: Mapping, options: Mapping, figure: Figures
+    ctx: ReportContext, result: AnalysisResult, figure: Figures
 ) -> list[Flowable]:
     """Section 5: every task's ratings, criticality and retention, with the scatter plot."""
-    tasks = result.get("tasks") or []
-    method = str(options.get("method", "multiplicative"))
-    imin, pmin = float(options.get("importance_min", 2.0)), options.get("performing_min", 0.5)
-    scale = (options.get("scale_min", 0), options.get("scale_max", 4))
+    tasks, options = result.tasks, result.options
+    method = options.method
+    imin, pmin = float(options.importance_min), options.performing_min
+    scale = (options.scale_min, options.scale_max)
     overridden = set(_overrides(ctx, result))
-    kept = sum(1 for t in tasks if t.get("retained"))
+    kept = sum(1 for t in tasks if t.retained)
     intro = para(
         "Means and standard deviations are over each task's non-missing ratings; % performing "
         f"is the share of frequency ratings above 0. Criticality ({method}) is "
@@ -136,12 +138,12 @@ def task_ratings_section(
     )
     rows = [
         [
-            t["task_id"],
-            t["domain"],
-            *(fmt_number(t.get(k)) for k in ("mean_importance", "sd_importance", "mean_frequency")),
-            fmt_percent(t.get("pct_performing")),
-            fmt_number(t.get("criticality")),
-            ("Yes" if t.get("retained") else "No") + (" (override)" * (t["task_id"] in overridden)),
+            t.task_id,
+            t.domain,
+            *(fmt_number(v) for v in (t.mean_importance, t.sd_importance, t.mean_frequency)),
+            fmt_percent(t.pct_performing),
+            fmt_number(t.criticality),
+            ("Yes" if t.retained else "No") + (" (override)" * (t.task_id in overridden)),
         ]
         for t in tasks
     ]
@@ -152,19 +154,19 @@ def task_ratings_section(
     return [KeepTogether([heading5, intro, *chart]), text_table(rows, header, widths, range(2, 7))]
 
 
-def _scale_section(name: str, scale: Mapping, result: Mapping) -> list[Flowable]:
-    alpha, alpha_ci, icc = scale.get("alpha"), scale.get("alpha_ci95"), scale.get("icc") or {}
-    average = (icc.get("ICC2k") or {}).get("value")
+def _scale_section(name: str, scale: ScaleResult, result: AnalysisResult) -> list[Flowable]:
+    alpha, alpha_ci, icc = scale.alpha, scale.alpha_ci95, scale.icc
+    average = icc["ICC2k"].value if "ICC2k" in icc else None
     text = (
         f"Cronbach's alpha of the {name} ratings is {fmt_number(alpha, 3)} "
         f"(95% CI {fmt_interval(alpha_ci)}): "
-        f"{alpha_reading(alpha)}. {int(scale.get('n_complete') or 0):,} respondents rated every "
+        f"{alpha_reading(alpha)}. {scale.n_complete:,} respondents rated every "
         f"task; the average-measure ICC2k of {fmt_number(average, 3)} is {icc_reading(average)}."
     )
     rows = [["Cronbach's alpha", "tasks as items", fmt_number(alpha, 3), fmt_interval(alpha_ci)]]
     rows[0].append(alpha_reading(alpha))
     for form, model in _ICC_MODELS.items():
-        value, ci = (icc.get(form) or {}).get("value"), (icc.get(form) or {}).get("ci95")
+        value, ci = (icc[form].value, icc[form].ci95) if form in icc else (None, None)
         rows.append([form, model, fmt_number(value, 3), fmt_interval(ci), icc_reading(value)])
     header = ["Statistic", "Model", "Value", "95% CI", "Reading"]
     out = [heading(f"{name.capitalize()} ratings", 2), para(text)]
@@ -174,24 +176,27 @@ def _scale_section(name: str, scale: Mapping, result: Mapping) -> list[Flowable]
     return [KeepTogether(out)]
 
 
-def reliability_section(result: Mapping, figure: Figures) -> list[Flowable]:
+def reliability_section(result: AnalysisResult, figure: Figures) -> list[Flowable]:
     """Section 6: Cronbach's alpha and the ICCs of each rating scale."""
-    scales: Mapping[str, Mapping] = result.get("scales") or {}
+    scales = result.scales
     intro = para(
-        "Cronbach's alpha treats the tasks as items: at least 0.90 is excellent, 0.80 good, 0.70 "
-        "acceptable (the level expected) and lower values questionable. The intraclass "
-        "correlations (ICC) treat the tasks as targets and the respondents as raters, on the "
-        "respondents who rated every task, and are read after Koo and Li (2016): below 0.50 "
-        "poor, 0.50 to 0.75 moderate, 0.75 to 0.90 good, above 0.90 excellent. The "
+        "Cronbach's alpha treats the tasks as items: at least 0.90 is excellent, 0.80 good, "
+        f"{ALPHA_EXPECTED:.2f} acceptable (the level expected) and lower values questionable. "
+        "The intraclass correlations (ICC) treat the tasks as targets and the respondents as "
+        "raters, on the respondents who rated every task, and are read after Koo and Li (2016): "
+        "below 0.50 poor, 0.50 to 0.75 moderate, 0.75 to 0.90 good, above 0.90 excellent. The "
         "average-measure forms (ICC1k to ICC3k) tell how reliably the respondents' mean ratings "
         "order the tasks, which is what the blueprint weights rest on; single-rater forms are "
         "expected to be much lower."
     )
     parts = "; ".join(
-        f"{name} {fmt_number(s.get('alpha'), 3)} ({fmt_interval(s.get('alpha_ci95'))})"
+        f"{name} {fmt_number(s.alpha, 3)} ({fmt_interval(s.alpha_ci95)})"
         for name, s in scales.items()
     )
-    caption = f"Cronbach's alpha and its 95% CI per scale; dashed line: 0.70 expected. {parts}."
+    caption = (
+        f"Cronbach's alpha and its 95% CI per scale; dashed line: {ALPHA_EXPECTED:.2f} "
+        f"expected. {parts}."
+    )
     chart = figure(reliability_chart(scales), caption)
     out: list[Flowable] = [KeepTogether([heading("6 Reliability"), intro, *chart])]
     for name, scale in scales.items():
@@ -199,13 +204,13 @@ def reliability_section(result: Mapping, figure: Figures) -> list[Flowable]:
     return out
 
 
-def subgroups_section(result: Mapping, options: Mapping) -> list[Flowable]:
+def subgroups_section(result: AnalysisResult) -> list[Flowable]:
     """Section 7: each large enough subgroup's criticality against everyone else's."""
-    groups = result.get("subgroups") or []
+    groups = result.subgroups
     out = [
         heading("7 Subgroup comparisons"),
         para(
-            f"For every demographic group of at least {options.get('min_group', 30)} "
+            f"For every demographic group of at least {result.options.min_group} "
             "respondents, the criticality of the retained tasks computed from the group's "
             "ratings is correlated (Pearson r) with that computed from all other respondents. "
             f"An r of at least {SUBGROUP_R_MIN:.2f} shows that the group sees the role the "
@@ -214,33 +219,33 @@ def subgroups_section(result: Mapping, options: Mapping) -> list[Flowable]:
     ]
     if not groups:
         return [*out, para("No demographic group was large enough to compare.")]
-    low = [g for g in groups if g.get("r") is not None and g["r"] < SUBGROUP_R_MIN]
+    low = [g for g in groups if g.r is not None and g.r < SUBGROUP_R_MIN]
     out.append(para(f"{len(low)} of {len(groups)} groups fall below {SUBGROUP_R_MIN:.2f}."))
     rows = []
     for g in groups:
-        r = g.get("r")
+        r = g.r
         flag = NOT_COMPUTABLE if r is None else "below 0.80: review" if r < SUBGROUP_R_MIN else ""
-        rows.append([_label(g["variable"]), g["level"], f"{int(g['n']):,}", fmt_number(r, 3), flag])
+        rows.append([_label(g.variable), g.level, f"{g.n:,}", fmt_number(r, 3), flag])
     header = ["Variable", "Group", "n", "r", "Flag"]
     out.append(text_table(rows, header, [1.5, 2.5, 0.8, 0.8, 1.4], (2, 3)))
-    for g in (g for g in groups if g.get("r") is None):
-        out += _notes(result, f"{g['variable']}={g['level']}")
+    for g in (g for g in groups if g.r is None):
+        out += _notes(result, f"{g.variable}={g.level}")
     return out
 
 
-def _overrides(ctx: ReportContext, result: Mapping) -> dict[str, tuple[bool, str]]:
+def _overrides(ctx: ReportContext, result: AnalysisResult) -> dict[str, tuple[bool, str]]:
     """Task code -> (retained?, reason): the context's overrides, then any others the engine
     applied (``retained_by == "override"``) whose reason the context does not hold."""
     found = {code: (kept, reason) for code, kept, reason in ctx.overrides}
-    for t in result.get("tasks") or []:
-        if t.get("retained_by") == "override" and t["task_id"] not in found:
-            found[t["task_id"]] = (bool(t.get("retained")), "reason not recorded")
+    for t in result.tasks:
+        if t.retained_by == "override" and t.task_id not in found:
+            found[t.task_id] = (t.retained, "reason not recorded")
     return found
 
 
-def retention_section(ctx: ReportContext, result: Mapping, options: Mapping) -> list[Flowable]:
+def retention_section(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
     """Section 8: the tasks not retained and why, and the overrides."""
-    imin, pmin = float(options.get("importance_min", 2.0)), options.get("performing_min", 0.5)
+    imin, pmin = float(result.options.importance_min), result.options.performing_min
     overrides = _overrides(ctx, result)
     out = [
         heading("8 Retention decisions"),
@@ -252,17 +257,17 @@ def retention_section(ctx: ReportContext, result: Mapping, options: Mapping) -> 
         heading("Tasks not retained", 2),
     ]
     rows = []
-    for t in (t for t in result.get("tasks") or [] if not t.get("retained")):
-        mean, share = t.get("mean_importance"), t.get("pct_performing")
+    for t in (t for t in result.tasks if not t.retained):
+        mean, share = t.mean_importance, t.pct_performing
         why = []
         if mean is None or mean < imin:
             why.append(f"mean importance {fmt_number(mean)} below {imin:.2f}")
-        if pmin is not None and (share is None or share < float(pmin)):
+        if share is None or share < float(pmin):
             why.append(f"{fmt_percent(share)} performing, below {fmt_percent(pmin, 0)}")
-        if t["task_id"] in overrides:
-            why.append(f"override: {overrides[t['task_id']][1]}")
+        if t.task_id in overrides:
+            why.append(f"override: {overrides[t.task_id][1]}")
         reason = "; ".join(why) or "no criticality"
-        rows.append([t["task_id"], t["domain"], fmt_number(mean), fmt_percent(share), reason])
+        rows.append([t.task_id, t.domain, fmt_number(mean), fmt_percent(share), reason])
     header = ["Task", "Domain", "Mean importance", "% performing", "Reason"]
     widths = [0.6, 1.7, 0.9, 0.9, 2.9]
     out.append(
@@ -275,48 +280,42 @@ def retention_section(ctx: ReportContext, result: Mapping, options: Mapping) -> 
     return [*out, text_table(rows, ["Task", "Decision", "Reason"], [0.8, 1.2, 5.0])]
 
 
-def blueprint_section(ctx: ReportContext, result: Mapping, figure: Figures) -> list[Flowable]:
+def blueprint_section(
+    ctx: ReportContext, result: AnalysisResult, figure: Figures
+) -> list[Flowable]:
     """Section 9: weights and items per domain and per retained task."""
-    domains, tasks = result.get("domains") or [], result.get("tasks") or []
+    domains, tasks = result.domains, result.tasks
     status = "Proposed: not yet approved by the board."
     if ctx.blueprint_status == "approved":
         status = f"Approved by {ctx.approved_by or 'the board'} on {fmt_day(ctx.approved_on)}."
     intro = para(
         "A retained task weighs its criticality over the sum for all retained tasks and a domain "
-        f"the sum of its tasks' weights. The {int(result.get('total_items') or 0)} items are "
+        f"the sum of its tasks' weights. The {result.total_items} items are "
         "apportioned to the domains, then to their tasks, by largest remainder (Raymond, 2002)."
     )
-    parts = "; ".join(
-        f"{d['domain']} {fmt_percent(d.get('weight'))}, {d['items']} items" for d in domains
-    )
+    parts = "; ".join(f"{d.domain} {fmt_percent(d.weight)}, {d.items} items" for d in domains)
     chart = figure(domain_weights_bar(domains), f"Weight and items per domain: {parts}.")
     head = KeepTogether(
         [heading("9 Exam blueprint"), lead_paragraph("Status:", status), intro, *chart]
     )
-    keys = ("n_tasks", "n_retained", "weight", "items")
-    rows = [
-        [d["domain"], d["n_tasks"], d["n_retained"], fmt_percent(d["weight"]), d["items"]]
-        for d in domains
+    rows: list[list[object]] = [
+        [d.domain, d.n_tasks, d.n_retained, fmt_percent(d.weight), d.items] for d in domains
     ]
-    totals = [sum(d.get(k) or 0 for d in domains) for k in keys]
-    rows.append(["Total", totals[0], totals[1], fmt_percent(totals[2]), totals[3]])
+    weight = sum(d.weight for d in domains)
+    n_tasks, n_retained = sum(d.n_tasks for d in domains), sum(d.n_retained for d in domains)
+    rows.append(["Total", n_tasks, n_retained, fmt_percent(weight), sum(d.items for d in domains)])
     header = ["Performance domain", "Tasks", "Retained", "Weight", "Items"]
     out = [head, text_table(rows, header, [3.4, 0.85, 0.85, 1.0, 0.9], (1, 2, 3, 4))]
     out.append(heading("Items per task", 2))
     statements = {code: text for _, ts in ctx.domains for code, text, _ in ts}
     for d in domains:
-        kept = [t for t in tasks if t["domain"] == d["domain"] and t.get("retained")]
+        kept = [t for t in tasks if t.domain == d.domain and t.retained]
         rows = [
-            [
-                t["task_id"],
-                statements.get(t["task_id"], ""),
-                fmt_percent(t.get("weight"), 2),
-                t.get("items", 0),
-            ]
+            [t.task_id, statements.get(t.task_id, ""), fmt_percent(t.weight, 2), t.items]
             for t in kept
         ]
         if rows:
-            out.append(para(f"{d['domain']} ({d['items']} items)", "Heading3"))
+            out.append(para(f"{d.domain} ({d.items} items)", "Heading3"))
             header = ["Task", "Task statement", "Weight", "Items"]
             out.append(text_table(rows, header, [0.7, 4.6, 0.9, 0.8], (2, 3)))
     return out

@@ -232,7 +232,7 @@ def test_board_admin_approves_and_freezes(app, client, world) -> None:
     assert client.get(approve).status_code in (403, 404)
     assert client.post(approve, data={"note": note, "confirm": "y"}).status_code in (403, 404)
     with app.app_context():
-        assert svc.approved_blueprint(db.session, sid) is None
+        assert svc.approved_version(db.session, sid) is None
     client.post("/logout")
 
     login(client, "admin@a.org")
@@ -245,7 +245,7 @@ def test_board_admin_approves_and_freezes(app, client, world) -> None:
     assert first["approved_by"] == "admin@a.org" and first["approved_at"] is not None
     with app.app_context():
         assert db.session.get(Study, sid).status == "analyzed"
-        assert svc.approved_blueprint(db.session, sid).id == first["id"]
+        assert svc.approved_version(db.session, sid).id == first["id"]
         mail = select(OutboxMessage).filter_by(to_addr="psych@a.org")
         assert db.session.execute(mail).first() is not None
     assert actions(app, "rds.blueprint.approved") and actions(app, "rds.study.status")
@@ -269,7 +269,7 @@ def test_board_admin_approves_and_freezes(app, client, world) -> None:
     assert version(app, 1, sid)["status"] == "superseded"
     assert version(app, 2, sid)["status"] == "approved"
     with app.app_context():
-        assert svc.approved_blueprint(db.session, sid).version == 2
+        assert svc.approved_version(db.session, sid).version == 2
     board_page = client.get(f"/boards/{world['board']}").get_data(as_text=True)
     assert 'data-testid="board-panel-blueprints"' in board_page
     assert "blueprint v2 approved" in board_page
