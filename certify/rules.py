@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import MappingProxyType
 
+from core.units import hours_number, hours_text
+
 EDUCATION_LEVELS: tuple[str, ...] = ("none", "hs_diploma_or_ged", "associate", "bachelor", "master")
 EDUCATION_LABELS: Mapping[str, str] = MappingProxyType(
     {
@@ -231,16 +233,9 @@ class Eligibility:
 
 
 def hours_label(minutes: int) -> str:
-    """Show minutes as hours floored to 0.1 h, so an unmet total never rounds up to the need."""
+    """A count of minutes as hours under core.units' display rule (never rounded up)."""
     _require_count("minutes", minutes)
-    tenths = minutes // 6
-    whole, tenth = divmod(tenths, 10)
-    return str(whole) if tenth == 0 else f"{whole}.{tenth}"
-
-
-def _hours(minutes: int) -> float:
-    """Minutes as hours floored to 0.1 h, matching hours_label."""
-    return (minutes // 6) / 10
+    return hours_text(minutes)
 
 
 def months_label(months: int) -> str:
@@ -286,8 +281,10 @@ def _minutes_check(
 ) -> Check:
     """An hours check; met at exactly the required minutes."""
     if waived:
-        return Check(key, label, True, WAIVED_DETAIL, _hours(have), need / 60, "hours", True)
-    return Check(key, label, have >= need, detail, _hours(have), need / 60, "hours")
+        return Check(
+            key, label, True, WAIVED_DETAIL, hours_number(have), hours_number(need), "hours", True
+        )
+    return Check(key, label, have >= need, detail, hours_number(have), hours_number(need), "hours")
 
 
 def _training_checks(req: Requirements, facts: ApplicantFacts, as_of: date) -> list[Check]:

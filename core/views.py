@@ -28,6 +28,7 @@ from core.extensions import db, limiter
 from core.forms import BoardForm, InviteStaffForm
 from core.models import Board, Role, User
 from core.modules import NavEntry, Workspace
+from core.units import hours_text
 
 bp = Blueprint(
     "core",
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
     """Core's own pages and the navigation entries of its board pages."""
     app.register_blueprint(bp)
     app.register_blueprint(auth_bp)
+    app.add_template_filter(hours_text, "hours")  # {{ minutes|hours }}, {{ minutes|hours(1) }}
     board_staff = frozenset({Role.BOARD_ADMIN, Role.BOARD_REVIEWER, Role.PSYCHOMETRICIAN})
     admin = frozenset({Role.BOARD_ADMIN})
     platform = frozenset({Role.PLATFORM_ADMIN})

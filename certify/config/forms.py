@@ -30,8 +30,9 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from certify.config.services import LEVELS, RULE_FIELDS, hours_text, rule_problems
+from certify.config.services import LEVELS, RULE_FIELDS, rule_problems
 from certify.models import EDUCATION_LEVELS, SUPERVISOR_LICENSES
+from core.units import hours, is_quarter_hours, minutes_from_hours
 
 CATEGORY_ROWS = 6
 CODE_RULES = [
@@ -66,16 +67,16 @@ def _strip(value: str | None) -> str | None:
 
 def quarter_hours(form: Any, field: Any) -> None:
     """Hours are stored as whole minutes, in steps of a quarter hour."""
-    if field.data is not None and (field.data * 4) % 1:
+    if field.data is not None and not is_quarter_hours(field.data):
         raise ValidationError("Enter hours in steps of 0.25 (15 minutes), e.g. 10.25.")
 
 
-def _minutes(hours: Decimal | None) -> int | None:
-    return None if hours is None else int(hours * 60)
+def _minutes(typed: Decimal | None) -> int | None:
+    return None if typed is None else minutes_from_hours(typed)
 
 
 def _hours(minutes: int | None) -> Decimal | None:
-    return None if minutes is None else Decimal(hours_text(minutes))
+    return None if minutes is None else hours(minutes)
 
 
 def hours_field(label: str) -> DecimalField:

@@ -19,6 +19,7 @@ from certify.models import (
 )
 from core import audit
 from core.models import Board, User
+from core.units import hours_text
 
 TYPE_FIELDS = ("code", "name", "level", "substance_use", "cycle_months")
 RULE_FIELDS = (
@@ -45,12 +46,6 @@ class BoardConfigError(ValueError):
 
 
 # --- plain-language text -------------------------------------------------------------------
-
-
-def hours_text(minutes: int) -> str:
-    """Minutes as hours without needless zeros: 2400 -> '40', 2430 -> '40.5', 615 -> '10.25'."""
-    text = f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
-    return text or "0"
 
 
 def _months_text(months: int) -> str:

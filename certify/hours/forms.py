@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -16,10 +16,18 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import NumberInput
 
 from certify.models import SETTINGS, SUPERVISOR_LICENSES
+from core.units import is_quarter_hours, minutes_from_hours
 
 # IC&RC Peer Recovery performance domains, offered as suggestions; any text is accepted.
 PERFORMANCE_DOMAINS = (
@@ -87,11 +95,14 @@ class HoursEntryForm(FlaskForm):
         if today:
             self.worked_on.render_kw = {"max": today}
 
+    def validate_hours(self, field: DecimalField) -> None:
+        if field.data is not None and not is_quarter_hours(field.data):
+            raise ValidationError("Enter hours in steps of 0.25 (15 minutes), for example 2.5.")
+
     @property
     def minutes(self) -> int:
         """The hours typed, as whole minutes."""
-        value = self.hours.data or Decimal(0)
-        return int((value * 60).to_integral_value(rounding=ROUND_HALF_UP))
+        return minutes_from_hours(self.hours.data or Decimal(0))
 
 
 class SupervisorProfileForm(FlaskForm):

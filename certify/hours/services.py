@@ -16,6 +16,7 @@ from certify.rules import HoursEntry
 from core import accounts, audit, mail
 from core.boards import Page, paginate
 from core.models import Board, Role, User, utcnow
+from core.units import hours_text
 from core.urls import external_url
 
 KINDS = {"experience": "Work or volunteer experience", "supervision": "Supervision session"}
@@ -71,16 +72,6 @@ class Listing:
     totals: HoursTotals = HoursTotals()
 
 
-def entry_hours(minutes: int) -> str:
-    """Minutes as hours: one decimal, two for quarter hours (1.5, 0.25)."""
-    return f"{minutes / 60:.1f}" if minutes % 6 == 0 else f"{minutes / 60:.2f}"
-
-
-def total_hours(minutes: int) -> str:
-    """Minutes as hours floored to one decimal, so a total never rounds up to a goal."""
-    return f"{(minutes // 6) / 10:.1f}"
-
-
 def entry_snapshot(entry: SupervisedHoursEntry) -> dict[str, Any]:
     """The entry's fields as the audit trail records them."""
     return {
@@ -93,7 +84,9 @@ def entry_snapshot(entry: SupervisedHoursEntry) -> dict[str, Any]:
 def describe_entry(entry: SupervisedHoursEntry) -> str:
     """The entry in words for emails: hours, kind and date."""
     kind = "supervision" if entry.kind == "supervision" else "experience"
-    return f"{entry_hours(entry.minutes)} hours of {kind} on {entry.worked_on.isoformat()}"
+    return (
+        f"{hours_text(entry.minutes, decimals=1)} hours of {kind} on {entry.worked_on.isoformat()}"
+    )
 
 
 # --- trainees ------------------------------------------------------------------------------
@@ -153,10 +146,11 @@ def _check_entry(session: Session, trainee: User, data: EntryInput, today: date)
             )
         ).scalar_one()
         if logged + data.minutes > DAY_MINUTES:
+            before, after = logged, logged + data.minutes
             errors["hours"] = (
-                f"You already logged {entry_hours(logged)} hours on {data.worked_on.isoformat()};"
-                f" with this entry the day would have {entry_hours(logged + data.minutes)} hours,"
-                " more than 24."
+                f"You already logged {hours_text(before, decimals=1)} hours on"
+                f" {data.worked_on.isoformat()}; with this entry the day would have"
+                f" {hours_text(after, decimals=1)} hours, more than 24."
             )
     if errors:
         raise HoursError(errors)
@@ -232,7 +226,9 @@ def _email_supervisor(
             f"Hello {supervisor.full_name},\n\n{what} at {board.name}.\n{extra}\n"
             f"Confirm or reject it at:\n{queue_link}\n"
         )
-        subject = f"{trainee.full_name} logged {entry_hours(entry.minutes)} hours with you"
+        subject = (
+            f"{trainee.full_name} logged {hours_text(entry.minutes, decimals=1)} hours with you"
+        )
     mail.queue(session, supervisor.email, subject, body, board_id=board.id)
 
 

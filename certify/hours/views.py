@@ -23,6 +23,7 @@ from core.auth import ensure_board_access, roles_required
 from core.exports import csv_text, download
 from core.extensions import db, limiter
 from core.models import Board, Role, utcnow
+from core.units import hours_text
 from core.viewhelpers import show_error
 
 STAFF = (Role.BOARD_REVIEWER, Role.BOARD_ADMIN)
@@ -35,8 +36,6 @@ def _hours_helpers() -> dict[str, Any]:
         "hours_waiting": lambda: supervisors.waiting_count(db.session, current_user),
         "hours_summaries": lambda: services.trainee_summaries(db.session, current_user),
         "hours_unverified": lambda board_id: supervisors.unverified_count(db.session, board_id),
-        "entry_hours": services.entry_hours,
-        "total_hours": services.total_hours,
         "SUPERVISOR_LICENSES": SUPERVISOR_LICENSES,
     }
 
@@ -55,7 +54,7 @@ def _entry_rows(listing: services.Listing, staff: bool = False) -> Iterable[list
         profile = listing.profiles.get((e.board_id, e.supervisor_id))
         row = [
             e.id, board.name if board else e.board_id, e.trainee.full_name, e.trainee.email,
-            e.worked_on.isoformat(), e.kind, services.entry_hours(e.minutes), e.setting,
+            e.worked_on.isoformat(), e.kind, hours_text(e.minutes, decimals=1), e.setting,
             "paid" if e.paid else "volunteer", e.performance_domain or "", e.notes,
             e.supervisor.full_name, e.supervisor.email, e.status, e.decision_reason or "",
         ]  # fmt: skip
@@ -119,7 +118,7 @@ def new_hours() -> Any:
         else:
             db.session.commit()
             flash(
-                f"Logged {services.entry_hours(entry.minutes)} hours; we emailed"
+                f"Logged {hours_text(entry.minutes, decimals=1)} hours; we emailed"
                 f" {entry.supervisor.email} to confirm them.",
                 "success",
             )

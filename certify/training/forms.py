@@ -29,6 +29,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from core.units import is_quarter_hours, minutes_from_hours
+
 
 class ProgramForm(FlaskForm):
     name = StringField("Program name", validators=[DataRequired(), Length(max=200)])
@@ -53,13 +55,13 @@ class ModuleForm(FlaskForm):
     submit = SubmitField("Add module")
 
     def validate_hours(self, field: DecimalField) -> None:
-        if field.data is not None and (field.data * 4) % 1:
+        if field.data is not None and not is_quarter_hours(field.data):
             raise ValidationError("Use quarter hours (steps of 0.25).")
 
     @property
     def minutes(self) -> int:
         """The hours entered, as whole minutes."""
-        return int(self.hours.data * 60)
+        return minutes_from_hours(self.hours.data)
 
 
 class MoveForm(FlaskForm):

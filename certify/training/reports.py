@@ -20,12 +20,12 @@ from certify.rules import ApplicantFacts, Check, Requirements, TrainingRecord, e
 from certify.training.services import (
     cohorts_page,
     fold,
-    hours_text,
     performance_domains,
     programs_of,
 )
 from core.exports import csv_text
 from core.models import Board, Role, RoleAssignment, User
+from core.units import hours_text
 
 # --- what trainees see -------------------------------------------------------------------
 
@@ -202,9 +202,9 @@ def coverage_csv(matrix: Coverage) -> str:
         [
             r.program.name,
             r.program.provider,
-            *(hours_text(m) for m in r.minutes),
-            hours_text(r.unmapped),
-            hours_text(r.total),
+            *(hours_text(m, decimals=1) for m in r.minutes),
+            hours_text(r.unmapped, decimals=1),
+            hours_text(r.total, decimals=1),
         ]
         for r in matrix.rows
     ]

@@ -18,6 +18,7 @@ from certify.models import (
 from core import audit, mail
 from core.boards import Page, paginate
 from core.models import Board, Role, RoleAssignment, User, utcnow
+from core.units import hours_text
 from core.urls import external_url
 
 
@@ -27,12 +28,6 @@ class TrainingError(ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
-
-
-def hours_text(minutes: int | None) -> str:
-    """Minutes as hours with one decimal (two for quarter hours such as 1.25)."""
-    value = (minutes or 0) / 60
-    return f"{value:.1f}" if round(value, 1) == value else f"{value:.2f}"
 
 
 def fold(text: str | None) -> str:
@@ -168,8 +163,8 @@ def _check_module(
         ).scalar()
         if most is not None and most > minutes:
             raise TrainingError(
-                f"Attendance of {hours_text(most)} hours is already recorded for this module; "
-                "it cannot be shorter than that.",
+                f"Attendance of {hours_text(most, decimals=1)} hours is already recorded for this "
+                "module; it cannot be shorter than that.",
                 "hours",
             )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -24,15 +23,11 @@ from core.auth import ensure_board_access, roles_required
 from core.exports import csv_text, download
 from core.extensions import db
 from core.models import Board, Role, User, utcnow
+from core.units import hours, hours_text
 from core.viewhelpers import child_or_404, show_error
 
 STAFF = (Role.BOARD_ADMIN, Role.TRAINER)
 VIEWERS = (Role.BOARD_ADMIN, Role.BOARD_REVIEWER, Role.PSYCHOMETRICIAN)
-
-
-@bp.app_template_filter("training_hours")
-def _hours_filter(minutes: int | None) -> str:
-    return services.hours_text(minutes)
 
 
 @bp.app_template_global("training_trainee_totals")
@@ -117,7 +112,7 @@ def training_programs_csv(board_id: int) -> Any:
             p.name,
             p.provider,
             len(p.modules),
-            services.hours_text(sum(m.minutes for m in p.modules)),
+            hours_text(sum(m.minutes for m in p.modules), decimals=1),
             "approved" if p.approved else "not approved",
             p.approved_at.date().isoformat() if p.approved_at else "",
         ]
@@ -220,7 +215,7 @@ def training_module_edit(board_id: int, program_id: int, module_id: int) -> Any:
     module = _module(program, module_id)
     form = ModuleForm(obj=module)
     if request.method == "GET":
-        form.hours.data = Decimal(module.minutes) / 60
+        form.hours.data = hours(module.minutes)
     if form.validate_on_submit():
         try:
             services.save_module(
@@ -371,7 +366,7 @@ def _render_cohort(
     form = form or AttendanceForm(formdata=None, attended_on=utcnow().date())
     modules = sorted(cohort.program.modules, key=lambda m: (m.position, m.id))
     form.module_id.choices = [
-        (m.id, f"{i}. {m.title} ({services.hours_text(m.minutes)} h = {m.minutes} min)")
+        (m.id, f"{i}. {m.title} ({hours_text(m.minutes, decimals=1)} h = {m.minutes} min)")
         for i, m in enumerate(modules, start=1)
     ]
     trainee = request.args.get("trainee", "")
@@ -467,7 +462,7 @@ def training_attendance_csv(board_id: int, cohort_id: int) -> Any:
             a.module.title,
             a.attended_on,
             a.minutes,
-            services.hours_text(a.minutes),
+            hours_text(a.minutes, decimals=1),
         ]
         for a in db.session.execute(attendance.attendance_query(cohort)).scalars()
     ]
