@@ -1,4 +1,9 @@
-"""The RDS engine and its command line import neither Flask nor SQLAlchemy."""
+"""The pure modules of core, certify and rds import neither Flask nor SQLAlchemy.
+
+A pure module may import another project module only when that one is pure as well
+(certify/rules.py uses core/units.py). A module that lands in a new package (ceu, exams)
+adds its package and pure files to PURE_MODULES.
+"""
 
 from __future__ import annotations
 
@@ -9,45 +14,78 @@ from pathlib import Path
 
 import pytest
 
-RDS = Path(__file__).resolve().parents[2] / "rds"
-# Every pure module of rds, as a path under rds/ (seam packages included).
-PURE_MODULES = [
-    "stats.py",
-    "reliability.py",
-    "exam_blueprint.py",
-    "cli.py",
-    "__main__.py",
-    "analysis/__init__.py",
-    "analysis/engine.py",
-    "analysis/results.py",
-    "analysis/charts.py",
-    "report/__init__.py",
-    "report/document.py",
-    "report/layout.py",
-    "report/sections.py",
-    "scope/__init__.py",
-    "scope/scope_file.py",
-    "survey/__init__.py",
-    "survey/answers.py",
-    "survey/io.py",
-    "survey/tables.py",
-    "workshop/__init__.py",
-]
-FORBIDDEN = ("flask", "sqlalchemy", "flask_sqlalchemy", "flask_login", "flask_wtf", "werkzeug")
+ROOT = Path(__file__).resolve().parents[2]
+# Every pure module, by package, as a path under the package (seam packages included).
+PURE_MODULES: dict[str, list[str]] = {
+    "core": [
+        "__init__.py",
+        "config.py",  # settings from the environment: readable without an app
+        "units.py",
+        "pdf.py",
+    ],
+    "certify": [
+        "rules.py",
+        "certificates.py",
+        "applications/__init__.py",
+        "board/__init__.py",
+        "config/__init__.py",
+        "credentials/__init__.py",
+        "hours/__init__.py",
+        "training/__init__.py",
+    ],
+    "rds": [
+        "stats.py",
+        "reliability.py",
+        "exam_blueprint.py",
+        "cli.py",
+        "__main__.py",
+        "analysis/__init__.py",
+        "analysis/engine.py",
+        "analysis/results.py",
+        "analysis/charts.py",
+        "report/__init__.py",
+        "report/document.py",
+        "report/layout.py",
+        "report/sections.py",
+        "scope/__init__.py",
+        "scope/scope_file.py",
+        "survey/__init__.py",
+        "survey/answers.py",
+        "survey/io.py",
+        "survey/tables.py",
+        "workshop/__init__.py",
+    ],
+}
+PACKAGES = tuple(PURE_MODULES)
+PURE_FILES = [f"{package}/{file}" for package, files in PURE_MODULES.items() for file in files]
+FORBIDDEN = (
+    "flask",
+    "sqlalchemy",
+    "flask_sqlalchemy",
+    "flask_login",
+    "flask_wtf",
+    "wtforms",
+    "werkzeug",
+)
 
 
 def module_file(name: str) -> str:
-    """The file under rds/ of a dotted rds module name ("rds.survey.io" -> "survey/io.py")."""
-    parts = name.split(".")[1:]
-    if parts and (RDS.joinpath(*parts[:-1]) / f"{parts[-1]}.py").is_file():
+    """The file of a dotted module name ("rds.survey.io" -> "rds/survey/io.py")."""
+    parts = name.split(".")
+    if (ROOT.joinpath(*parts[:-1]) / f"{parts[-1]}.py").is_file():
         return "/".join(parts) + ".py"
     return "/".join([*parts, "__init__.py"])
 
 
 def dotted(path: Path) -> str:
-    """The dotted module name of a file under rds/ (a package's __init__ gives the package)."""
-    parts = path.relative_to(RDS.parent).with_suffix("").parts
+    """The dotted module name of a file (a package's __init__ gives the package)."""
+    parts = path.relative_to(ROOT).with_suffix("").parts
     return ".".join(parts).removesuffix(".__init__")
+
+
+def is_own(name: str) -> bool:
+    """Whether a dotted name is a module of one of the checked packages."""
+    return name.split(".")[0] in PACKAGES
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -67,56 +105,84 @@ def imported_modules(path: Path) -> set[str]:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, *([base] if base else [])])
             names.add(base)
-            if base.split(".")[0] == "rds":
+            if is_own(base):
                 submodules = (f"{base}.{alias.name}" for alias in node.names)
-                names.update(m for m in submodules if (RDS / module_file(m)).is_file())
+                names.update(m for m in submodules if (ROOT / module_file(m)).is_file())
     return names
 
 
-@pytest.mark.parametrize("module", PURE_MODULES)
+def inner_files(names: set[str]) -> set[str]:
+    """The files of the project modules among names.
+
+    A top-level package's __init__ (which may hold the Flask blueprint) counts only when a
+    module imports from it directly, not when it is merely the parent of what is imported.
+    """
+    return {module_file(n) for n in names if is_own(n) and "." in n} | {
+        module_file(n) for n in names if n in PACKAGES
+    }
+
+
+@pytest.mark.parametrize("module", PURE_FILES)
 def test_module_imports_no_web_or_database_library(module: str) -> None:
-    names = imported_modules(RDS / module)
+    names = imported_modules(ROOT / module)
     bad = sorted(n for n in names if n.split(".")[0] in FORBIDDEN)
-    assert not bad, f"rds/{module} imports {bad}"
-    # rds modules it relies on must be pure too (rds/__init__.py may hold the blueprint)
-    inner = {module_file(n) for n in names if n.startswith("rds.")}
-    assert inner <= set(PURE_MODULES), f"rds/{module} imports {inner - set(PURE_MODULES)}"
+    assert not bad, f"{module} imports {bad}"
+    # project modules it relies on must be pure too
+    inner = inner_files(names)
+    assert inner <= set(PURE_FILES), f"{module} imports {inner - set(PURE_FILES)}"
 
 
-def test_every_module_left_out_is_impure() -> None:
-    """A module missing from PURE_MODULES must import Flask, SQLAlchemy or an impure module."""
-    files = sorted(str(p.relative_to(RDS)) for p in RDS.rglob("*.py"))
-    assert set(PURE_MODULES) <= set(files), set(PURE_MODULES) - set(files)
+def impure_files() -> tuple[set[str], set[str]]:
+    """All Python files of the checked packages, and those that are impure."""
+    files = {str(p.relative_to(ROOT)) for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")}
     impure: set[str] = set()
     changed = True
-    while changed:  # an rds module importing an impure rds module is impure as well
+    while changed:  # a module importing an impure project module is impure as well
         changed = False
-        for file in files:
-            if file in impure:
-                continue
-            names = imported_modules(RDS / file)
-            inner = {module_file(n) for n in names if n.startswith("rds.")}
-            if any(n.split(".")[0] in FORBIDDEN for n in names) or inner & impure:
+        for file in sorted(files - impure):
+            names = imported_modules(ROOT / file)
+            if any(n.split(".")[0] in FORBIDDEN for n in names) or inner_files(names) & impure:
                 impure.add(file)
                 changed = True
-    pure = set(files) - impure
-    assert pure == set(PURE_MODULES), f"listed but impure: {set(PURE_MODULES) - pure}, " + (
-        f"pure but not listed: {pure - set(PURE_MODULES)}"
+    return files, impure
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_module_left_out_is_impure(package: str) -> None:
+    """A module missing from PURE_MODULES must import Flask, SQLAlchemy or an impure module."""
+    files, impure = impure_files()
+    mine = {f for f in files if f.startswith(f"{package}/")}
+    listed = {f"{package}/{file}" for file in PURE_MODULES[package]}
+    assert listed <= mine, listed - mine
+    pure = mine - impure
+    assert pure == listed, f"listed but impure: {listed - pure}, " + (
+        f"pure but not listed: {pure - listed}"
     )
 
 
+def test_certify_rules_relies_on_the_one_units_module() -> None:
+    assert inner_files(imported_modules(ROOT / "certify/rules.py")) == {"core/units.py"}
+
+
 def test_main_imports_only_the_cli() -> None:
-    assert imported_modules(RDS / "__main__.py") == {"rds.cli"}
+    assert imported_modules(ROOT / "rds/__main__.py") == {"rds.cli"}
 
 
-def test_importing_the_engine_loads_no_flask_or_sqlalchemy() -> None:
-    # A stand-in package skips rds/__init__.py, which may later register a Flask blueprint.
+def test_importing_the_engines_loads_no_flask_or_sqlalchemy() -> None:
+    # Stand-in packages skip certify/__init__.py and rds/__init__.py, which hold blueprints.
     modules = [
-        dotted(RDS / m) for m in PURE_MODULES if m != "__main__.py" and dotted(RDS / m) != "rds"
+        dotted(ROOT / f)
+        for f in PURE_FILES
+        if not f.endswith("__main__.py") and dotted(ROOT / f) not in PACKAGES
     ]
+    stand_ins = "".join(
+        f"pkg = types.ModuleType({pkg!r}); pkg.__path__ = [{str(ROOT / pkg)!r}]; "
+        f"sys.modules[{pkg!r}] = pkg\n"
+        for pkg in PACKAGES
+    )
     code = (
         "import sys, types\n"
-        f"pkg = types.ModuleType('rds'); pkg.__path__ = [{str(RDS)!r}]; sys.modules['rds'] = pkg\n"
+        f"{stand_ins}"
         f"import {', '.join(modules)}\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy')]\n"
         "assert not bad, bad\n"
