@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, render_template
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.config import Config, ConfigError, check_production_settings, config_class
 from core.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
@@ -41,6 +42,10 @@ def create_app(config: dict[str, Any] | type[Config] | None = None) -> Flask:
         app.config.from_object(config_class())
         app.config.update(config or {})
     _check_config(app)
+    if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:
+        # the client's address and scheme as the trusted proxies saw them (rate limits, audit)
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(

@@ -67,6 +67,10 @@ class Config:
     # (required in production; elsewhere derived from SECRET_KEY).
     AUDIT_KEY = os.environ.get("AUDIT_KEY")
 
+    # How many reverse proxies stand in front of the app (0: none, the peer is the client).
+    # Only then are X-Forwarded-For and X-Forwarded-Proto believed, and only that many hops.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
 
 class DevelopmentConfig(Config):
     """Local development: debug, printed mail, a throwaway secret key."""
@@ -120,3 +124,11 @@ def check_production_settings(config: Mapping[str, Any]) -> None:
         return
     if not config.get("AUDIT_KEY"):
         raise ConfigError(AUDIT_KEY_MISSING)
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if config.get("RATELIMIT_ENABLED", True) and not storage.startswith("redis"):
+        raise ConfigError(
+            f"RATELIMIT_STORAGE_URI is {storage.split('://')[0]}://... In production the rate "
+            "limits are counted in Redis, shared by every worker and server (in memory each "
+            "worker counts alone, which multiplies every limit): set RATELIMIT_STORAGE_URI, "
+            "e.g. redis://127.0.0.1:6379/0."
+        )

@@ -225,3 +225,19 @@ def make_user(app: Flask):  # type: ignore[no-untyped-def]
             return loaded
 
     return factory
+
+
+@pytest.fixture(autouse=True)
+def _limiter_kept_on_its_app() -> Iterator[None]:
+    """Put the rate limiter back as it was after a test that made an app of its own.
+
+    There is one Limiter for every app (core.extensions), and create_app() points its store
+    and its on/off switch at the app made last (a production app's Redis, for example).
+    """
+    from core.extensions import limiter
+
+    saved = {name: getattr(limiter, name, None) for name in ("enabled", "_storage", "_limiter")}
+    yield
+    if saved["_storage"] is not None:
+        for name, value in saved.items():
+            setattr(limiter, name, value)

@@ -40,6 +40,7 @@ def test_postgres_url_uses_psycopg3(tmp_path) -> None:  # type: ignore[no-untype
             "SECRET_KEY": "x",
             "BASE_URL": "https://x.org",
             "AUDIT_KEY": "x",
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
             "SQLALCHEMY_DATABASE_URI": "postgresql://h/db",
         }
     )
@@ -93,6 +94,7 @@ def test_unreachable_database_gives_a_clear_page(tmp_path) -> None:  # type: ign
             "SECRET_KEY": "x",
             "BASE_URL": "https://x.org",
             "AUDIT_KEY": "x",
+            "RATELIMIT_ENABLED": False,  # no Redis here
             "TESTING": False,
             "SESSION_COOKIE_SECURE": False,
             "SQLALCHEMY_DATABASE_URI": "postgresql://nobody@127.0.0.1:1/none",

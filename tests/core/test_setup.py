@@ -96,6 +96,7 @@ def test_production_links_use_base_url_and_need_it(database_url: str, tmp_path: 
     config = {**app_config(database_url, tmp_path), "ENV_NAME": "production"}
     config["BASE_URL"] = "https://certify.example.org"
     config["AUDIT_KEY"] = "an audit key"
+    config["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:6379/0"
     app = create_app(config)
     with app.test_request_context("/", base_url="http://10.0.0.7:8123"):
         assert external_url("auth.login") == "https://certify.example.org/login"
