@@ -8,7 +8,7 @@ from flask_login import current_user
 from core.auth import ensure_board_access
 from core.extensions import db
 from core.models import Board, Role
-from core.viewhelpers import child_or_404
+from core.viewhelpers import board_owned_or_404
 from rds.models import Study, Task
 
 STUDY_ROLES = (Role.PSYCHOMETRICIAN, Role.BOARD_ADMIN)
@@ -30,7 +30,7 @@ def study_for(study_id: int, *roles: Role) -> Study:
 
 def study_task(study: Study, task_id: int) -> Task:
     """A task statement of the study (404 when the id belongs to another study)."""
-    return child_or_404(Task, task_id, study_id=study.id)
+    return board_owned_or_404(Task, task_id, study.board_id, study_id=study.id)
 
 
 def editable(study: Study) -> None:

@@ -25,7 +25,7 @@ from core.boards import paginate
 from core.exports import csv_text, download
 from core.extensions import db
 from core.models import Board, Role
-from core.viewhelpers import child_or_404, show_error
+from core.viewhelpers import board_owned_or_404, show_error
 
 STAFF = (Role.BOARD_ADMIN, Role.BOARD_REVIEWER)
 
@@ -208,10 +208,6 @@ def _board(board_id: int) -> Board:
     return board
 
 
-def _application(board: Board, application_id: int) -> Application:
-    return child_or_404(Application, application_id, board_id=board.id)
-
-
 @bp.route("/boards/<int:board_id>/applications")
 @roles_required(*STAFF)
 def review_queue(board_id: int) -> Any:
@@ -247,7 +243,7 @@ def review_queue(board_id: int) -> Any:
 @roles_required(*STAFF)
 def review_application(board_id: int, application_id: int) -> Any:
     board = _board(board_id)
-    application = _application(board, application_id)
+    application = board_owned_or_404(Application, application_id, board.id)
     profile = eligibility.profile_or_blank(db.session, board.id, application.trainee_id)
     live = dict(
         eligibility.checklists(db.session, board.id, application.trainee_id, date.today())
@@ -271,7 +267,7 @@ def review_application(board_id: int, application_id: int) -> Any:
 @roles_required(*STAFF)
 def decide_application(board_id: int, application_id: int) -> Any:
     board = _board(board_id)
-    application = _application(board, application_id)
+    application = board_owned_or_404(Application, application_id, board.id)
     form = DecisionForm()
     final = form.target.data in ("denied", "approved", "approved_for_exam")
     if form.validate_on_submit() and (form.confirm.data or not final):
@@ -299,7 +295,7 @@ def decide_application(board_id: int, application_id: int) -> Any:
 @roles_required(*STAFF)
 def record_facts(board_id: int, application_id: int) -> Any:
     board = _board(board_id)
-    application = _application(board, application_id)
+    application = board_owned_or_404(Application, application_id, board.id)
     form = StaffFactsForm()
     if form.validate_on_submit():
         profile = eligibility.profile_for(db.session, board.id, application.trainee_id)
@@ -337,7 +333,7 @@ def document_queue(board_id: int) -> Any:
 @roles_required(*STAFF)
 def review_document(board_id: int, document_id: int, status: str) -> Any:
     board = _board(board_id)
-    doc = child_or_404(ApplicationDocument, document_id, board_id=board.id)
+    doc = board_owned_or_404(ApplicationDocument, document_id, board.id)
     documents.review(db.session, doc, current_user, status)
     db.session.commit()
     flash(f"{doc.original_name} {status}.", "success")
@@ -350,7 +346,7 @@ def review_document(board_id: int, document_id: int, status: str) -> Any:
 @roles_required(*STAFF)
 def issue_credential(board_id: int, application_id: int) -> Any:
     board = _board(board_id)
-    application = _application(board, application_id)
+    application = board_owned_or_404(Application, application_id, board.id)
     form = IssueForm()
     form.endorsements.choices = endorsement_choices(db.session, board.id)
     if application.status != "approved":

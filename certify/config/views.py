@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from certify import bp
@@ -29,6 +29,7 @@ from core.auth import ensure_board_access, roles_required
 from core.exports import csv_text, download
 from core.extensions import db
 from core.models import Board, Role
+from core.viewhelpers import board_owned_or_404
 
 
 @bp.app_template_global()
@@ -47,13 +48,6 @@ def _admin_board(board_id: int) -> Board:
     board = db.get_or_404(Board, board_id)
     ensure_board_access(current_user, board.id, Role.BOARD_ADMIN)
     return board
-
-
-def _board_object(model: Any, object_id: int, board: Board) -> Any:
-    obj = db.get_or_404(model, object_id)
-    if obj.board_id != board.id:
-        abort(404)
-    return obj
 
 
 @bp.route("/boards/<int:board_id>/config/")
@@ -137,7 +131,7 @@ def config_credential_type_new(board_id: int) -> Any:
 @roles_required(Role.BOARD_ADMIN)
 def config_credential_type_edit(board_id: int, type_id: int) -> Any:
     board = _admin_board(board_id)
-    ctype = _board_object(CredentialType, type_id, board)
+    ctype = board_owned_or_404(CredentialType, type_id, board.id)
     form = CredentialTypeForm(data=CredentialTypeForm.initial_data(ctype))
     if form.validate_on_submit():
         done = _save(board, form, ctype)
@@ -177,7 +171,7 @@ def config_endorsements(board_id: int) -> Any:
 @roles_required(Role.BOARD_ADMIN)
 def config_endorsement_remove(board_id: int, endorsement_id: int) -> Any:
     board = _admin_board(board_id)
-    endorsement = _board_object(Endorsement, endorsement_id, board)
+    endorsement = board_owned_or_404(Endorsement, endorsement_id, board.id)
     form = RemoveEndorsementForm()
     if form.validate_on_submit():
         code = endorsement.code

@@ -25,7 +25,7 @@ from core.boards import paginate
 from core.exports import csv_text, download
 from core.extensions import db, limiter
 from core.models import Board, Role
-from core.viewhelpers import child_or_404, show_error
+from core.viewhelpers import board_owned_or_404, show_error
 
 STAFF = (Role.BOARD_ADMIN, Role.BOARD_REVIEWER)
 
@@ -33,7 +33,7 @@ STAFF = (Role.BOARD_ADMIN, Role.BOARD_REVIEWER)
 def _board_credential(board_id: int, credential_id: int) -> tuple[Board, Credential]:
     board = db.get_or_404(Board, board_id)
     ensure_board_access(current_user, board.id, *STAFF)
-    return board, child_or_404(Credential, credential_id, board_id=board.id)
+    return board, board_owned_or_404(Credential, credential_id, board.id)
 
 
 @bp.route("/me/credentials")

@@ -24,7 +24,7 @@ from core.exports import csv_text, download
 from core.extensions import db, limiter
 from core.models import Board, Role, utcnow
 from core.units import hours_text
-from core.viewhelpers import show_error
+from core.viewhelpers import board_owned_or_404, show_error
 
 STAFF = (Role.BOARD_REVIEWER, Role.BOARD_ADMIN)
 
@@ -295,9 +295,7 @@ def board_supervisors_csv(board_id: int) -> Any:
 @roles_required(*STAFF)
 def verify_supervisor(board_id: int, profile_id: int) -> Any:
     board = _staff_board(board_id)
-    profile = db.get_or_404(SupervisorProfile, profile_id)
-    if profile.board_id != board.id:
-        abort(404)
+    profile = board_owned_or_404(SupervisorProfile, profile_id, board.id)
     form = VerifySupervisorForm()
     if form.validate_on_submit():
         try:

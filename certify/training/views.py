@@ -24,7 +24,7 @@ from core.exports import csv_text, download
 from core.extensions import db
 from core.models import Board, Role, User, utcnow
 from core.units import hours, hours_text
-from core.viewhelpers import child_or_404, show_error
+from core.viewhelpers import board_owned_or_404, show_error
 
 STAFF = (Role.BOARD_ADMIN, Role.TRAINER)
 VIEWERS = (Role.BOARD_ADMIN, Role.BOARD_REVIEWER, Role.PSYCHOMETRICIAN)
@@ -67,14 +67,14 @@ def _board(board_id: int, *roles: Role) -> Board:
 
 def _program(board: Board, program_id: int) -> TrainingProgram:
     """The board's program; trainers see approved programs only."""
-    program = db.get_or_404(TrainingProgram, program_id)
-    if program.board_id != board.id or not (program.approved or _admin(board.id)):
+    program = board_owned_or_404(TrainingProgram, program_id, board.id)
+    if not (program.approved or _admin(board.id)):
         abort(404)
     return program
 
 
 def _module(program: TrainingProgram, module_id: int) -> TrainingModule:
-    return child_or_404(TrainingModule, module_id, program_id=program.id)
+    return board_owned_or_404(TrainingModule, module_id, program.board_id, program_id=program.id)
 
 
 # --- programs ------------------------------------------------------------------------------
@@ -285,10 +285,8 @@ def training_program_approval(board_id: int, program_id: int) -> Any:
 
 def _cohort(board: Board, cohort_id: int) -> TrainingCohort:
     """The board's cohort; a trainer reaches only cohorts they lead."""
-    cohort = db.get_or_404(TrainingCohort, cohort_id)
-    if cohort.board_id != board.id or not (
-        _admin(board.id) or cohort.trainer_id == current_user.id
-    ):
+    cohort = board_owned_or_404(TrainingCohort, cohort_id, board.id)
+    if not (_admin(board.id) or cohort.trainer_id == current_user.id):
         abort(404)
     return cohort
 

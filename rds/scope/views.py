@@ -13,7 +13,7 @@ from core.auth import roles_required
 from core.exports import XLSX, download
 from core.extensions import db
 from core.models import Board, Role, User
-from core.viewhelpers import child_or_404, show_error
+from core.viewhelpers import board_owned_or_404, show_error
 from rds.access import STUDY_ROLES, board_for_studies, editable, study_for, study_task
 from rds.models import KSA, STUDY_STATUSES, Domain, Study
 from rds.scope import services as svc
@@ -67,11 +67,11 @@ def _conflict(error: Any) -> Any:
 
 
 def _domain(study: Study, domain_id: int) -> Domain:
-    return child_or_404(Domain, domain_id, study_id=study.id)
+    return board_owned_or_404(Domain, domain_id, study.board_id, study_id=study.id)
 
 
 def _ksa(study: Study, ksa_id: int) -> KSA:
-    return child_or_404(KSA, ksa_id, study_id=study.id)
+    return board_owned_or_404(KSA, ksa_id, study.board_id, study_id=study.id)
 
 
 def _to_editor(study: Study, anchor: str = "") -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from core.auth import roles_required
@@ -13,7 +13,7 @@ from core.exports import XLSX, download
 from core.extensions import db
 from core.models import utcnow
 from core.urls import external_url
-from core.viewhelpers import show_error
+from core.viewhelpers import board_owned_or_404, show_error
 from rds.access import STUDY_ROLES, study_for
 from rds.models import DemographicQuestion, Study
 from rds.survey import invitations, response_files
@@ -57,10 +57,7 @@ def survey_progress_for(study: Study) -> svc.SurveyProgress:
 
 
 def _question(study: Study, question_id: int) -> DemographicQuestion:
-    question = db.get_or_404(DemographicQuestion, question_id)
-    if question.study_id != study.id:
-        abort(404)
-    return question
+    return board_owned_or_404(DemographicQuestion, question_id, study.board_id, study_id=study.id)
 
 
 def _settings_form(study: Study) -> SurveySettingsForm:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from core.auth import roles_required
 from core.extensions import db, limiter
-from core.viewhelpers import show_error
+from core.viewhelpers import board_owned_or_404, show_error
 from rds.access import STUDY_ROLES, editable, study_for, study_task
 from rds.models import Study, SubjectMatterExpert, Task
 from rds.scope.forms import ConfirmForm
@@ -20,10 +20,7 @@ from rds.workshop.forms import ResolveForm, SmeForm, SmeImportForm
 
 
 def _sme(study: Study, sme_id: int) -> SubjectMatterExpert:
-    sme = db.get_or_404(SubjectMatterExpert, sme_id)
-    if sme.study_id != study.id:
-        abort(404)
-    return sme
+    return board_owned_or_404(SubjectMatterExpert, sme_id, study.board_id, study_id=study.id)
 
 
 def _to_workshop(study: Study, anchor: str = "") -> Any:
