@@ -25,9 +25,11 @@ def init_app(app: Flask) -> None:
     import certify.hours.views
     import certify.training.views  # noqa: F401
     from certify import hooks
-    from certify.cli import credentials_cli
+    from certify.cli import credentials_cli, standing_cli
     from certify.demo import load as load_demo
+    from certify.standing import tracking
     from core import modules
+    from core.extensions import db
     from core.models import Role
     from core.modules import NavEntry, Workspace
 
@@ -74,7 +76,8 @@ def init_app(app: Flask) -> None:
         "certify/board_panels/training.html",
     ):
         modules.add_board_panel(app, template, order=20)
-    modules.add_cli(app, credentials_cli)
+    modules.add_cli(app, credentials_cli, standing_cli)
     modules.add_demo(app, "certification", load_demo, order=10)
     modules.add_public(app, "certify.static", "certify.verify_credential")
     hooks.applicant_facts.connect(hooks.staff_recorded_exam)
+    tracking.track(db.session)  # stored standings follow every committed change of facts

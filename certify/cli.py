@@ -1,14 +1,17 @@
-"""`flask credentials expire`: the daily expiry and reminder run."""
+"""`flask credentials expire` and `flask standing ...`: certify's daily and on-demand jobs."""
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 
 import click
 from flask.cli import AppGroup
 
 from certify.credentials.services import expire_and_remind
+from certify.standing import services as standing
 from core.extensions import db
+from core.models import Board
 
 credentials_cli = AppGroup("credentials", help="Credential lifecycle jobs.")
 
@@ -29,3 +32,85 @@ def expire(as_of: object) -> None:
         f"{run.expired} credential(s) expired, {run.reminders} reminder(s) queued "
         f"as of {day.isoformat()}"
     )
+
+
+standing_cli = AppGroup("standing", help="Stored standing: the eligibility engine's results.")
+
+
+def _day(as_of: object) -> date:
+    return as_of.date() if as_of is not None else date.today()  # type: ignore[attr-defined]
+
+
+AS_OF = click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Compute as if today were this date (YYYY-MM-DD).",
+)
+
+
+@standing_cli.command("recompute")
+@click.argument("board_slug", required=False)
+@click.option("--pending", is_flag=True, help="Run every board's queued recompute (cron).")
+@AS_OF
+def standing_recompute(board_slug: str | None, pending: bool, as_of: object) -> None:
+    """Recompute a board's stored standing after a rule change; resumes where it stopped."""
+    day = _day(as_of)
+    if not board_slug and not pending:
+        raise click.UsageError("Name a board (its short name) or pass --pending.")
+    if board_slug:
+        found = standing.boards(db.session, board_slug)
+        if not found:
+            raise click.UsageError(f"No board with the short name {board_slug!r}.")
+        board_id: int | None = found[0].id
+        if standing.next_job(db.session, board_id) is None:
+            standing.request_recompute(db.session, found[0].id, "flask standing recompute")
+            db.session.commit()
+    else:
+        board_id = None
+    while (job := standing.next_job(db.session, board_id)) is not None:
+        slug = db.session.get(Board, job.board_id).slug  # type: ignore[union-attr]
+        more = True
+        while more:
+            more = standing.run_job_batch(db.session, job, day)
+            db.session.commit()  # each batch is kept: an interrupted run resumes here
+            click.echo(f"{slug}: {job.done} of {job.total} people ({job.status})")
+    click.echo("standing is current")
+
+
+@standing_cli.command("refresh")
+@AS_OF
+def standing_refresh(as_of: object) -> None:
+    """Recompute what time alone changed: birthdays, months in recovery, look-back (daily)."""
+    day = _day(as_of)
+    total = 0
+    for board in standing.boards(db.session):
+        while count := standing.refresh_due(db.session, board.id, day):
+            db.session.commit()
+            total += count
+    click.echo(f"{total} people's standing refreshed as of {day.isoformat()}")
+
+
+@standing_cli.command("verify")
+@click.option("--board", "board_slug", default=None, help="Only this board (short name).")
+@click.option("--sample", default=200, show_default=True, help="People per board to check.")
+@click.option("--fix", is_flag=True, help="Store the live result where they differ.")
+@AS_OF
+def standing_verify(board_slug: str | None, sample: int, fix: bool, as_of: object) -> None:
+    """Recompute a sample live and report any drift from the stored standing; exit 1 on drift."""
+    day = _day(as_of)
+    checked, drifted = 0, []
+    for board in standing.boards(db.session, board_slug):
+        people = standing.sample_people(db.session, board.id, sample)
+        checked += len(people)
+        found = standing.compare(db.session, board.id, people, day)
+        drifted += found
+        if fix and found:
+            standing.recompute_people(db.session, board.id, {d.user_id for d in found}, day)
+            db.session.commit()
+    for drift in drifted:
+        click.echo(f"drift: {drift.describe()}", err=True)
+    people = len({(d.board_id, d.user_id) for d in drifted})
+    click.echo(f"checked {checked} people: {people} with drift" + (" (fixed)" if fix else ""))
+    if drifted and not fix:
+        sys.exit(1)

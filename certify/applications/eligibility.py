@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -69,34 +70,54 @@ def facts_for(
     session: Session, board_id: int, user_id: int, as_of: date | None = None
 ) -> rules.ApplicantFacts:
     """Everything the board and the connected modules know about the trainee, as plain values."""
-    from certify.hours.services import hours_entries
-    from certify.training.reports import training_records
+    return facts_for_many(session, board_id, [user_id], as_of)[user_id]
 
-    profile = profile_or_blank(session, board_id, user_id)
-    provided = hooks.merge_facts(
-        hooks.applicant_facts.results(session, profile, as_of or date.today())
-    )
-    attestations = {
-        name
-        for name, given in (
-            ("residency", profile.residency_attested),
-            ("ethics", profile.ethics_attested),
-        )
-        if given
+
+def facts_for_many(
+    session: Session, board_id: int, user_ids: Collection[int], as_of: date | None = None
+) -> dict[int, rules.ApplicantFacts]:
+    """facts_for of many trainees of a board, read in a constant number of queries."""
+    from certify.hours.services import hours_entries_for
+    from certify.training.reports import training_records_for
+
+    ids = list(dict.fromkeys(user_ids))
+    profiles = {
+        p.user_id: p
+        for p in session.execute(
+            select(TraineeProfile).where(
+                TraineeProfile.board_id == board_id, TraineeProfile.user_id.in_(ids)
+            )
+        ).scalars()
     }
-    return rules.ApplicantFacts(
-        birth_date=profile.birth_date,
-        education=profile.education,
-        lived_experience=profile.lived_experience,
-        recovery_since=profile.recovery_since,
-        training=tuple(training_records(session, board_id, user_id)),
-        hours=tuple(hours_entries(session, board_id, user_id)),
-        attestations=frozenset(attestations),
-        background_check_cleared=profile.background_check_cleared,
-        exam_passed=bool(provided.exam_passed),
-        fee_received=profile.fee_received,
-        reciprocity_verified=profile.reciprocity_verified,
-    )
+    training = training_records_for(session, board_id, ids)
+    hours = hours_entries_for(session, board_id, ids)
+    day = as_of or date.today()
+    found = {}
+    for user_id in ids:
+        profile = profiles.get(user_id) or TraineeProfile(board_id=board_id, user_id=user_id)
+        provided = hooks.merge_facts(hooks.applicant_facts.results(session, profile, day))
+        attestations = {
+            name
+            for name, given in (
+                ("residency", profile.residency_attested),
+                ("ethics", profile.ethics_attested),
+            )
+            if given
+        }
+        found[user_id] = rules.ApplicantFacts(
+            birth_date=profile.birth_date,
+            education=profile.education,
+            lived_experience=bool(profile.lived_experience),
+            recovery_since=profile.recovery_since,
+            training=tuple(training.get(user_id, ())),
+            hours=tuple(hours.get(user_id, ())),
+            attestations=frozenset(attestations),
+            background_check_cleared=bool(profile.background_check_cleared),
+            exam_passed=bool(provided.exam_passed),
+            fee_received=bool(profile.fee_received),
+            reciprocity_verified=bool(profile.reciprocity_verified),
+        )
+    return found
 
 
 def credential_types(session: Session, board_id: int) -> list[CredentialType]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -316,28 +317,45 @@ def whole_page(session: Session, query: Any) -> Page:
 
 def hours_entries(session: Session, board_id: int, trainee_id: int) -> list[HoursEntry]:
     """The trainee's pending and confirmed entries of one board as the rules engine's input."""
+    return hours_entries_for(session, board_id, [trainee_id]).get(trainee_id, [])
+
+
+def hours_entries_for(
+    session: Session, board_id: int, trainee_ids: Collection[int]
+) -> dict[int, list[HoursEntry]]:
+    """Pending and confirmed entries of many trainees of a board in one query, by trainee."""
     joined = and_(
         SupervisorProfile.board_id == SupervisedHoursEntry.board_id,
         SupervisorProfile.user_id == SupervisedHoursEntry.supervisor_id,
     )
     rows = session.execute(
-        select(SupervisedHoursEntry, SupervisorProfile)
+        select(
+            SupervisedHoursEntry.trainee_id,
+            SupervisedHoursEntry.worked_on,
+            SupervisedHoursEntry.minutes,
+            SupervisedHoursEntry.kind,
+            SupervisedHoursEntry.status,
+            SupervisorProfile.license_type,
+            SupervisorProfile.verified_at,
+        )
         .outerjoin(SupervisorProfile, joined)
         .where(
             SupervisedHoursEntry.board_id == board_id,
-            SupervisedHoursEntry.trainee_id == trainee_id,
+            SupervisedHoursEntry.trainee_id.in_(list(trainee_ids)),
             SupervisedHoursEntry.status != "rejected",
         )
         .order_by(SupervisedHoursEntry.worked_on, SupervisedHoursEntry.id)
     )
-    return [
-        HoursEntry(
-            worked_on=entry.worked_on,
-            minutes=entry.minutes,
-            kind=entry.kind,
-            confirmed=entry.status == "confirmed",
-            supervisor_license=profile.license_type if profile else None,
-            supervisor_verified=bool(profile and profile.verified_at),
+    found: dict[int, list[HoursEntry]] = {}
+    for trainee_id, worked_on, minutes, kind, status, license_type, verified_at in rows:
+        found.setdefault(trainee_id, []).append(
+            HoursEntry(
+                worked_on=worked_on,
+                minutes=minutes,
+                kind=kind,
+                confirmed=status == "confirmed",
+                supervisor_license=license_type,
+                supervisor_verified=verified_at is not None,
+            )
         )
-        for entry, profile in rows
-    ]
+    return found

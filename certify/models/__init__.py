@@ -23,6 +23,7 @@ from certify.models.credentials import (
 )
 from certify.models.hours import SETTINGS, SupervisedHoursEntry
 from certify.models.people import EDUCATION_LEVELS, SupervisorProfile, TraineeProfile
+from certify.models.standing import Standing, StandingRecompute
 from certify.models.training import (
     CURRICULUM_ELEMENTS,
     TrainingAttendance,
@@ -50,6 +51,8 @@ __all__ = [
     "Endorsement",
     "ExpiryReminder",
     "RequirementSet",
+    "Standing",
+    "StandingRecompute",
     "SupervisedHoursEntry",
     "SupervisorProfile",
     "TraineeProfile",

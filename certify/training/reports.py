@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,6 +15,7 @@ from certify.models import (
     RequirementSet,
     TrainingAttendance,
     TrainingCohort,
+    TrainingModule,
     TrainingProgram,
 )
 from certify.rules import ApplicantFacts, Check, Requirements, TrainingRecord, evaluate
@@ -58,7 +60,43 @@ def _as_record(row: TrainingAttendance) -> TrainingRecord:
 
 def training_records(session: Session, board_id: int, trainee_id: int) -> list[TrainingRecord]:
     """The trainee's attendance on a board as the eligibility engine's training records."""
-    return [_as_record(row) for row in _attendance_of(session, board_id, trainee_id)]
+    return training_records_for(session, board_id, [trainee_id]).get(trainee_id, [])
+
+
+def training_records_for(
+    session: Session, board_id: int, trainee_ids: Collection[int]
+) -> dict[int, list[TrainingRecord]]:
+    """Training records of many trainees of a board in one query, newest first, by trainee."""
+    rows = session.execute(
+        select(
+            TrainingAttendance.trainee_id,
+            TrainingAttendance.attended_on,
+            TrainingAttendance.minutes,
+            TrainingModule.category,
+            TrainingProgram.approved,
+            TrainingProgram.name,
+        )
+        .join(TrainingModule, TrainingAttendance.module_id == TrainingModule.id)
+        .join(TrainingCohort, TrainingAttendance.cohort_id == TrainingCohort.id)
+        .join(TrainingProgram, TrainingCohort.program_id == TrainingProgram.id)
+        .where(
+            TrainingAttendance.board_id == board_id,
+            TrainingAttendance.trainee_id.in_(list(trainee_ids)),
+        )
+        .order_by(TrainingAttendance.attended_on.desc(), TrainingAttendance.id)
+    )
+    found: dict[int, list[TrainingRecord]] = {}
+    for trainee_id, on, minutes, category, approved, program in rows:
+        found.setdefault(trainee_id, []).append(
+            TrainingRecord(
+                completed_on=on,
+                minutes=minutes,
+                category=category,
+                approved=bool(approved),
+                program=program,
+            )
+        )
+    return found
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ PURE_MODULES: dict[str, list[str]] = {
         "config/__init__.py",
         "credentials/__init__.py",
         "hours/__init__.py",
+        "standing/__init__.py",
+        "standing/horizon.py",
         "training/__init__.py",
     ],
     "rds": [
@@ -54,6 +56,18 @@ PURE_MODULES: dict[str, list[str]] = {
         "survey/io.py",
         "survey/tables.py",
         "workshop/__init__.py",
+    ],
+    "verify": [
+        "badges/__init__.py",
+        "badges/credential.py",
+        "badges/jsonld.py",
+        "badges/keys.py",
+        "badges/proof.py",
+        "badges/statuslist.py",
+        "badges/verifier.py",
+        "employers/__init__.py",
+        "employers/roster.py",
+        "lookup/__init__.py",
     ],
 }
 PACKAGES = tuple(PURE_MODULES)
