@@ -1,0 +1,105 @@
+"""Data Integrity proofs with the eddsa-rdfc-2022 cryptosuite (W3C VC-DI-EdDSA, section 3.2).
+
+To sign: canonicalize the proof options (with the document's @context) and the document
+without its proof, hash each with SHA-256, sign proofHash || documentHash with Ed25519, and
+write the signature as base58btc multibase. Verifying repeats the hashing with the proof
+value removed and checks the signature with the key the verification method names.
+Pure: the key resolver is a function the caller gives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from verify.badges.jsonld import canonize
+from verify.badges.keys import SigningKey, check_signature, from_multibase_b58, multibase_b58
+
+PROOF_TYPE = "DataIntegrityProof"
+CRYPTOSUITE = "eddsa-rdfc-2022"
+
+# verification method id -> (publicKeyMultibase, controller) or None when unknown
+KeyResolver = Callable[[str], "ResolvedKey | None"]
+
+
+@dataclass(frozen=True)
+class ResolvedKey:
+    """A public key found for a verification method, and who controls it."""
+
+    public_multibase: str
+    controller: str
+    assertion: bool  # listed under the controller's assertionMethod
+
+
+@dataclass(frozen=True)
+class ProofCheck:
+    """Whether a document's proof holds, and if not, why (one sentence)."""
+
+    valid: bool
+    reason: str
+    verification_method: str = ""
+
+
+def xsd_datetime(moment: datetime) -> str:
+    """An aware datetime as the XML Schema dateTime text credentials use (UTC, seconds)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given; use an aware UTC datetime")
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _hash_data(document: dict[str, Any], proof_options: dict[str, Any]) -> bytes:
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    config = {"@context": document.get("@context"), **proof_options}
+    return (
+        hashlib.sha256(canonize(config).encode()).digest()
+        + hashlib.sha256(canonize(unsecured).encode()).digest()
+    )
+
+
+def sign(document: dict[str, Any], key: SigningKey, created: datetime) -> dict[str, Any]:
+    """The document with a DataIntegrityProof (eddsa-rdfc-2022) added as `proof`."""
+    options = {
+        "type": PROOF_TYPE,
+        "cryptosuite": CRYPTOSUITE,
+        "created": xsd_datetime(created),
+        "verificationMethod": key.verification_method,
+        "proofPurpose": "assertionMethod",
+    }
+    signature = key.sign(_hash_data(document, options))
+    return {**document, "proof": {**options, "proofValue": multibase_b58(signature)}}
+
+
+def check(document: dict[str, Any], resolve: KeyResolver) -> ProofCheck:
+    """Check the document's single eddsa-rdfc-2022 proof with the key resolve() finds."""
+    proof = document.get("proof")
+    if not isinstance(proof, dict):
+        return ProofCheck(False, "it carries no proof (or more than one)")
+    if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") != CRYPTOSUITE:
+        return ProofCheck(False, f"its proof is not a {PROOF_TYPE} with {CRYPTOSUITE}")
+    if proof.get("proofPurpose") != "assertionMethod":
+        return ProofCheck(False, "its proof is not made for assertions")
+    method = proof.get("verificationMethod")
+    value = proof.get("proofValue")
+    if not isinstance(method, str) or not isinstance(value, str):
+        return ProofCheck(False, "its proof names no key or carries no value")
+    found = resolve(method)
+    if found is None:
+        return ProofCheck(False, f"the key {method} is unknown", method)
+    issuer = document.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if found.controller != issuer_id or not found.assertion:
+        return ProofCheck(False, "the signing key does not belong to the issuer", method)
+    options = {k: v for k, v in proof.items() if k != "proofValue"}
+    try:
+        signature = from_multibase_b58(value)
+        data = _hash_data(document, options)
+    except ValueError as exc:
+        return ProofCheck(False, f"it cannot be read: {exc}", method)
+    if not check_signature(found.public_multibase, signature, data):
+        return ProofCheck(
+            False, "the signature does not match: it was changed after signing", method
+        )
+    return ProofCheck(True, "signature valid", method)

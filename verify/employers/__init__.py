@@ -1,0 +1,1 @@
+"""Employers: organizations and their people, API keys, roster checks, monitoring."""
