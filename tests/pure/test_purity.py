@@ -31,6 +31,8 @@ PURE_MODULES: dict[str, list[str]] = {
         "config/__init__.py",
         "credentials/__init__.py",
         "hours/__init__.py",
+        "standing/__init__.py",
+        "standing/horizon.py",
         "training/__init__.py",
     ],
     "rds": [
