@@ -76,6 +76,14 @@ renewal_blockers: Hook[[Session, Credential, date], list[str]] = Hook(
 )
 
 
+credential_changed: Hook[[Session, Credential, str], None] = Hook(
+    "credential_changed",
+    "A credential was issued or its public record changed: (session, credential, what), what "
+    "being issued, status, discipline, renewed or expired. Called after certify's own flush; "
+    "providers may add rows (and flush) but never commit.",
+)
+
+
 def staff_recorded_exam(session: Session, profile: TraineeProfile, as_of: date) -> ProvidedFacts:
     """The exam result a reviewer recorded on the applicant's profile."""
     return ProvidedFacts(exam_passed=True if profile.exam_passed else None)

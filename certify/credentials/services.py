@@ -121,6 +121,7 @@ def issue(
         f"{credential.expires_on.isoformat()}. Download your certificate and wallet card "
         "from your dashboard.",
     )
+    hooks.credential_changed.results(session, credential, "issued")
     return credential
 
 
@@ -152,6 +153,7 @@ def change_status(
         f"Your credential {credential.number} is now {target}",
         f"Reason: {reason}\n\nContact the board if you have questions.",
     )
+    hooks.credential_changed.results(session, credential, "status")
 
 
 def discipline(
@@ -193,6 +195,7 @@ def discipline(
         change_status(session, credential, DISCIPLINE_STATUS[kind], actor, reason)
     elif kind == "reinstatement" and credential.status == "suspended":
         change_status(session, credential, "active", actor, reason)
+    hooks.credential_changed.results(session, credential, "discipline")
     return action
 
 
@@ -228,6 +231,7 @@ def expire_and_remind(session: Session, as_of: date) -> ExpiryRun:
             f"It expired on {credential.expires_on.isoformat()}. You may not practice "
             "under it until it is renewed. Contact the board to renew.",
         )
+        hooks.credential_changed.results(session, credential, "expired")
         expired += 1
     reminders = 0
     upcoming = (
@@ -308,6 +312,7 @@ def upgrade(
         before={"status": before},
         after={"status": "inactive", "upgraded_to": full.number},
     )
+    hooks.credential_changed.results(session, provisional, "status")
     return full
 
 
@@ -346,6 +351,7 @@ def renew(session: Session, credential: Credential, actor: User, as_of: date) ->
         before=before,
         after={"status": credential.status, "expires_on": credential.expires_on},
     )
+    hooks.credential_changed.results(session, credential, "renewed")
 
 
 def _email(session: Session, credential: Credential, subject: str, body: str) -> None:
