@@ -37,3 +37,28 @@ def download(body: str | bytes, filename: str, mimetype: str = "text/csv") -> Re
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def xlsx_bytes(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], sheet: str = "Sheet1"
+) -> bytes:
+    """An .xlsx workbook of one sheet with a bold header row; safe to open in a spreadsheet."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    worksheet = book.create_sheet(sheet[:31])
+    worksheet.append([_header_cell(worksheet, text, Font(bold=True)) for text in header])
+    for row in rows:
+        worksheet.append([_cell(value) for value in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _header_cell(worksheet: Any, text: str, font: Any) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(worksheet, value=_cell(text))
+    cell.font = font
+    return cell
