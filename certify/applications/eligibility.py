@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certify import hooks, rules
+from certify.config.services import credential_types
 from certify.models import CredentialType, RequirementSet, TraineeProfile
 
 
@@ -118,16 +119,6 @@ def facts_for_many(
             reciprocity_verified=bool(profile.reciprocity_verified),
         )
     return found
-
-
-def credential_types(session: Session, board_id: int) -> list[CredentialType]:
-    return list(
-        session.execute(
-            select(CredentialType)
-            .where(CredentialType.board_id == board_id)
-            .order_by(CredentialType.level.desc(), CredentialType.name)
-        ).scalars()
-    )
 
 
 def checklists(

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from certify.models import (
     EDUCATION_LEVELS,
@@ -186,12 +186,19 @@ def rule_problems(type_fields: Mapping[str, Any], rules: Mapping[str, Any]) -> d
 
 
 def credential_types(session: Session, board_id: int) -> list[CredentialType]:
-    """The board's credential types, provisional before full, then by code."""
+    """The board's credential types in their one order: provisional before full, then by code.
+
+    Every list of a board's credential types uses this function, so pages, checklists and
+    exports agree. rds, which may import only the model, repeats the order in
+    `rds.scope.studies.credential_types`.
+    """
     return list(
         session.execute(
             select(CredentialType)
             .where(CredentialType.board_id == board_id)
+            # "provisional" sorts after "full": descending puts the provisional level first
             .order_by(CredentialType.level.desc(), CredentialType.code)
+            .options(selectinload(CredentialType.requirements))
         ).scalars()
     )
 

@@ -10,9 +10,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from certify.config.services import credential_types
 from certify.models import (
-    CredentialType,
-    RequirementSet,
     TrainingAttendance,
     TrainingCohort,
     TrainingModule,
@@ -134,13 +133,11 @@ def trainee_training(session: Session, user: User, as_of: date) -> list[TraineeT
         for record in records:
             by_category[record.category or "Uncategorised"] += record.minutes
         goals = []
-        for name, rules in session.execute(
-            select(CredentialType.name, RequirementSet)
-            .join(RequirementSet, RequirementSet.credential_type_id == CredentialType.id)
-            .where(CredentialType.board_id == board.id)
-            .order_by(CredentialType.name)
-        ).all():
-            if rules.training_minutes is None and not rules.training_category_minutes:
+        for ctype in credential_types(session, board.id):
+            rules = ctype.requirements
+            if rules is None or (
+                rules.training_minutes is None and not rules.training_category_minutes
+            ):
                 continue
             requirements = Requirements(
                 training_minutes=rules.training_minutes,
@@ -151,7 +148,7 @@ def trainee_training(session: Session, user: User, as_of: date) -> list[TraineeT
                 approved_training_only=rules.approved_training_only,
             )
             checks = evaluate(requirements, ApplicantFacts(training=records), as_of).checks
-            goals.append(TrainingGoal(name, checks))
+            goals.append(TrainingGoal(ctype.name, checks))
         result.append(
             TraineeTraining(
                 board,

@@ -40,11 +40,16 @@ def task_counts(session: Session, study_ids: list[int]) -> dict[int, tuple[int, 
 
 
 def credential_types(session: Session, board_id: int) -> dict[int, str]:
-    """The board's credential types, id -> name."""
+    """The board's credential types, id -> name, in certify's one order.
+
+    That order (provisional before full, then by code) is the one of
+    `certify.config.services.credential_types`; rds may import only the model, so the query
+    is repeated here and tests/rds/test_credential_types.py checks that the two agree.
+    """
     rows = session.execute(
         select(CredentialType.id, CredentialType.name)
         .where(CredentialType.board_id == board_id)
-        .order_by(CredentialType.name)
+        .order_by(CredentialType.level.desc(), CredentialType.code)
     )
     return {key: name for key, name in rows}
 
