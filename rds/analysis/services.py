@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from core import mail
 from core.audit import record
@@ -399,11 +399,28 @@ def board_blueprints(session: Session, board_id: int) -> list[StudyBlueprint]:
         .order_by(Study.started_on.desc(), Study.id.desc(), BlueprintVersion.version.desc())
     )
     found: dict[int, list[BlueprintVersion]] = {}
-    for version in session.execute(query).scalars():
+    for version in session.execute(query.options(contains_eager(BlueprintVersion.study))).scalars():
         found.setdefault(version.study_id, []).append(version)
+    # a study redone as a new version (its copy names it as previous) waits for nothing
+    redone = set(
+        session.execute(select(Study.previous_id).where(Study.previous_id.in_(found))).scalars()
+    )
     out = []
     for history in found.values():
         approved = next((v for v in history if v.status == "approved"), None)
-        newest = history[0] if history[0].status == "proposed" else None
+        newest = history[0] if _offered(history[0], approved, redone) else None
         out.append(StudyBlueprint(history[0].study, approved, newest))
     return out
+
+
+def _offered(
+    version: BlueprintVersion, approved: BlueprintVersion | None, redone: set[int | None]
+) -> bool:
+    """Whether a version still waits for approval: the newest proposal, not superseded by a
+    later approval or a newer study version, and not empty (an empty one cannot be approved)."""
+    return (
+        version.status == "proposed"
+        and (approved is None or version.version > approved.version)
+        and version.study_id not in redone
+        and version.analysis().total_items > 0
+    )
