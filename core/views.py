@@ -210,5 +210,7 @@ def audit_log(board_id: int) -> Any:
         "since": _date_arg("since"),
         "until": _date_arg("until"),
     }
-    page = boards.audit_page(db.session, board, request.args.get("page", 1, type=int), **filters)
+    page = boards.audit_page(
+        db.session, board, request.args.get("older"), request.args.get("newer"), **filters
+    )
     return render_template("core/audit.html", board=board, page=page, filters=filters)

@@ -8,7 +8,7 @@ from typing import IO, Any
 
 from flask import current_app
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from certify.models import DOCUMENT_KINDS, Application, ApplicationDocument
 from core import audit
@@ -103,7 +103,11 @@ def review(session: Session, document: ApplicationDocument, reviewer: User, stat
 
 def board_documents(board_id: int, status: str) -> Select[Any]:
     """A board's uploaded documents with a status, oldest first."""
-    query = select(ApplicationDocument).where(ApplicationDocument.board_id == board_id)
+    query = (
+        select(ApplicationDocument)
+        .where(ApplicationDocument.board_id == board_id)
+        .options(joinedload(ApplicationDocument.application).joinedload(Application.trainee))
+    )
     if status:
         query = query.where(ApplicationDocument.status == status)
-    return query.order_by(ApplicationDocument.uploaded_at)
+    return query.order_by(ApplicationDocument.uploaded_at, ApplicationDocument.id)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from certify import rules
 from certify.applications import eligibility
 from certify.models import TRANSITIONS, Application, CredentialType, TraineeProfile
 from core import audit, mail
+from core.exports import stream_rows
 from core.models import User, utcnow
 from core.urls import external_url
 
@@ -199,13 +201,7 @@ def for_trainee(session: Session, trainee: User) -> list[Application]:
     )
 
 
-def queue_query(board_id: int, status: str = "", search: str = "") -> Select[Any]:
-    """The board's applications for the review queue, oldest submission first."""
-    query = (
-        select(Application)
-        .join(User, Application.trainee_id == User.id)
-        .where(Application.board_id == board_id)
-    )
+def _queue_where(query: Select[Any], status: str, search: str) -> Select[Any]:
     if status:
         query = query.where(Application.status == status)
     else:
@@ -214,3 +210,36 @@ def queue_query(board_id: int, status: str = "", search: str = "") -> Select[Any
         pattern = f"%{search.lower()}%"
         query = query.where(User.full_name.ilike(pattern) | User.email.ilike(pattern))
     return query.order_by(Application.submitted_at.asc().nulls_last(), Application.id)
+
+
+def queue_query(board_id: int, status: str = "", search: str = "") -> Select[Any]:
+    """The board's applications for the review queue, oldest submission first (applicant and
+    credential type loaded with them)."""
+    query = (
+        select(Application)
+        .join(User, Application.trainee_id == User.id)
+        .where(Application.board_id == board_id)
+        .options(contains_eager(Application.trainee), joinedload(Application.credential_type))
+    )
+    return _queue_where(query, status, search)
+
+
+def queue_export_rows(
+    session: Session, board_id: int, status: str = "", search: str = ""
+) -> Iterator[Any]:
+    """The queue's applications as plain values for the export: one streamed statement."""
+    query = (
+        select(
+            Application.id,
+            User.full_name,
+            User.email,
+            CredentialType.name,
+            Application.status,
+            Application.submitted_at,
+        )  # fmt: skip
+        .select_from(Application)
+        .join(User, Application.trainee_id == User.id)
+        .join(CredentialType, CredentialType.id == Application.credential_type_id)
+        .where(Application.board_id == board_id)
+    )
+    return stream_rows(session, _queue_where(query, status, search))

@@ -20,9 +20,10 @@ from certify.applications.forms import (
 from certify.credentials import services as credentials
 from certify.credentials.services import endorsement_choices, held_by
 from certify.models import TRANSITIONS, Application, ApplicationDocument, CredentialType
+from certify.standing import services as standing
 from core.auth import ensure_board_access, roles_required
 from core.boards import paginate
-from core.exports import csv_text, download
+from core.exports import stream_download
 from core.extensions import db
 from core.models import Board, Role
 from core.viewhelpers import board_owned_or_404, show_error
@@ -213,28 +214,24 @@ def _board(board_id: int) -> Board:
 def review_queue(board_id: int) -> Any:
     board = _board(board_id)
     status, search = request.args.get("status", ""), request.args.get("q", "").strip()
-    query = services.queue_query(board.id, status, search)
-    if request.args.get("format") == "csv":
+    if request.args.get("format") in ("csv", "xlsx"):
         header = ["id", "applicant", "email", "credential", "status", "submitted_at"]
         rows = (
-            [
-                a.id,
-                a.trainee.full_name,
-                a.trainee.email,
-                a.credential_type.name,
-                a.status,
-                a.submitted_at.isoformat() if a.submitted_at else "",
-            ]
-            for a in db.session.execute(query).scalars()
+            [*row[:5], row[5].isoformat() if row[5] else ""]
+            for row in services.queue_export_rows(db.session, board.id, status, search)
         )
-        return download(csv_text(header, rows), f"{board.slug}-applications.csv")
+        name = f"{board.slug}-applications.csv"
+        return stream_download(header, rows, name, request.args["format"])
+    query = services.queue_query(board.id, status, search)
     page = paginate(db.session, query, request.args.get("page", 1, type=int))
+    pairs = ((a.trainee_id, a.credential_type_id) for a in page.items)
     return render_template(
         "certify/review/queue.html",
         board=board,
         page=page,
         status=status,
         search=search,
+        standings=standing.of_pairs(db.session, board.id, pairs),
         labels=services.STATUS_LABELS,
     )
 

@@ -14,6 +14,7 @@ from certify.credentials import services
 from certify.credentials.forms import DisciplineForm, StatusForm, UpgradeForm
 from certify.credentials.services import (
     certificate_data,
+    credential_export_rows,
     credentials_query,
     full_types_for_upgrade,
     held_by,
@@ -22,7 +23,7 @@ from certify.credentials.services import (
 from certify.models import Credential
 from core.auth import ensure_board_access, roles_required
 from core.boards import paginate
-from core.exports import csv_text, download
+from core.exports import stream_download
 from core.extensions import db, limiter
 from core.models import Board, Role
 from core.viewhelpers import board_owned_or_404, show_error
@@ -70,32 +71,14 @@ def board_credentials(board_id: int) -> Any:
     ensure_board_access(current_user, board.id, *STAFF)
     status, search = request.args.get("status", ""), request.args.get("q", "").strip()
     expiring = request.args.get("expiring", type=int)
+    if request.args.get("format") in ("csv", "xlsx"):
+        header = ["number", "holder", "email", "credential", "status", "issued_on",
+                  "expires_on", "endorsements"]  # fmt: skip
+        found = credential_export_rows(db.session, board.id, status, search, expiring, date.today())
+        rows = ([*row[:7], " ".join(row[7] or ())] for row in found)
+        name = f"{board.slug}-credentials.csv"
+        return stream_download(header, rows, name, request.args["format"])
     query = credentials_query(board.id, status, search, expiring, date.today())
-    if request.args.get("format") == "csv":
-        header = [
-            "number",
-            "holder",
-            "email",
-            "credential",
-            "status",
-            "issued_on",
-            "expires_on",
-            "endorsements",
-        ]
-        rows = (
-            [
-                c.number,
-                c.holder.full_name,
-                c.holder.email,
-                c.credential_type.name,
-                c.status,
-                c.issued_on,
-                c.expires_on,
-                " ".join(c.endorsements),
-            ]
-            for c in db.session.execute(query).scalars()
-        )
-        return download(csv_text(header, rows), f"{board.slug}-credentials.csv")
     page = paginate(db.session, query, request.args.get("page", 1, type=int))
     return render_template(
         "certify/credentials/list.html",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from certify.hours.services import (
     STATUSES,
@@ -13,13 +16,13 @@ from certify.hours.services import (
     Listing,
     boards_by_id,
     describe_entry,
-    entry_query,
     entry_snapshot,
     whole_page,
 )
 from certify.models import SUPERVISOR_LICENSES, SupervisedHoursEntry, SupervisorProfile
 from core import audit, mail
-from core.boards import Page, paginate
+from core.boards import PAGE_SIZE, Page, count_of, paginate, paginate_keyset
+from core.exports import stream_rows
 from core.models import Board, Role, RoleAssignment, User, utcnow
 from core.urls import external_url
 
@@ -187,15 +190,13 @@ def reject_entry(
 # --- board reviewers -----------------------------------------------------------------------
 
 
-def board_supervisors(
-    session: Session, board_id: int, status: str = "", page: int = 1, size: int | None = 25
-) -> Page:
-    """Supervisors of a board with license and counts; status filters verified/unverified/none."""
+def _supervisors_query(board_id: int, status: str, *columns: Any) -> Select[Any]:
     joined = and_(
         SupervisorProfile.board_id == board_id, SupervisorProfile.user_id == RoleAssignment.user_id
     )
     query = (
-        select(RoleAssignment)
+        select(*columns)
+        .select_from(RoleAssignment)
         .join(User, User.id == RoleAssignment.user_id)
         .outerjoin(SupervisorProfile, joined)
         .where(RoleAssignment.board_id == board_id, RoleAssignment.role == Role.SUPERVISOR.value)
@@ -208,17 +209,18 @@ def board_supervisors(
         query = query.where(SupervisorProfile.verified_at.is_not(None))
     elif status == "no_license":
         query = query.where(SupervisorProfile.id.is_(None))
-    query = query.order_by(SupervisorProfile.verified_at.is_not(None), User.full_name)
-    found = paginate(session, query, page, size) if size else whole_page(session, query)
-    ids = [a.user_id for a in found.items]
-    profiles = {
-        p.user_id: p
-        for p in session.execute(
-            select(SupervisorProfile).where(
-                SupervisorProfile.board_id == board_id, SupervisorProfile.user_id.in_(ids)
-            )
-        ).scalars()
-    }
+    return query.order_by(SupervisorProfile.verified_at.is_not(None), User.full_name)
+
+
+def board_supervisors(session: Session, board_id: int, status: str = "", page: int = 1) -> Page:
+    """Supervisors of a board with license and counts; status filters verified/unverified/none."""
+    query = _supervisors_query(board_id, status, RoleAssignment, SupervisorProfile)
+    query = query.options(contains_eager(RoleAssignment.user))
+    total = count_of(session, query)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    found = session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    ids = [a.user_id for a, _ in found]
     counts = session.execute(
         select(SupervisedHoursEntry.supervisor_id, SupervisedHoursEntry.status, func.count())
         .where(
@@ -229,14 +231,39 @@ def board_supervisors(
     by = {(user_id, status): n for user_id, status, n in counts}
     rows = [
         SupervisorRow(
-            a.user,
-            profiles.get(a.user_id),
-            by.get((a.user_id, "pending"), 0),
-            by.get((a.user_id, "confirmed"), 0),
-        )  # fmt: skip
-        for a in found.items
+            a.user, profile, by.get((a.user_id, "pending"), 0), by.get((a.user_id, "confirmed"), 0)
+        )
+        for a, profile in found
     ]
-    return Page(rows, found.page, found.pages, found.total)
+    return Page(rows, page, pages, total)
+
+
+def board_supervisor_rows(session: Session, board_id: int, status: str = "") -> Iterator[Any]:
+    """Every supervisor of the board as plain values for the export, with entry counts:
+    one streamed statement."""
+    entries = (
+        select(
+            SupervisedHoursEntry.supervisor_id.label("user_id"),
+            func.sum(case((SupervisedHoursEntry.status == "pending", 1), else_=0)).label("pending"),
+            func.sum(case((SupervisedHoursEntry.status == "confirmed", 1), else_=0)).label("done"),
+        )
+        .where(SupervisedHoursEntry.board_id == board_id)
+        .group_by(SupervisedHoursEntry.supervisor_id)
+        .subquery()
+    )
+    query = _supervisors_query(
+        board_id,
+        status,
+        User.full_name,
+        User.email,
+        SupervisorProfile.license_type,
+        SupervisorProfile.license_number,
+        SupervisorProfile.license_state,
+        SupervisorProfile.verified_at,
+        func.coalesce(entries.c.pending, 0),
+        func.coalesce(entries.c.done, 0),
+    ).outerjoin(entries, entries.c.user_id == RoleAssignment.user_id)  # fmt: skip
+    return stream_rows(session, query)
 
 
 def unverified_count(session: Session, board_id: int) -> int:
@@ -273,27 +300,95 @@ def verify_supervisor(
     )
 
 
+def _board_entries_query(
+    board_id: int, status: str, supervisor_id: int | None, trainee: str
+) -> Select[Any]:
+    query = select(SupervisedHoursEntry).where(SupervisedHoursEntry.board_id == board_id)
+    if status in STATUSES:
+        query = query.where(SupervisedHoursEntry.status == status)
+    if supervisor_id:
+        query = query.where(SupervisedHoursEntry.supervisor_id == supervisor_id)
+    if trainee:
+        people = select(User.id).where(User.email.contains(trainee.strip().lower()))
+        query = query.where(SupervisedHoursEntry.trainee_id.in_(people))
+    return query
+
+
 def board_entries(
     session: Session,
     board_id: int,
     status: str = "",
     supervisor_id: int | None = None,
     trainee: str = "",
-    page: int = 1,
-    size: int | None = 25,
+    older: str | None = None,
+    newer: str | None = None,
+    size: int = 25,
 ) -> Listing:
-    """A board's entries for its staff, with the supervisors' profiles for the badges."""
-    query = select(SupervisedHoursEntry).where(SupervisedHoursEntry.board_id == board_id)
-    if supervisor_id:
-        query = query.where(SupervisedHoursEntry.supervisor_id == supervisor_id)
-    if trainee:
-        people = select(User.id).where(User.email.contains(trainee.strip().lower()))
-        query = query.where(SupervisedHoursEntry.trainee_id.in_(people))
-    query = entry_query(status, "date_desc", query.whereclause)
-    found = paginate(session, query, page, size) if size else whole_page(session, query)
+    """A page of a board's entries for its staff, newest first (read by key, not offset),
+    with the trainees, supervisors and their profiles loaded in the same few statements."""
+    query = _board_entries_query(board_id, status, supervisor_id, trainee).options(
+        joinedload(SupervisedHoursEntry.trainee), joinedload(SupervisedHoursEntry.supervisor)
+    )
+    keys = [(SupervisedHoursEntry.worked_on, date), (SupervisedHoursEntry.id, int)]
+    found = paginate_keyset(session, query, keys, older, newer, size)
+    shown = {e.supervisor_id for e in found.items}
     profiles = session.execute(
-        select(SupervisorProfile).where(SupervisorProfile.board_id == board_id)
+        select(SupervisorProfile).where(
+            SupervisorProfile.board_id == board_id, SupervisorProfile.user_id.in_(shown)
+        )
     ).scalars()
     return Listing(
         found, boards_by_id(session, {board_id}), {(p.board_id, p.user_id): p for p in profiles}
     )
+
+
+def board_entries_count(
+    session: Session, board_id: int, status: str = "", supervisor_id: int | None = None,
+    trainee: str = "",
+) -> int:  # fmt: skip
+    """How many entries the board's export of these filters holds."""
+    return count_of(session, _board_entries_query(board_id, status, supervisor_id, trainee))
+
+
+def board_entry_rows(
+    session: Session, board_id: int, status: str = "", supervisor_id: int | None = None,
+    trainee: str = "",
+) -> Iterator[Any]:  # fmt: skip
+    """Every matching entry as a row of plain values for the export, newest first: one
+    streamed statement (trainee, supervisor and license joined in), never all rows at once."""
+    trainee_user, supervisor_user = aliased(User), aliased(User)
+    entry = SupervisedHoursEntry
+    where = _board_entries_query(board_id, status, supervisor_id, trainee).whereclause
+    query = (
+        select(
+            entry.id,
+            Board.name,
+            trainee_user.full_name,
+            trainee_user.email,
+            entry.worked_on,
+            entry.kind,
+            entry.minutes,
+            entry.setting,
+            entry.paid,
+            entry.performance_domain,
+            entry.notes,
+            supervisor_user.full_name,
+            supervisor_user.email,
+            entry.status,
+            entry.decision_reason,
+            SupervisorProfile.verified_at,
+        )  # fmt: skip
+        .join(Board, Board.id == entry.board_id)
+        .join(trainee_user, trainee_user.id == entry.trainee_id)
+        .join(supervisor_user, supervisor_user.id == entry.supervisor_id)
+        .outerjoin(
+            SupervisorProfile,
+            and_(
+                SupervisorProfile.board_id == entry.board_id,
+                SupervisorProfile.user_id == entry.supervisor_id,
+            ),
+        )
+        .where(where)
+        .order_by(entry.worked_on.desc(), entry.id.desc())
+    )
+    return stream_rows(session, query)

@@ -20,7 +20,7 @@ from certify.hours.forms import (
 )
 from certify.models import SUPERVISOR_LICENSES, SupervisedHoursEntry, SupervisorProfile
 from core.auth import ensure_board_access, roles_required
-from core.exports import csv_text, download
+from core.exports import csv_text, download, stream_download
 from core.extensions import db, limiter
 from core.models import Board, Role, utcnow
 from core.units import hours_text
@@ -266,29 +266,20 @@ def board_supervisors(board_id: int) -> Any:
     return render_template("certify/hours/supervisors.html", board=board, page=page, status=status)
 
 
-@bp.route("/boards/<int:board_id>/supervisors.csv")
+@bp.route("/boards/<int:board_id>/supervisors.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/boards/<int:board_id>/supervisors.csv", defaults={"fmt": "csv"})
 @roles_required(*STAFF)
-def board_supervisors_csv(board_id: int) -> Any:
+def board_supervisors_csv(board_id: int, fmt: str) -> Any:
     board = _staff_board(board_id)
-    page = supervisors.board_supervisors(
-        db.session, board.id, request.args.get("status", ""), size=None
-    )
     rows = (
-        [
-            r.user.full_name,
-            r.user.email,
-            r.profile.license_type if r.profile else "",
-            r.profile.license_number if r.profile else "",
-            r.profile.license_state if r.profile else "",
-            r.profile.verified_at.date().isoformat() if r.profile and r.profile.verified_at else "",
-            r.pending,
-            r.confirmed,
-        ]  # fmt: skip
-        for r in page.items
-    )
+        [name, email, kind or "", number or "", state or "",
+         verified.date().isoformat() if verified else "", pending, confirmed]
+        for name, email, kind, number, state, verified, pending, confirmed
+        in supervisors.board_supervisor_rows(db.session, board.id, request.args.get("status", ""))
+    )  # fmt: skip
     header = ["name", "email", "license_type", "license_number", "license_state", "verified_on",
               "pending_entries", "confirmed_entries"]  # fmt: skip
-    return download(csv_text(header, rows), f"{board.slug}-supervisors.csv")
+    return stream_download(header, rows, f"{board.slug}-supervisors.csv", fmt)
 
 
 @bp.route("/boards/<int:board_id>/supervisors/<int:profile_id>/verify", methods=["GET", "POST"])
@@ -310,24 +301,43 @@ def verify_supervisor(board_id: int, profile_id: int) -> Any:
     return render_template("certify/hours/verify.html", board=board, profile=profile, form=form)
 
 
-def _board_listing(board: Board, size: int | None = 25) -> services.Listing:
-    return supervisors.board_entries(
-        db.session, board.id, request.args.get("status", ""),
-        request.args.get("supervisor", type=int), request.args.get("trainee", ""), _page(), size,
-    )  # fmt: skip
+def _entry_filters() -> dict[str, Any]:
+    return {
+        "status": request.args.get("status", ""),
+        "supervisor_id": request.args.get("supervisor", type=int),
+        "trainee": request.args.get("trainee", ""),
+    }
 
 
 @bp.route("/boards/<int:board_id>/hours")
 @roles_required(*STAFF)
 def board_hours(board_id: int) -> Any:
     board = _staff_board(board_id)
-    return render_template("certify/hours/board.html", board=board, listing=_board_listing(board))
+    listing = supervisors.board_entries(
+        db.session, board.id, **_entry_filters(),
+        older=request.args.get("older"), newer=request.args.get("newer"),
+    )  # fmt: skip
+    return render_template("certify/hours/board.html", board=board, listing=listing)
 
 
-@bp.route("/boards/<int:board_id>/hours.csv")
+def _export_row(row: Any) -> list[Any]:
+    """One streamed entry (see supervisors.board_entry_rows) as the export shows it."""
+    (entry_id, board_name, trainee, trainee_email, worked_on, kind, minutes, setting, paid,
+     domain, notes, supervisor, supervisor_email, status, reason, verified) = row  # fmt: skip
+    return [
+        entry_id, board_name, trainee, trainee_email, worked_on.isoformat(), kind,
+        hours_text(minutes, decimals=1), setting, "paid" if paid else "volunteer", domain or "",
+        notes, supervisor, supervisor_email, status, reason or "", "yes" if verified else "no",
+    ]  # fmt: skip
+
+
+@bp.route("/boards/<int:board_id>/hours.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/boards/<int:board_id>/hours.csv", defaults={"fmt": "csv"})
 @roles_required(*STAFF)
-def board_hours_csv(board_id: int) -> Any:
+def board_hours_csv(board_id: int, fmt: str) -> Any:
     board = _staff_board(board_id)
-    rows = _entry_rows(_board_listing(board, None), staff=True)
+    found = supervisors.board_entry_rows(db.session, board.id, **_entry_filters())
     header = [*ENTRY_HEADER, "supervisor_verified"]
-    return download(csv_text(header, rows), f"{board.slug}-supervised-hours.csv")
+    return stream_download(
+        header, map(_export_row, found), f"{board.slug}-supervised-hours.csv", fmt
+    )

@@ -378,3 +378,24 @@ def boards(session: Session, slug: str | None = None) -> list[Board]:
     if slug:
         query = query.where(Board.slug == slug)
     return list(session.execute(query).scalars())
+
+
+def of_pairs(
+    session: Session, board_id: int, pairs: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], Standing]:
+    """Stored standings of (person, credential type) pairs, for a page of a list: one query."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Standing).where(
+            Standing.board_id == board_id,
+            Standing.user_id.in_({user for user, _ in wanted}),
+            Standing.credential_type_id.in_({ctype for _, ctype in wanted}),
+        )
+    ).scalars()
+    return {
+        (s.user_id, s.credential_type_id): s
+        for s in rows
+        if (s.user_id, s.credential_type_id) in wanted
+    }
