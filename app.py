@@ -19,7 +19,7 @@ from core.modules import install
 
 # The domain modules, in the order their pages and panels appear. Adding a module means
 # creating its package (with `init_app(app)`) and adding its name here.
-INSTALLED_MODULES = ["certify", "rds"]
+INSTALLED_MODULES = ["certify", "rds", "ceu"]
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (

@@ -720,6 +720,22 @@ def _standing(
     return standing, counting
 
 
+def missing_text(needs: Sequence[Need], show_ceus: bool = False) -> str:
+    """What is missing in words: "4.5 ethics hours and 3.5 more hours"."""
+    pieces = []
+    for need in needs:
+        amount = amount_text(need.minutes, show_ceus, unit=False)
+        name = amount_text(need.minutes, show_ceus)
+        unit = name.split(" ", 1)[1]
+        if need.category is None:
+            pieces.append(f"{amount} more {unit}" if len(needs) > 1 else name)
+        else:
+            pieces.append(f"{amount} {_phrase(need.name)} {unit}")
+    if not pieces:
+        return "nothing"
+    return pieces[0] if len(pieces) == 1 else ", ".join(pieces[:-1]) + " and " + pieces[-1]
+
+
 def summarise(
     status: str,
     cycle: Cycle,
@@ -741,15 +757,7 @@ def summarise(
         if carry_out:
             text += f"; {amount_text(carry_out, ceu)} carry over to the next cycle"
         return text + "."
-    pieces = []
-    for need in needs:
-        amount, name = amount_text(need.minutes, ceu, unit=False), amount_text(need.minutes, ceu)
-        unit = name.split(" ", 1)[1]
-        if need.category is None:
-            pieces.append(f"{amount} more {unit}" if len(needs) > 1 else name)
-        else:
-            pieces.append(f"{amount} {_phrase(need.name)} {unit}")
-    missing = pieces[0] if len(pieces) == 1 else ", ".join(pieces[:-1]) + " and " + pieces[-1]
+    missing = missing_text(needs, ceu)
     days = (cycle.end - as_of).days
     if status == "short":
         return f"{missing} missing; the cycle ended on {cycle.end.isoformat()}."

@@ -79,6 +79,7 @@ class Role(enum.StrEnum):
     TRAINEE = "trainee"
     EMPLOYER = "employer"
     TRAINER = "trainer"
+    CE_PROVIDER = "ce_provider"
 
     @property
     def label(self) -> str:
@@ -94,6 +95,7 @@ ROLE_LABELS = {
     Role.TRAINEE: "Trainee / certificant",
     Role.EMPLOYER: "Employer",
     Role.TRAINER: "Trainer",
+    Role.CE_PROVIDER: "CE provider",
 }
 GLOBAL_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.EMPLOYER})
 STAFF_ROLES = frozenset({Role.BOARD_ADMIN, Role.BOARD_REVIEWER, Role.PSYCHOMETRICIAN})

@@ -28,6 +28,9 @@ PUBLIC = {
     "rds.survey_review",
     "rds.survey_thanks",
     "rds.workshop_vote",
+    # the board's approved CE courses and the CE provider application form
+    "ceu.catalog",
+    "ceu.apply_as_provider",
 }
 VALUES = {"kind": "certificate", "status": "accepted", "name": "scatter", "fmt": "csv"}
 

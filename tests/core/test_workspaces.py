@@ -29,7 +29,7 @@ def test_a_trainee_works_in_my_certification(client, make_board, make_user) -> N
     login(client, trainee.email)
     page = client.get("/me/certification").get_data(as_text=True)
     assert _workspace_links(page) == ["Checklist", "My training", "My hours", "My credentials"]
-    assert _switcher(page) == []  # one workspace: nothing to switch
+    assert _switcher(page) == ["My certification", "CE"]
 
 
 def test_a_person_with_several_roles_switches_in_one_click(client, make_board, make_user) -> None:  # type: ignore[no-untyped-def]
@@ -40,7 +40,7 @@ def test_a_person_with_several_roles_switches_in_one_click(client, make_board, m
     )
     login(client, person.email)
     page = client.get(f"/boards/{ne.id}").get_data(as_text=True)
-    assert _switcher(page) == ["My certification", "Kansas board", "Nebraska board"]
+    assert _switcher(page) == ["My certification", "CE", "Kansas board", "Nebraska board"]
     assert "Workspace: Nebraska board" in page
     links = _workspace_links(page)
     assert links[0] == "Overview" and links[-2:] == ["Staff", "Audit log"]

@@ -1,0 +1,1 @@
+"""Seam: random audits of closed cycles, evidence per activity, outcomes and consequences."""

@@ -1,0 +1,1 @@
+"""Seam: CE providers (application, approval for a period), their courses, rosters, catalog."""

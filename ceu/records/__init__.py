@@ -1,0 +1,1 @@
+"""Seam: certificants' CE records with evidence, their dashboard and transcript; staff review."""
