@@ -26,7 +26,7 @@ from certify.config.services import describe_requirements as describe
 from certify.config.services import endorsements as list_endorsements
 from certify.models import CredentialType, Endorsement
 from core.auth import ensure_board_access, roles_required
-from core.exports import csv_text, download
+from core.exports import stream_download
 from core.extensions import db
 from core.models import Board, Role
 from core.viewhelpers import board_owned_or_404
@@ -75,7 +75,7 @@ def config_credential_types_csv(board_id: int) -> Any:
         ]
         for ctype in list_credential_types(db.session, board.id)
     )
-    return download(csv_text(header, rows), f"{board.slug}-credential-rules.csv")
+    return stream_download(header, rows, f"{board.slug}-credential-rules.csv")
 
 
 def _save(board: Board, form: CredentialTypeForm, ctype: CredentialType | None) -> Any:

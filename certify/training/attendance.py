@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,7 +19,7 @@ from certify.training.services import TrainingError, fold
 from core import audit, mail
 from core.accounts import find_user
 from core.boards import Page, paginate
-from core.exports import csv_text
+from core.exports import csv_text, stream_rows
 from core.models import Role, User, utcnow
 from core.urls import external_url
 
@@ -291,6 +292,25 @@ def attendance_query(cohort: TrainingCohort, trainee: str = "") -> Select[Any]:
     return query.order_by(User.email, TrainingModule.position, TrainingAttendance.id).options(
         selectinload(TrainingAttendance.trainee), selectinload(TrainingAttendance.module)
     )
+
+
+def attendance_rows(session: Session, cohort: TrainingCohort) -> Iterator[Any]:
+    """A cohort's attendance as (email, name, module, date, minutes) rows: one streamed query."""
+    query = (
+        select(
+            User.email,
+            User.full_name,
+            TrainingModule.title,
+            TrainingAttendance.attended_on,
+            TrainingAttendance.minutes,
+        )  # fmt: skip
+        .select_from(TrainingAttendance)
+        .join(User, TrainingAttendance.trainee_id == User.id)
+        .join(TrainingModule, TrainingAttendance.module_id == TrainingModule.id)
+        .where(TrainingAttendance.cohort_id == cohort.id)
+        .order_by(User.email, TrainingModule.position, TrainingAttendance.id)
+    )
+    return stream_rows(session, query)
 
 
 def attendance_page(

@@ -20,7 +20,7 @@ from certify.training.forms import (
     RosterForm,
 )
 from core.auth import ensure_board_access, roles_required
-from core.exports import csv_text, download
+from core.exports import download, stream_download
 from core.extensions import db
 from core.models import Board, Role, User, utcnow
 from core.units import hours, hours_text
@@ -119,7 +119,7 @@ def training_programs_csv(board_id: int) -> Any:
         for p in programs
     ]
     header = ["program", "provider", "modules", "hours", "status", "approved on"]
-    return download(csv_text(header, rows), f"training-programs-{board.slug}.csv")
+    return stream_download(header, rows, f"training-programs-{board.slug}.csv")
 
 
 @bp.route("/boards/<int:board_id>/training/programs/new", methods=["GET", "POST"])
@@ -453,19 +453,12 @@ def training_roster_template(board_id: int, cohort_id: int) -> Any:
 @roles_required(*STAFF)
 def training_attendance_csv(board_id: int, cohort_id: int) -> Any:
     cohort = _cohort(_board(board_id, *STAFF), cohort_id)
-    rows = [
-        [
-            a.trainee.email,
-            a.trainee.full_name,
-            a.module.title,
-            a.attended_on,
-            a.minutes,
-            hours_text(a.minutes, decimals=1),
-        ]
-        for a in db.session.execute(attendance.attendance_query(cohort)).scalars()
-    ]
+    rows = (
+        [email, name, module, on, minutes, hours_text(minutes, decimals=1)]
+        for email, name, module, on, minutes in attendance.attendance_rows(db.session, cohort)
+    )
     header = ["email", "name", "module", "date", "minutes", "hours"]
-    return download(csv_text(header, rows), f"attendance-cohort-{cohort.id}.csv")
+    return stream_download(header, rows, f"attendance-cohort-{cohort.id}.csv")
 
 
 # --- coverage and my training --------------------------------------------------------------
