@@ -41,6 +41,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     PUBLIC_RATE_LIMIT = os.environ.get("PUBLIC_RATE_LIMIT", "60 per minute")
+    # the survey: each respondent (their response's key) and, far higher, each address (a
+    # training room of 20 or more behind one NAT answers at once)
+    SURVEY_RESPONDENT_RATE_LIMIT = os.environ.get("SURVEY_RESPONDENT_RATE_LIMIT", "120 per minute")
+    SURVEY_ADDRESS_RATE_LIMIT = os.environ.get("SURVEY_ADDRESS_RATE_LIMIT", "1500 per minute")
     HOURS_RATE_LIMIT = os.environ.get("HOURS_RATE_LIMIT", "60 per hour")
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))

@@ -8,6 +8,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -25,10 +26,48 @@ from rds.web import bp
 
 COOKIE_DAYS = 90
 
-# One budget per visitor address across every public survey page.
-rate_limited = limiter.shared_limit(
-    lambda: current_app.config["PUBLIC_RATE_LIMIT"], scope="rds-public-survey"
+
+def _respondent() -> str | None:
+    """The in-progress response whose key this browser holds, as a rate-limit bucket name.
+
+    A resume link carries its key in the address: it counts against the address (keys are
+    what a guesser would try), never as a respondent of its own.
+    """
+    if "rds_survey_respondent" not in g:
+        found = None
+        if request.endpoint != "rds.survey_resume":
+            for name, value in request.cookies.items():
+                if name.startswith("rds_survey_"):
+                    response = respondents.response_by_key(db.session, value)
+                    if response is not None:
+                        found = f"response-{response.id}"
+                        break
+        g.rds_survey_respondent = found
+    return g.rds_survey_respondent
+
+
+# A training room answers together behind one address: someone answering has a budget of
+# their own (their response's key), the address a much larger one for everybody behind it,
+# and pages without a response (the introduction, starting, resume links) the public budget.
+_entry_limit = limiter.shared_limit(
+    lambda: current_app.config["PUBLIC_RATE_LIMIT"],
+    scope="rds-public-survey",
+    exempt_when=lambda: _respondent() is not None,
 )
+_respondent_limit = limiter.shared_limit(
+    lambda: current_app.config["SURVEY_RESPONDENT_RATE_LIMIT"],
+    scope="rds-survey-respondent",
+    key_func=lambda: _respondent() or "",
+    exempt_when=lambda: _respondent() is None,
+)
+_address_limit = limiter.shared_limit(
+    lambda: current_app.config["SURVEY_ADDRESS_RATE_LIMIT"], scope="rds-survey-address"
+)
+
+
+def rate_limited(view: Any) -> Any:
+    """The survey's three budgets: per respondent, per address, and for pages without one."""
+    return _address_limit(_respondent_limit(_entry_limit(view)))
 
 
 def _cookie_name(study: Study) -> str:
@@ -271,7 +310,7 @@ def survey_review(public_token: str) -> Any:
 
 
 @bp.route("/survey/<public_token>/thanks")
-@rate_limited
+@_address_limit  # after submitting, the key is gone: each person of a room sees this once
 def survey_thanks(public_token: str) -> Any:
     study = _study(public_token)
     return _page(render_template("rds/public/thanks.html", study=study))
