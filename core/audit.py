@@ -169,7 +169,9 @@ def verify(session: Session) -> ChainReport:
     previous = GENESIS
     count = 0
     last_id = 0
-    for event in session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars():
+    # read in batches from a server-side cursor: memory stays one batch, whatever the trail
+    events = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
+    for event in session.execute(events).scalars():
         count += 1
         if event.prev_hash != previous:
             problems.append(f"event {event.id}: does not follow the event before it (deleted?)")
