@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -133,6 +134,22 @@ class User(Base):
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 
+    # searches by part of a name or email (ILIKE '%...%'): trigram indexes on PostgreSQL
+    __table_args__ = (
+        Index(
+            "ix_user_account_full_name_trgm",
+            "full_name",
+            postgresql_using="gin",
+            postgresql_ops={"full_name": "gin_trgm_ops"},
+        ),
+        Index(
+            "ix_user_account_email_trgm",
+            "email",
+            postgresql_using="gin",
+            postgresql_ops={"email": "gin_trgm_ops"},
+        ),
+    )
+
     # Flask-Login protocol
     @property
     def is_authenticated(self) -> bool:
@@ -200,6 +217,8 @@ class RoleAssignment(Base):
 
     __table_args__ = (
         UniqueConstraint("user_id", "role", "board_id", name="uq_role_assignment_user_role_board"),
+        # a board's people in one role (its trainees, in id order)
+        Index("ix_role_assignment_board_role_user", "board_id", "role", "user_id"),
     )
 
 
@@ -253,7 +272,7 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     board_id: Mapped[int | None] = mapped_column(ForeignKey("board.id"), index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     action: Mapped[str] = mapped_column(String(80), index=True)
     entity_type: Mapped[str] = mapped_column(String(80))
     entity_id: Mapped[str | None] = mapped_column(String(80))
@@ -265,6 +284,12 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     actor: Mapped[User | None] = relationship()
+
+    # a board's log by date, and newest first (read by key)
+    __table_args__ = (Index("ix_audit_event_board_created", "board_id", "created_at"),)
+
+
+Index("ix_audit_event_board_id_desc", AuditEvent.board_id, AuditEvent.id.desc())
 
 
 class AuditHead(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certify.models.config import CredentialType
@@ -76,6 +76,8 @@ class Application(BoardOwned, Base):
             "status IN (" + ", ".join(f"'{s}'" for s in APPLICATION_STATUSES) + ")",
             name="status_known",
         ),
+        # the review queue: a board's applications, oldest submission first
+        Index("ix_application_board_submitted", "board_id", "submitted_at", "id"),
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -66,3 +67,19 @@ class SupervisedHoursEntry(BoardOwned, Base):
             name="uq_supervised_hours_entry_no_duplicate",
         ),
     )
+
+
+# The board's hours list, newest first, all entries or one status (read by key: issue 17).
+Index(
+    "ix_supervised_hours_entry_board_worked",
+    SupervisedHoursEntry.board_id,
+    SupervisedHoursEntry.worked_on.desc(),
+    SupervisedHoursEntry.id.desc(),
+)
+Index(
+    "ix_supervised_hours_entry_board_status_worked",
+    SupervisedHoursEntry.board_id,
+    SupervisedHoursEntry.status,
+    SupervisedHoursEntry.worked_on.desc(),
+    SupervisedHoursEntry.id.desc(),
+)
