@@ -100,7 +100,7 @@ def same_person(roster_name: str, held_name: str) -> bool:
     if one == other:
         return True
     short, long = (one, other) if len(one) <= len(other) else (other, one)
-    return len(short) >= 2 and set(short) <= set(long)
+    return len(set(short)) >= 2 and set(short) <= set(long)
 
 
 def _table(data: bytes, filename: str, problems: list[Problem]) -> list[list[str]]:

@@ -224,7 +224,8 @@ def _check(data: RuleInput, categories: dict[int, CeCategory]) -> None:
             carry_over_minutes=data.carry_over_minutes,
         )
     except ValueError as exc:
-        raise CeRulesError(str(exc).capitalize() + ".", "caps") from exc
+        message = str(exc)
+        raise CeRulesError(message[:1].upper() + message[1:] + ".", "caps") from exc
     for name in ("grace_days", "reinstatement_extra_minutes"):
         if getattr(data, name) < 0:
             raise CeRulesError("Cannot be negative.", name)

@@ -43,6 +43,7 @@ def ce(app: Flask, make_board, make_user) -> CeWorld:  # type: ignore[no-untyped
     expires = add_months(issued, 24)
     with app.app_context():
         b = db.session.get(Board, board.id)
+        db.session.get(User, holder.id).full_name = holder.full_name = "Riley Recovery"
         ctype: CredentialType = create_credential_type(db.session, b, cycle_months=24)
         categories = create_categories(db.session, b, "ethics", "general", "peer")
         create_rule(

@@ -120,4 +120,5 @@ def test_names_compare_without_case_accents_order_or_a_middle_name() -> None:
     assert same_person("Ana Maria O'Neil", "Ana María O’Neil")
     assert same_person("Riley J Recovery", "Riley Recovery")
     assert not same_person("Riley", "Riley Recovery")
+    assert not same_person("Riley Riley", "Riley Recovery")
     assert not same_person("Rylee Recovery", "Riley Recovery")
