@@ -17,6 +17,20 @@ if [ ! -x "$CHROMIUM" ] && [ "$ci" = "true" ]; then
     || echo "!! could not install chromium"
 fi
 
+# the interop test verifies signed credentials with Digital Bazaar's JS libraries under node
+INTEROP=tests/verify/interop
+if ! command -v node >/dev/null 2>&1 && [ "$ci" = "true" ]; then
+  echo "== node missing: installing Debian's nodejs and npm for the credential interop test"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm) >/dev/null 2>&1 \
+    || echo "!! could not install nodejs"
+fi
+if command -v npm >/dev/null 2>&1; then
+  echo "== npm ci ($INTEROP: the independent verifier)"
+  npm ci --prefix "$INTEROP" --no-audit --no-fund --loglevel=error >/dev/null || status=1
+else
+  skipped+=("credential interop test (no node/npm; apt-get install -y nodejs npm)")
+fi
+
 echo "== ruff check / ruff format --check"
 $BIN/ruff check . || status=1
 $BIN/ruff format --check . || status=1

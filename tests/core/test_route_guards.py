@@ -31,8 +31,45 @@ PUBLIC = {
     # the board's approved CE courses and the CE provider application form
     "ceu.catalog",
     "ceu.apply_as_provider",
+    # verification: the register search, letter PDF and file check; did:web documents,
+    # status lists and achievements that any verifier fetches; a wallet's one-time link;
+    # the JSON API (lookups public, the bulk check authenticated by an employer API key)
+    "verify.lookup",
+    "verify.verified_pdf",
+    "verify.check_credential",
+    "verify.did_document",
+    "verify.status_list",
+    "verify.achievement",
+    "verify.wallet_download",
+    "verify_api.credential",
+    "verify_api.verifications",
+    "verify_api.openapi",
+    "verify_api.unknown",
 }
-VALUES = {"kind": "certificate", "status": "accepted", "name": "scatter", "fmt": "csv"}
+# the Employer workspace (verify): an employer's own pages
+EMPLOYER_PAGES = {
+    "verify.employer_home",
+    "verify.create_organization",
+    "verify.organization",
+    "verify.remove_colleague",
+    "verify.rosters",
+    "verify.roster_check",
+    "verify.roster_export",
+    "verify.enroll_roster",
+    "verify.changes",
+    "verify.mark_changes_seen",
+    "verify.monitored",
+    "verify.stop_monitoring",
+    "verify.api_keys",
+    "verify.revoke_api_key",
+}
+VALUES = {
+    "kind": "certificate",
+    "status": "accepted",
+    "name": "scatter",
+    "fmt": "csv",
+    "purpose": "revocation",
+}
 
 
 def _urls(app):  # type: ignore[no-untyped-def]
@@ -71,7 +108,16 @@ def test_an_employer_reaches_no_board_or_trainee_page(app, make_board, make_user
     employer = make_user("boss@example.org", [(Role.EMPLOYER, None)])
     client = app.test_client()
     login(client, employer.email)
-    allowed = PUBLIC | {"core.dashboard", "certify.my_credentials", "auth.change_password"}
+    allowed = (
+        PUBLIC
+        | EMPLOYER_PAGES
+        | {
+            "core.dashboard",
+            "certify.my_credentials",
+            "verify.my_badges",
+            "auth.change_password",
+        }
+    )
     for rule, url in _urls(app):
         if rule.endpoint in allowed:
             continue

@@ -28,7 +28,13 @@ def test_a_trainee_works_in_my_certification(client, make_board, make_user) -> N
     trainee = make_user("tia@example.org", [(Role.TRAINEE, board)])
     login(client, trainee.email)
     page = client.get("/me/certification").get_data(as_text=True)
-    assert _workspace_links(page) == ["Checklist", "My training", "My hours", "My credentials"]
+    assert _workspace_links(page) == [
+        "Checklist",
+        "My training",
+        "My hours",
+        "My credentials",
+        "Digital credentials",  # verify's signed credentials, in the holder's workspace
+    ]
     assert _switcher(page) == ["My certification", "CE"]
 
 
@@ -78,4 +84,7 @@ def test_an_employer_has_no_board_workspace(client, make_board, make_user) -> No
     employer = make_user("boss@example.org", [(Role.EMPLOYER, None)])
     login(client, employer.email)
     page = client.get("/dashboard").get_data(as_text=True)
-    assert 'data-testid="workspace-nav"' not in page and _switcher(page) == []
+    # the one workspace is the Employer workspace (verify's): no switcher, no board links
+    assert _switcher(page) == []
+    assert _workspace_links(page)[0] == "Overview"
+    assert "Applications" not in _workspace_links(page)

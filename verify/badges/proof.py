@@ -10,9 +10,11 @@ Pure: the key resolver is a function the caller gives.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from verify.badges.jsonld import canonize
@@ -50,11 +52,17 @@ def xsd_datetime(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@lru_cache(maxsize=256)
+def _config_hash(config_json: str) -> bytes:
+    """SHA-256 of a canonical proof configuration; signing in bulk repeats the same one."""
+    return hashlib.sha256(canonize(json.loads(config_json)).encode()).digest()
+
+
 def _hash_data(document: dict[str, Any], proof_options: dict[str, Any]) -> bytes:
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     config = {"@context": document.get("@context"), **proof_options}
     return (
-        hashlib.sha256(canonize(config).encode()).digest()
+        _config_hash(json.dumps(config, sort_keys=True))
         + hashlib.sha256(canonize(unsecured).encode()).digest()
     )
 

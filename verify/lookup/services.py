@@ -1,0 +1,289 @@
+"""Public lookups: one credential by number, many by number, a few by name. Public fields only.
+
+A PublicRecord holds everything the public may see and nothing more: name, board,
+credential type, number, status, dates, endorsements and public disciplinary notices. It is
+built here from a handful of queries, whether for one credential or a thousand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy.orm import Session
+
+from certify.certificates import CertificateData, effective_status, status_sentence
+from certify.models import (
+    DISCIPLINE_KINDS,
+    Credential,
+    CredentialType,
+    DisciplinaryAction,
+    Endorsement,
+)
+from core.models import Board, User, utcnow
+from core.urls import external_url
+
+NAME_MIN_LENGTH = 2
+SEARCH_CAP = 20
+BULK_MAX = 1000
+NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+_NAME_PATTERN = re.compile(r"^[^\W\d_]+(?:[ '.-]+[^\W\d_]+)*\.?$")
+
+
+class SearchRefused(ValueError):
+    """A lookup that cannot be run as asked; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class DisciplineNotice:
+    started_on: date
+    ended_on: date | None
+    action: str  # "Suspension", "Reprimand", ...
+    summary: str
+
+
+@dataclass(frozen=True)
+class PublicRecord:
+    """What anyone may know about one credential."""
+
+    board_slug: str
+    board_name: str
+    jurisdiction: str
+    name: str
+    credential_type: str
+    number: str
+    status: str  # as of today: active/provisional past expiry reads expired
+    status_sentence: str
+    issued_on: date
+    expires_on: date
+    endorsements: tuple[str, ...]
+    discipline: tuple[DisciplineNotice, ...]
+    verify_url: str
+
+    @property
+    def valid_for_practice(self) -> bool:
+        return self.status in ("active", "provisional")
+
+    def as_json(self) -> dict[str, Any]:
+        """The API's representation (the schema PublicCredential in the OpenAPI document)."""
+        return {
+            "board": {
+                "slug": self.board_slug,
+                "name": self.board_name,
+                "jurisdiction": self.jurisdiction,
+            },
+            "name": self.name,
+            "credential_type": self.credential_type,
+            "number": self.number,
+            "status": self.status,
+            "valid_for_practice": self.valid_for_practice,
+            "status_sentence": self.status_sentence,
+            "issued_on": self.issued_on.isoformat(),
+            "expires_on": self.expires_on.isoformat(),
+            "endorsements": list(self.endorsements),
+            "discipline": [
+                {
+                    "started_on": n.started_on.isoformat(),
+                    "ended_on": n.ended_on.isoformat() if n.ended_on else None,
+                    "action": n.action,
+                    "summary": n.summary,
+                }
+                for n in self.discipline
+            ],
+            "verify_url": self.verify_url,
+        }
+
+
+def normalise_number(number: str) -> str:
+    return number.strip().upper()
+
+
+def _records(
+    session: Session, rows: list[tuple[Credential, Board, CredentialType, str]], as_of: date
+) -> list[PublicRecord]:
+    """PublicRecords for (credential, board, type, holder name) rows: two more queries."""
+    if not rows:
+        return []
+    board_ids = {board.id for credential, board, _, _ in rows if credential.endorsements}
+    endorsement_names: dict[tuple[int, str], str] = {}
+    if board_ids:
+        endorsement_names = {
+            (board_id, code): name
+            for board_id, code, name in session.execute(
+                select(Endorsement.board_id, Endorsement.code, Endorsement.name).where(
+                    Endorsement.board_id.in_(board_ids)
+                )
+            )
+        }
+    notices: dict[int, list[DisciplineNotice]] = defaultdict(list)
+    ids = [credential.id for credential, _, _, _ in rows]
+    for chunk_start in range(0, len(ids), 500):
+        for action in session.execute(
+            _statements()["notices"], {"ids": ids[chunk_start : chunk_start + 500]}
+        ).scalars():
+            notices[action.credential_id].append(
+                DisciplineNotice(
+                    action.started_on,
+                    action.ended_on,
+                    DISCIPLINE_KINDS.get(action.kind, action.kind),
+                    action.public_summary,
+                )
+            )
+    base = external_url("certify.verify_credential", slug="SLUG", number="NUMBER")
+    records = []
+    for credential, board, ctype, holder_name in rows:
+        endorsements = tuple(
+            endorsement_names.get((board.id, code), code) for code in credential.endorsements
+        )
+        url = base.replace("/SLUG/", f"/{board.slug}/").replace("/NUMBER", f"/{credential.number}")
+        data = CertificateData(
+            board_name=board.name,
+            jurisdiction=board.jurisdiction,
+            holder_name=holder_name,
+            credential_type=ctype.name,
+            credential_number=credential.number,
+            status=credential.status,
+            issued_on=credential.issued_on,
+            expires_on=credential.expires_on,
+            endorsements=endorsements,
+            verify_url=url,
+            generated_at=utcnow(),
+        )
+        records.append(
+            PublicRecord(
+                board_slug=board.slug,
+                board_name=board.name,
+                jurisdiction=board.jurisdiction,
+                name=holder_name,
+                credential_type=ctype.name,
+                number=credential.number,
+                status=effective_status(data, as_of),
+                status_sentence=status_sentence(data, as_of),
+                issued_on=credential.issued_on,
+                expires_on=credential.expires_on,
+                endorsements=endorsements,
+                discipline=tuple(notices.get(credential.id, ())),
+                verify_url=url,
+            )
+        )
+    return records
+
+
+def _base_query() -> Any:
+    return (
+        select(Credential, Board, CredentialType, User.full_name)
+        .join(Board, Credential.board_id == Board.id)
+        .join(CredentialType, Credential.credential_type_id == CredentialType.id)
+        .join(User, Credential.holder_id == User.id)
+    )
+
+
+@cache
+def _statements() -> dict[str, Any]:
+    """The lookups every API call runs, built once (building them costs more than running)."""
+    return {
+        "by_number": _base_query().where(
+            Board.slug == bindparam("slug"), Credential.number == bindparam("number")
+        ),
+        "notices": select(DisciplinaryAction)
+        .where(
+            DisciplinaryAction.credential_id.in_(bindparam("ids", expanding=True)),
+            DisciplinaryAction.public.is_(True),
+        )
+        .order_by(DisciplinaryAction.started_on),
+    }
+
+
+def by_number(session: Session, slug: str, number: str, as_of: date) -> PublicRecord | None:
+    """One credential by board and number (number case does not matter)."""
+    rows = session.execute(
+        _statements()["by_number"], {"slug": slug, "number": normalise_number(number)}
+    ).all()
+    found = _records(session, [tuple(r) for r in rows], as_of)  # type: ignore[misc]
+    return found[0] if found else None
+
+
+def by_numbers(
+    session: Session, wanted: Iterable[tuple[str, str]], as_of: date
+) -> dict[tuple[str, str], PublicRecord]:
+    """Many credentials by (board slug, number), one query per board asked about."""
+    per_board: dict[str, set[str]] = defaultdict(set)
+    for slug, number in wanted:
+        per_board[slug].add(normalise_number(number))
+    rows: list[Any] = []
+    for slug, numbers in per_board.items():
+        rows += session.execute(
+            _base_query().where(Board.slug == slug, Credential.number.in_(sorted(numbers)))
+        ).all()
+    return {(r.board_slug, r.number): r for r in _records(session, [tuple(x) for x in rows], as_of)}
+
+
+def by_number_any_board(session: Session, number: str, as_of: date) -> list[PublicRecord]:
+    """A credential number searched in every board (numbers start with the board's code)."""
+    rows = session.execute(
+        _base_query().where(Credential.number == normalise_number(number)).limit(SEARCH_CAP)
+    ).all()
+    return _records(session, [tuple(r) for r in rows], as_of)
+
+
+@dataclass(frozen=True)
+class NameSearch:
+    records: tuple[PublicRecord, ...]
+    too_many: bool  # more matched than are shown: narrow by board or use the number
+
+
+def check_name(value: str, label: str) -> str:
+    """A whole name as typed: letters with inner spaces, hyphens, apostrophes; no wildcards."""
+    cleaned = " ".join(value.split())
+    if len(cleaned) < NAME_MIN_LENGTH:
+        raise SearchRefused(f"{label}: type at least {NAME_MIN_LENGTH} letters.")
+    if not _NAME_PATTERN.fullmatch(cleaned):
+        raise SearchRefused(
+            f"{label}: use letters only (spaces, hyphens and apostrophes inside a name are fine)."
+        )
+    return cleaned
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def by_name(
+    session: Session, last_name: str, first_name: str, board_slug: str | None, as_of: date
+) -> NameSearch:
+    """Credentials whose holder's first and last names are exactly these (case ignored).
+
+    Whole names only: "Ann" does not find "Anna", and no wildcard reaches the query, so the
+    register cannot be listed by guessing prefixes. At most SEARCH_CAP results are shown.
+    """
+    last = check_name(last_name, "Last name").lower()
+    first = check_name(first_name, "First name").lower()
+    name = func.lower(User.full_name)
+    full = f"{first} {last}"
+    query = _base_query().where(
+        or_(
+            name == full,
+            and_(
+                name.like(f"{_escape_like(first)} %", escape="\\"),
+                name.like(f"% {_escape_like(last)}", escape="\\"),
+            ),
+        )
+    )
+    if board_slug:
+        query = query.where(Board.slug == board_slug)
+    rows = session.execute(
+        query.order_by(User.full_name, Credential.number).limit(SEARCH_CAP + 1)
+    ).all()
+    records = _records(session, [tuple(r) for r in rows[:SEARCH_CAP]], as_of)
+    return NameSearch(tuple(records), len(rows) > SEARCH_CAP)
+
+
+def boards(session: Session) -> list[Board]:
+    return list(session.execute(select(Board).order_by(Board.name)).scalars())
