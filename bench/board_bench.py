@@ -74,7 +74,7 @@ THIS_WORKS_INDEXES = (
     "ix_audit_event_actor_id",
     "ix_role_assignment_board_role_user",
     "ix_credential_board_number_prefix",
-    "ix_credential_board_expires",
+    "ix_standing_board_user_stages",
     "ix_user_account_full_name_trgm",
     "ix_user_account_email_trgm",
 )
@@ -187,6 +187,7 @@ def seed_board(
     copy(conn, "board", [{"id": board_id, "slug": slug, "name": f"Board {slug}",
                           "jurisdiction": slug.upper(), "created_at": NOW}])  # fmt: skip
     admin_id = ids.take("user_account")[0]
+    first_user = admin_id
     trainees = ids.take("user_account", people)
     supervisors = ids.take("user_account", n["supervisors"])
     admin = f"admin@{slug}.bench"
@@ -349,7 +350,7 @@ def seed_board(
     conn.commit()
     return {"board": board_id, "slug": slug, "admin": admin, "cohort": cohorts[0],
             "people": people, "oldest": TODAY - timedelta(days=1000),
-            "first_event": first_event}  # fmt: skip
+            "first_event": first_event, "first_user": first_user}  # fmt: skip
 
 
 NAMES = ["Ada", "Bo", "Cruz", "Dee", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jo", "Kim", "Lee"]
@@ -598,6 +599,8 @@ def per_index(url: str, where: dict[str, Any]) -> None:
          " ORDER BY submitted_at ASC NULLS LAST, id LIMIT 25"),
         ("ix_audit_event_board_id_desc", "audit log page 1",
          f"SELECT id FROM audit_event WHERE board_id={board} ORDER BY id DESC LIMIT 26"),
+        ("ix_audit_event_board_id_desc", "audit log page 1, older board",
+         f"SELECT id FROM audit_event WHERE board_id={where['other']} ORDER BY id DESC LIMIT 26"),
         ("ix_audit_event_board_created", "audit log, one week",
          f"SELECT count(*) FROM audit_event WHERE board_id={board}"
          f" AND created_at >= now() - interval '7 days'"),
@@ -606,13 +609,19 @@ def per_index(url: str, where: dict[str, Any]) -> None:
          f" WHERE email LIKE '%trainee12@{slug}%') ORDER BY id DESC LIMIT 26"),
         ("ix_role_assignment_board_role_user", "trainees of the board (count)",
          f"SELECT count(*) FROM role_assignment WHERE board_id={board} AND role='trainee'"),
+        ("ix_role_assignment_board_role_user", "recompute batch (keyset)",
+         f"SELECT user_id FROM role_assignment WHERE board_id={board} AND role='trainee'"
+         f" AND user_id > {where['first_user'] + where['people'] // 2} ORDER BY user_id"
+         " LIMIT 500"),
         ("ix_credential_board_number_prefix", "credential number search",
          f"SELECT id FROM credential WHERE board_id={board}"
          f" AND number LIKE '{slug.upper()}-F-00012%' ORDER BY number LIMIT 25"),
-        ("ix_credential_board_expires", "expiring within 90 days",
-         f"SELECT count(*) FROM credential WHERE board_id={board} AND status IN"
-         " ('active', 'provisional') AND expires_on BETWEEN current_date"
-         " AND current_date + 90"),
+        ("ix_standing_board_user_stages", "pipeline: stages per person",
+         "SELECT sum(t), sum(h), sum(e) FROM (SELECT user_id,"
+         " max(CASE WHEN training_met THEN 1 ELSE 0 END) AS t,"
+         " max(CASE WHEN hours_met THEN 1 ELSE 0 END) AS h,"
+         " max(CASE WHEN exam_met THEN 1 ELSE 0 END) AS e"
+         f" FROM standing WHERE board_id={board} GROUP BY user_id) AS s"),
         ("ix_user_account_full_name_trgm", "name search",
          "SELECT id FROM user_account WHERE full_name ILIKE '%ada 12%'"),
         ("ix_user_account_email_trgm", "email search",
@@ -749,7 +758,7 @@ def run(args: argparse.Namespace, url: str) -> None:
                       + ("" if status == 200 else f"  HTTP {status}"))  # fmt: skip
     if args.explain:
         explain(url, {f"{k} (large)": v for k, v in counts["large"].items()})
-        per_index(url, large)
+        per_index(url, {**large, "other": small["board"]})
 
 
 if __name__ == "__main__":

@@ -64,14 +64,13 @@ class Credential(BoardOwned, Base):
             name="status_known",
         ),
         CheckConstraint("expires_on > issued_on", name="expires_after_issue"),
-        # a number looked up by its start (LIKE 'NE-CPSS-0001%'); expiring soon, by board
+        # a number looked up by its start (LIKE 'NE-CPSS-0001%')
         Index(
             "ix_credential_board_number_prefix",
             "board_id",
             "number",
             postgresql_ops={"number": "varchar_pattern_ops"},
         ),
-        Index("ix_credential_board_expires", "board_id", "expires_on"),
     )
 
 

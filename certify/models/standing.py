@@ -57,6 +57,13 @@ class Standing(BoardOwned, Base):
         ),
         CheckConstraint("unmet >= 0", name="unmet_nonneg"),
         Index("ix_standing_board_valid_until", "board_id", "valid_until"),
+        # the pipeline's counts per person, from the index alone on PostgreSQL
+        Index(
+            "ix_standing_board_user_stages",
+            "board_id",
+            "user_id",
+            postgresql_include=["training_met", "hours_met", "exam_met"],
+        ),
     )
 
 
