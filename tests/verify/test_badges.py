@@ -327,3 +327,16 @@ def test_get_pages_write_nothing(app, client, board) -> None:  # type: ignore[no
     with app.app_context():
         assert db.session.execute(select(IssuerKey)).scalar() is None
         assert db.session.get(Board, board.id) is not None
+
+
+def test_hostile_documents_get_a_verdict_not_an_error(app, issued) -> None:  # type: ignore[no-untyped-def]
+    document = _document(app, issued.credential_id)
+    for broken in (
+        {**document, "@context": ["https://www.w3.org/ns/credentials/v2", 5]},
+        {**document, "credentialSubject": [[[]]]},
+        {**document, "proof": {**document["proof"], "proofValue": "z0OIl"}},
+        {**document, "proof": [document["proof"], document["proof"]]},
+        {**document, "credentialStatus": "nope"},
+    ):
+        verdict = _check(app, broken)
+        assert not verdict.valid and verdict.summary.startswith("NOT VALID")

@@ -125,3 +125,9 @@ def test_public_pages_are_rate_limited(app, url) -> None:  # type: ignore[no-unt
     finally:
         app.config["PUBLIC_RATE_LIMIT"] = "1000 per minute"
     assert codes[:3] != [429] * 3 and codes[3:] == [429, 429]
+
+
+def test_an_unknown_board_is_said_plainly(client, issued) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/verify", query_string={"number": issued.number, "board": "zz"})
+    assert 'data-testid="search-problem"' in page.get_data(as_text=True)
+    assert issued.number not in page.get_data(as_text=True).split("search-problem", 1)[1]

@@ -106,6 +106,8 @@ def check(document: dict[str, Any], resolve: KeyResolver) -> ProofCheck:
         data = _hash_data(document, options)
     except ValueError as exc:
         return ProofCheck(False, f"it cannot be read: {exc}", method)
+    except Exception as exc:  # a hostile document can upset the JSON-LD processor anywhere
+        return ProofCheck(False, f"it cannot be read as JSON-LD ({type(exc).__name__})", method)
     if not check_signature(found.public_multibase, signature, data):
         return ProofCheck(
             False, "the signature does not match: it was changed after signing", method

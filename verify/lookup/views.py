@@ -35,7 +35,10 @@ def lookup() -> Any:
     records: list[services.PublicRecord] = []
     too_many = False
     problem = ""
-    if searched and form.validate():
+    if searched and not form.validate():
+        problem = "; ".join(f"{form[name].label.text}: {', '.join(errors)}"
+                            for name, errors in form.errors.items())  # fmt: skip
+    elif searched:
         number = (form.number.data or "").strip()
         board = form.board.data or None
         try:
@@ -71,7 +74,6 @@ def lookup() -> Any:
         too_many=too_many,
         problem=problem,
         cap=services.SEARCH_CAP,
-        check_form=CheckFileForm(),
     )
 
 
