@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from core.extensions import db
@@ -194,3 +196,31 @@ def test_api_needs_no_csrf_token(app, issued) -> None:  # type: ignore[no-untype
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert response.status_code == 200
+
+
+def test_lookup_lists_public_notices_only(app, client, issued) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date, timedelta
+
+    from certify.credentials import services as credentials
+    from certify.models import Credential
+    from core.models import User
+
+    with app.app_context():
+        credential = db.session.get(Credential, issued.credential_id)
+        actor = db.session.get(User, credential.holder_id)
+        for kind, public, summary, days in (
+            ("complaint", False, "", 30),
+            ("reprimand", True, "Late progress notes", 20),
+            ("probation", True, "Supervision for six months", 10),
+        ):
+            credentials.discipline(
+                db.session, credential, actor, kind, date.today() - timedelta(days=days),
+                public, summary, internal_notes="never public",
+            )  # fmt: skip
+        db.session.commit()
+    body = client.get(f"/api/v1/credentials/ne/{issued.number}").get_json()
+    assert [n["summary"] for n in body["discipline"]] == [
+        "Late progress notes",
+        "Supervision for six months",
+    ]
+    assert "never public" not in json.dumps(body)

@@ -105,10 +105,22 @@ def normalise_number(number: str) -> str:
     return number.strip().upper()
 
 
+def _notice(action: DisciplinaryAction) -> DisciplineNotice:
+    return DisciplineNotice(
+        action.started_on,
+        action.ended_on,
+        DISCIPLINE_KINDS.get(action.kind, action.kind),
+        action.public_summary,
+    )
+
+
 def _records(
-    session: Session, rows: list[tuple[Credential, Board, CredentialType, str]], as_of: date
+    session: Session,
+    rows: list[tuple[Credential, Board, CredentialType, str]],
+    as_of: date,
+    known_notices: dict[int, list[DisciplineNotice]] | None = None,
 ) -> list[PublicRecord]:
-    """PublicRecords for (credential, board, type, holder name) rows: two more queries."""
+    """PublicRecords for (credential, board, type, holder name) rows: at most two more queries."""
     if not rows:
         return []
     board_ids = {board.id for credential, board, _, _ in rows if credential.endorsements}
@@ -122,20 +134,13 @@ def _records(
                 )
             )
         }
-    notices: dict[int, list[DisciplineNotice]] = defaultdict(list)
+    notices: dict[int, list[DisciplineNotice]] = defaultdict(list, known_notices or {})
     ids = [credential.id for credential, _, _, _ in rows]
-    for chunk_start in range(0, len(ids), 500):
+    for chunk_start in range(0, len(ids) if known_notices is None else 0, 500):
         for action in session.execute(
             _statements()["notices"], {"ids": ids[chunk_start : chunk_start + 500]}
         ).scalars():
-            notices[action.credential_id].append(
-                DisciplineNotice(
-                    action.started_on,
-                    action.ended_on,
-                    DISCIPLINE_KINDS.get(action.kind, action.kind),
-                    action.public_summary,
-                )
-            )
+            notices[action.credential_id].append(_notice(action))
     base = external_url("certify.verify_credential", slug="SLUG", number="NUMBER")
     records = []
     for credential, board, ctype, holder_name in rows:
@@ -188,10 +193,16 @@ def _base_query() -> Any:
 @cache
 def _statements() -> dict[str, Any]:
     """The lookups every API call runs, built once (building them costs more than running)."""
+    public_action = and_(
+        DisciplinaryAction.credential_id == Credential.id, DisciplinaryAction.public.is_(True)
+    )
     return {
-        "by_number": _base_query().where(
-            Board.slug == bindparam("slug"), Credential.number == bindparam("number")
-        ),
+        # one round trip for the API's lookup: the credential and its public notices
+        "by_number": _base_query()
+        .add_columns(DisciplinaryAction)
+        .outerjoin(DisciplinaryAction, public_action)
+        .where(Board.slug == bindparam("slug"), Credential.number == bindparam("number"))
+        .order_by(DisciplinaryAction.started_on),
         "notices": select(DisciplinaryAction)
         .where(
             DisciplinaryAction.credential_id.in_(bindparam("ids", expanding=True)),
@@ -206,8 +217,13 @@ def by_number(session: Session, slug: str, number: str, as_of: date) -> PublicRe
     rows = session.execute(
         _statements()["by_number"], {"slug": slug, "number": normalise_number(number)}
     ).all()
-    found = _records(session, [tuple(r) for r in rows], as_of)  # type: ignore[misc]
-    return found[0] if found else None
+    if not rows:
+        return None
+    credential, board, ctype, holder_name, _ = rows[0]
+    notices = [_notice(row[4]) for row in rows if row[4] is not None]
+    return _records(
+        session, [(credential, board, ctype, holder_name)], as_of, {credential.id: notices}
+    )[0]
 
 
 def by_numbers(
