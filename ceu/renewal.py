@@ -109,7 +109,7 @@ def remind_board(session: Session, board: Board, as_of: date) -> int:
     standings = [
         s
         for s in board_standings(session, board.id, as_of, expiring_by=as_of + timedelta(days=90))
-        if not s.compliance.compliant and s.row.expires_on >= as_of
+        if not s.compliant and s.row.expires_on >= as_of
     ]
     wanted = []
     for s in standings:

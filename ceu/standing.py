@@ -10,24 +10,28 @@ a fixed number of SQL statements whether the board has 100 certificants or 50,00
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Date, and_, func, or_, select
+from sqlalchemy import Date, and_, case, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from certify.models import Credential, CredentialType
 from ceu.compliance import (
+    DELIVERY_MODES,
     Activity,
     Compliance,
     Cycle,
     Part,
+    Rules,
     calendar_cycle,
     evaluate,
     evaluate_cells,
+    standing_status,
 )
 from ceu.models import CeCategory, CeRecord, CeRecordPart, CeRuleVersion
 from ceu.rules.services import BoardRules, board_rules
@@ -176,22 +180,39 @@ class CredentialRow:
     expires_on: date
 
 
+Cells = dict[tuple[str, str], int]
+
+
 @dataclass(frozen=True)
 class BoardStanding:
+    """A credential's CE status in its current cycle; the full standing is made when read."""
+
     row: CredentialRow
-    compliance: Compliance
+    status: str
+    counted: int
+    required: int
+    cycle: Cycle
+    as_of: date
+    rules: Rules = field(repr=False)
+    cells: Cells = field(repr=False)
+    carried_in: int = 0
 
+    @property
+    def compliant(self) -> bool:
+        return self.status == "compliant"
 
-Cells = dict[tuple[str, str], int]
+    @cached_property
+    def compliance(self) -> Compliance:
+        """Everything the engine says (summary, categories, caps): for the rows on show."""
+        return evaluate_cells(self.rules, self.cycle, self.cells, self.as_of, self.carried_in)
 
 
 def _window(
     rules: BoardRules, types: dict[int, CredentialType], as_of: date, previous: bool
-) -> tuple[ColumnElement[bool], dict[int, Cycle]]:
-    """SQL: a record lies in its credential's current (or previous) cycle; calendar periods."""
+) -> ColumnElement[bool]:
+    """SQL: a record lies in its credential's current (or previous) cycle."""
     day, issued, expires = CeRecord.completed_on, Credential.issued_on, Credential.expires_on
     conditions = []
-    periods: dict[int, Cycle] = {}
     for type_id, ctype in types.items():
         kind = rules.kind_version(type_id, as_of)
         if kind is None:
@@ -205,7 +226,6 @@ def _window(
                     kind.calendar_months,
                     kind.calendar_first_year,
                 )
-            periods[type_id] = period
             inside = and_(day >= period.start, day <= period.end, day >= issued)
         else:
             months = ctype.cycle_months
@@ -215,46 +235,56 @@ def _window(
             if previous:
                 inside = and_(inside, issued < end)
         conditions.append(and_(Credential.credential_type_id == type_id, inside))
-    return (or_(*conditions) if conditions else and_(False)), periods
+    return or_(*conditions) if conditions else and_(False)
 
 
 def _cells(
     session: Session,
     board_id: int,
     window: ColumnElement[bool],
-    statuses: Sequence[str],
+    chosen: ColumnElement[bool],
     as_of: date,
-    type_id: int | None,
     codes: dict[int, str],
 ) -> dict[int, Cells]:
-    query = (
-        select(
-            Credential.id,
-            CeRecord.delivery_mode,
-            CeRecordPart.category_id,
-            func.sum(CeRecordPart.minutes),
-        )
-        .join(
-            CeRecord,
-            and_(CeRecord.holder_id == Credential.holder_id, CeRecord.board_id == board_id),
-        )
-        .join(CeRecordPart, CeRecordPart.record_id == CeRecord.id)
-        .where(
-            Credential.board_id == board_id,
-            Credential.status.in_(list(statuses)),
-            CeRecord.status == "accepted",
-            CeRecord.completed_on <= as_of,
-            window,
-        )
-        .group_by(Credential.id, CeRecord.delivery_mode, CeRecordPart.category_id)
-    )
-    if type_id is not None:
-        query = query.where(Credential.credential_type_id == type_id)
+    """Minutes per credential, delivery mode and category in the window: one row a person.
+
+    The sums are pivoted into columns (one per mode and category), so the database groups
+    by credential alone. Records in one category (most) are summed without their parts;
+    the few in several categories are summed from their parts in a second statement.
+    """
+    pairs = [(mode, category_id) for mode in DELIVERY_MODES for category_id in sorted(codes)]
+    keys = [(mode, codes[category_id]) for mode, category_id in pairs]
     found: dict[int, Cells] = {}
-    for credential_id, mode, category_id, minutes in session.execute(query):
-        cells = found.setdefault(credential_id, {})
-        key = (mode, codes[category_id])
-        cells[key] = cells.get(key, 0) + int(minutes)
+    for category, minutes, several in (
+        (CeRecord.category_id, CeRecord.minutes, False),
+        (CeRecordPart.category_id, CeRecordPart.minutes, True),
+    ):
+        sums = [
+            func.sum(case((and_(CeRecord.delivery_mode == m, category == c), minutes)))
+            for m, c in pairs
+        ]
+        query = (
+            select(Credential.id, *sums)
+            .join(
+                CeRecord,
+                and_(CeRecord.holder_id == Credential.holder_id, CeRecord.board_id == board_id),
+            )
+            .where(
+                chosen,
+                CeRecord.status == "accepted",
+                CeRecord.completed_on <= as_of,
+                CeRecord.category_id.is_(None) if several else CeRecord.category_id.is_not(None),
+                window,
+            )
+            .group_by(Credential.id)
+        )
+        if several:
+            query = query.join(CeRecordPart, CeRecordPart.record_id == CeRecord.id)
+        for credential_id, *values in session.execute(query):
+            cells = found.setdefault(credential_id, {})
+            for key, value in zip(keys, values, strict=True):
+                if value:
+                    cells[key] = cells.get(key, 0) + int(value)
     return found
 
 
@@ -266,7 +296,11 @@ def board_standings(
     type_id: int | None = None,
     expiring_by: date | None = None,
 ) -> list[BoardStanding]:
-    """Every credential's standing in its current cycle, in at most eight SQL statements."""
+    """Every credential's CE status in its current cycle, in at most nine SQL statements.
+
+    The status comes from `compliance.standing_status`; the full standing of a row is made
+    only when read (the at-risk rows on a page, an export).
+    """
     rules = board_rules(session, board_id)
     types = {
         t.id: t
@@ -275,7 +309,12 @@ def board_standings(
         ).scalars()
     }
     codes = {i: c.code for i, c in rules.categories.items()}
-    query = (
+    chosen = and_(Credential.board_id == board_id, Credential.status.in_(list(statuses)))
+    if type_id is not None:
+        chosen = and_(chosen, Credential.credential_type_id == type_id)
+    if expiring_by is not None:
+        chosen = and_(chosen, Credential.expires_on <= expiring_by)
+    credentials = (
         select(
             Credential.id,
             Credential.holder_id,
@@ -288,50 +327,54 @@ def board_standings(
             Credential.expires_on,
         )
         .join(User, User.id == Credential.holder_id)
-        .where(Credential.board_id == board_id, Credential.status.in_(list(statuses)))
+        .where(chosen)
         .order_by(Credential.expires_on, Credential.number)
     )
-    if type_id is not None:
-        query = query.where(Credential.credential_type_id == type_id)
-    if expiring_by is not None:
-        query = query.where(Credential.expires_on <= expiring_by)
-    rows = [CredentialRow(*r) for r in session.execute(query)]
-    if not rows:
+    rows = [CredentialRow(*r) for r in session.execute(credentials)]
+    if not rows or not rules.versions:
         return []
-    window, _ = _window(rules, types, as_of, previous=False)
-    if expiring_by is not None:
-        window = and_(window, Credential.expires_on <= expiring_by)
-    current = _cells(session, board_id, window, statuses, as_of, type_id, codes)
+    current = _cells(session, board_id, _window(rules, types, as_of, False), chosen, as_of, codes)
     carries = any(v.carry_over_minutes for vs in rules.versions.values() for v in vs)
     earlier: dict[int, Cells] = {}
     if carries:
-        window, _ = _window(rules, types, as_of, previous=True)
-        earlier = _cells(session, board_id, window, statuses, as_of, type_id, codes)
+        window = _window(rules, types, as_of, previous=True)
+        earlier = _cells(session, board_id, window, chosen, as_of, codes)
+    # many credentials share a type, issue and expiry day: their cycle and rules once
+    cycles: dict[tuple[int, date, date], tuple[Cycle, Rules, Cycle | None, Rules | None] | None]
+    cycles = {}
     found = []
     for row in rows:
-        ctype = types[row.credential_type_id]
-        cycle = rules.cycle(
-            row.credential_type_id, ctype.cycle_months, row.issued_on, row.expires_on, as_of
-        )
-        if cycle is None:
+        key = (row.credential_type_id, row.issued_on, row.expires_on)
+        if key not in cycles:
+            cycles[key] = _cycle_and_rules(rules, types[row.credential_type_id], row, as_of)
+        known = cycles[key]
+        if known is None:
             continue
-        pure = rules.rules(row.credential_type_id, cycle)
-        if pure is None:
-            continue
+        cycle, pure, previous, before = known
         carried = 0
-        if carries:
-            previous = rules.previous(
-                row.credential_type_id, cycle, row.issued_on, ctype.cycle_months
-            )
-            before = None if previous is None else rules.rules(row.credential_type_id, previous)
-            if previous is not None and before is not None and before[1].carry_over_minutes:
-                cells = earlier.get(row.credential_id, {})
-                carried = evaluate_cells(before[1], previous, cells, previous.end).carry_out
-        compliance = evaluate_cells(
-            pure[1], cycle, current.get(row.credential_id, {}), as_of, carried
+        if previous is not None and before is not None and before.carry_over_minutes:
+            cells = earlier.get(row.credential_id, {})
+            carried = evaluate_cells(before, previous, cells, previous.end).carry_out
+        cells = current.get(row.credential_id, {})
+        status, counted, required = standing_status(pure, cycle, cells, as_of, carried)
+        found.append(
+            BoardStanding(row, status, counted, required, cycle, as_of, pure, cells, carried)
         )
-        found.append(BoardStanding(row, compliance))
     return found
+
+
+def _cycle_and_rules(
+    rules: BoardRules, ctype: CredentialType, row: CredentialRow, as_of: date
+) -> tuple[Cycle, Rules, Cycle | None, Rules | None] | None:
+    cycle = rules.cycle(ctype.id, ctype.cycle_months, row.issued_on, row.expires_on, as_of)
+    if cycle is None:
+        return None
+    pure = rules.rules(ctype.id, cycle)
+    if pure is None:
+        return None
+    previous = rules.previous(ctype.id, cycle, row.issued_on, ctype.cycle_months)
+    before = None if previous is None else rules.rules(ctype.id, previous)
+    return cycle, pure[1], previous, None if before is None else before[1]
 
 
 def category_names(session: Session, board_id: int) -> dict[str, str]:

@@ -13,8 +13,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ceu.models.providers import MODES, CeCourse, CeProvider
 from ceu.models.rules import CeCategory
@@ -55,6 +56,11 @@ class CeRecord(BoardOwned, Base):
     completed_on: Mapped[date] = mapped_column(Date)
     minutes: Mapped[int] = mapped_column(Integer)
     delivery_mode: Mapped[str] = mapped_column(String(12))
+    # the category when the record is in one only (most are), kept from its parts at every
+    # flush: board-wide sums then need no join to the parts
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ce_category.id", ondelete="SET NULL")
+    )
     status: Mapped[str] = mapped_column(String(10), default="pending")
     reason: Mapped[str] = mapped_column(Text, default="")  # why it was rejected
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -79,7 +85,20 @@ class CeRecord(BoardOwned, Base):
         CheckConstraint(_among("delivery_mode", MODES), name="mode_known"),
         Index("ix_ce_record_board_holder_completed", "board_id", "holder_id", "completed_on"),
         Index("ix_ce_record_board_status", "board_id", "status"),
+        Index("ix_ce_record_holder_completed", "holder_id", "completed_on"),
     )
+
+
+@event.listens_for(Session, "before_flush")
+def _one_category(session: Session, context: object, instances: object) -> None:
+    """Keep CeRecord.category_id equal to the category of its only part (None for several)."""
+    for record in list(session.new) + list(session.dirty):
+        if isinstance(record, CeRecord):
+            categories = {
+                part.category_id if part.category_id is not None else part.category.id
+                for part in record.parts
+            }
+            record.category_id = categories.pop() if len(categories) == 1 else None
 
 
 class CeRecordPart(Base):

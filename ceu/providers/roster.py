@@ -68,6 +68,7 @@ def _insert_records(
     if not people:
         return []
     now = utcnow()
+    only = course.categories[0].category_id if len(course.categories) == 1 else None
     values = [
         {
             "board_id": course.board_id,
@@ -79,6 +80,7 @@ def _insert_records(
             "completed_on": day,
             "minutes": course.minutes,
             "delivery_mode": course.delivery_mode,
+            "category_id": only,
             "status": "accepted",
             "reason": "",
             "created_by_id": actor.id,
@@ -97,7 +99,7 @@ def _insert_records(
         for record_id in ids
         for c in course.categories
     ]
-    session.execute(insert(CeRecordPart), parts)
+    session.execute(insert(CeRecordPart.__table__), parts)  # Core: one executemany
     return ids
 
 
@@ -147,7 +149,7 @@ def post(
         )
     )
     session.execute(
-        insert(RosterRow),
+        insert(RosterRow.__table__),  # Core: one executemany, whatever the rows' None values
         [
             {
                 "posting_id": posting.id,

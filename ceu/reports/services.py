@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from certify.models import CredentialType
 from ceu.compliance import STATUSES, amount_text
-from ceu.rules.services import settings_of
+from ceu.rules.services import board_rules
 from ceu.standing import BoardStanding, board_standings
 
 AT_RISK_DAYS = 90
@@ -48,21 +48,25 @@ class Report:
     standings: list[BoardStanding]
 
 
-def _cycle_label(standing: BoardStanding) -> str:
-    cycle = standing.compliance.cycle
-    if cycle.months % 12 == 0 and cycle.end.month == 12 and cycle.end.day == 31:
-        first = cycle.end.year - cycle.months // 12 + 1
-        return str(cycle.end.year) if first == cycle.end.year else f"{first}–{cycle.end.year}"
-    return f"ending in {cycle.end.year}"
+def _cycle_label(standing: BoardStanding, calendar: bool) -> str:
+    """A calendar period by its years ("2026", "2025–2026"); renewal cycles by their end year."""
+    end = standing.cycle.end
+    if calendar:
+        first = end.year - standing.cycle.months // 12 + 1
+        return str(end.year) if first >= end.year else f"{first}–{end.year}"
+    return f"cycles ending in {end.year}"
 
 
-def rates(standings: Iterable[BoardStanding], types: dict[int, str]) -> list[Rate]:
+def rates(
+    standings: Iterable[BoardStanding], types: dict[int, str], calendar: set[int]
+) -> list[Rate]:
     counts: dict[tuple[str, str], list[int]] = {}
     for s in standings:
-        key = (types[s.row.credential_type_id], _cycle_label(s))
+        type_id = s.row.credential_type_id
+        key = (types[type_id], _cycle_label(s, type_id in calendar))
         n = counts.setdefault(key, [0, 0, 0, 0])
         n[0] += 1
-        n[1 + ("compliant", "not_yet_due", "short").index(s.compliance.status)] += 1
+        n[1 + ("compliant", "not_yet_due", "short").index(s.status)] += 1
     return [Rate(t, c, *n) for (t, c), n in sorted(counts.items())]
 
 
@@ -78,17 +82,16 @@ def compliance_report(
     }
     standings = board_standings(session, board_id, as_of, type_id=credential_type_id)
     horizon = as_of + timedelta(days=AT_RISK_DAYS)
-    at_risk = [
-        s for s in standings if not s.compliance.compliant and as_of <= s.row.expires_on <= horizon
-    ]
-    return Report(
-        as_of,
-        settings_of(session, board_id).show_ceus,
-        types,
-        rates(standings, types),
-        at_risk,
-        standings,
-    )
+    at_risk = [s for s in standings if not s.compliant and as_of <= s.row.expires_on <= horizon]
+    rules = board_rules(session, board_id)
+    calendar = {
+        type_id
+        for type_id in types
+        if (kind := rules.kind_version(type_id, as_of)) is not None
+        and kind.cycle_kind == "calendar"
+    }
+    rated = rates(standings, types, calendar)
+    return Report(as_of, rules.show_ceus, types, rated, at_risk, standings)
 
 
 RATE_HEADER = ["credential_type", "cycle", "certificants", "compliant", "not_yet_due", "short",
@@ -118,12 +121,12 @@ def people_rows(report: Report, standings: Iterable[BoardStanding]) -> list[list
             report.types[s.row.credential_type_id],
             s.row.status,
             s.row.expires_on.isoformat(),
-            s.compliance.cycle.start.isoformat(),
-            s.compliance.cycle.end.isoformat(),
-            hours(s.compliance.required),
-            hours(s.compliance.counted),
-            hours(s.compliance.missing),
-            STATUSES[s.compliance.status],
+            s.cycle.start.isoformat(),
+            s.cycle.end.isoformat(),
+            hours(s.required),
+            hours(s.counted),
+            hours(max(0, s.required - s.counted)),
+            STATUSES[s.status],
             s.compliance.summary,
         ]
         for s in standings

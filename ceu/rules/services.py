@@ -344,7 +344,7 @@ def sentences(version: CeRuleVersion, ctype: CredentialType, show_ceus: bool) ->
         lines.append(f"Grace period after expiry: {version.grace_days} days.")
     extra = []
     if version.reinstatement_extra_minutes:
-        extra.append(f"{amount(version.reinstatement_extra_minutes)} of CE beyond the cycle's")
+        extra.append(f"{amount(version.reinstatement_extra_minutes)} of CE taken since expiry")
     if version.reinstatement_fee:
         extra.append("a reinstatement fee")
     if version.reinstatement_exam:

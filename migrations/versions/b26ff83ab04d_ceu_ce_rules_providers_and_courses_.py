@@ -214,6 +214,7 @@ def upgrade():
     sa.Column('completed_on', sa.Date(), nullable=False),
     sa.Column('minutes', sa.Integer(), nullable=False),
     sa.Column('delivery_mode', sa.String(length=12), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
@@ -226,6 +227,7 @@ def upgrade():
     sa.CheckConstraint("source IN ('course', 'roster', 'other')", name=op.f('ck_ce_record_source_known')),
     sa.CheckConstraint("status IN ('pending', 'accepted', 'rejected')", name=op.f('ck_ce_record_status_known')),
     sa.CheckConstraint('minutes > 0', name=op.f('ck_ce_record_minutes_positive')),
+    sa.ForeignKeyConstraint(['category_id'], ['ce_category.id'], name=op.f('fk_ce_record_category_id_ce_category'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['board_id'], ['board.id'], name=op.f('fk_ce_record_board_id_board'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['course_id'], ['ce_course.id'], name=op.f('fk_ce_record_course_id_ce_course'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_ce_record_created_by_id_user_account')),
@@ -237,6 +239,7 @@ def upgrade():
         batch_op.create_index('ix_ce_record_board_holder_completed', ['board_id', 'holder_id', 'completed_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_ce_record_board_id'), ['board_id'], unique=False)
         batch_op.create_index('ix_ce_record_board_status', ['board_id', 'status'], unique=False)
+        batch_op.create_index('ix_ce_record_holder_completed', ['holder_id', 'completed_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_ce_record_course_id'), ['course_id'], unique=False)
 
     op.create_table('ce_roster_posting',
@@ -461,6 +464,7 @@ def downgrade():
     op.drop_table('ce_roster_posting')
     with op.batch_alter_table('ce_record', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ce_record_course_id'))
+        batch_op.drop_index('ix_ce_record_holder_completed')
         batch_op.drop_index('ix_ce_record_board_status')
         batch_op.drop_index(batch_op.f('ix_ce_record_board_id'))
         batch_op.drop_index('ix_ce_record_board_holder_completed')

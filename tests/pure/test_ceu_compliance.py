@@ -23,6 +23,7 @@ from ceu.compliance import (
     prorated,
     renewal_cycle,
     rules_in_force,
+    standing_status,
     whole_months,
 )
 
@@ -397,3 +398,24 @@ def test_one_cap_counts_what_is_outside_plus_at_most_the_limit_inside(rows) -> N
         a.minutes for a in records if a.mode in ONLINE and a.parts[0].category == "ethics"
     )
     assert result.categories[0].counted >= min(6 * H, ethics_out + min(ethics_in, 10 * H))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(RULE_SETS),
+    st.dictionaries(
+        st.tuples(st.sampled_from(MODES), st.sampled_from(CATEGORIES)),
+        st.integers(0, 60).map(lambda q: q * 15),
+        max_size=8,
+    ),
+    st.integers(0, 10).map(lambda q: q * 30),
+    st.booleans(),
+)
+def test_the_quick_status_agrees_with_the_full_evaluation(rules, cells, carried, ended) -> None:  # type: ignore[no-untyped-def]
+    as_of = CYCLE.end + timedelta(days=1) if ended else AS_OF
+    full = evaluate_cells(rules, CYCLE, cells, as_of, carried)
+    assert standing_status(rules, CYCLE, cells, as_of, carried) == (
+        full.status,
+        full.counted,
+        full.required,
+    )
