@@ -12,7 +12,7 @@ from certify.models import Credential
 from ceu import bp
 from ceu.audits.services import open_selections
 from ceu.compliance import DELIVERY_MODES, STATUSES, amount_text
-from ceu.models import RECORD_SOURCES, CeCourse, CeEvidence, CeRecord
+from ceu.models import RECORD_SOURCES, ROSTER_OUTCOMES, CeCourse, CeEvidence, CeRecord
 from ceu.records import services
 from ceu.records.forms import (
     ConfirmForm,
@@ -52,7 +52,10 @@ def ce_percent(value: int, goal: int) -> int:
 def _ce_words(state: Any) -> None:
     """Words every CE template uses (globals, so that macros see them too)."""
     state.app.jinja_env.globals.update(
-        CE_MODES=DELIVERY_MODES, CE_STATUSES=STATUSES, CE_SOURCES=RECORD_SOURCES
+        CE_MODES=DELIVERY_MODES,
+        CE_STATUSES=STATUSES,
+        CE_SOURCES=RECORD_SOURCES,
+        CE_ROSTER_OUTCOMES=ROSTER_OUTCOMES,
     )
 
 
