@@ -55,6 +55,7 @@ class StaffFactsForm(FlaskForm):
 class DecisionForm(FlaskForm):
     target = HiddenField(validators=[DataRequired()])
     reason = TextAreaField("Reason (the applicant reads it)", validators=[Length(max=2000)])
+    override_reason = TextAreaField("Override reason", validators=[Length(max=2000)])
     confirm = BooleanField("I confirm this decision")
     submit = SubmitField("Confirm")
 
@@ -73,4 +74,8 @@ class DocumentForm(FlaskForm):
 
 class IssueForm(FlaskForm):
     endorsements = SelectMultipleField("Endorsements", choices=[], validate_choice=True)
+    override_reason = TextAreaField(
+        "Override reason (requirements are unmet; kept in the history and audit trail)",
+        validators=[Length(max=2000)],
+    )
     submit = SubmitField("Issue credential")

@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from certify import rules
 from certify.applications import eligibility
-from certify.models import TRANSITIONS, Application, CredentialType, TraineeProfile
+from certify.models import (
+    DOCUMENT_KINDS,
+    TRANSITIONS,
+    Application,
+    CredentialType,
+    TraineeProfile,
+)
 from core import audit, mail
 from core.exports import stream_rows
 from core.models import User, utcnow
@@ -45,6 +51,58 @@ NEEDS_REASON = {"info_requested", "denied"}
 
 class WorkflowError(ValueError):
     """A transition that the workflow does not allow or that lacks what it needs."""
+
+
+class UnmetRequirements(WorkflowError):
+    """The rules are not met as of now; going ahead needs a confirmation or an override."""
+
+    def __init__(self, problems: list[str], what: str) -> None:
+        self.problems = problems
+        count = len(problems)
+        noun = "requirement is" if count == 1 else "requirements are"
+        super().__init__(f"{count} {noun} not met: {'; '.join(problems)}. {what}")
+
+
+# Approving for the exam is the step before the exam: every other rule must be met.
+IGNORED_AT = {"approved_for_exam": frozenset({"exam"})}
+
+
+def open_requirements(
+    session: Session, application: Application, as_of: date, ignore: frozenset[str] = frozenset()
+) -> list[str]:
+    """What stands between the applicant and the credential now: the live engine's unmet
+    requirements and every document still waiting for review."""
+    facts = eligibility.facts_for(session, application.board_id, application.trainee_id, as_of)
+    result = rules.evaluate(eligibility.requirements_for(application.credential_type), facts, as_of)
+    problems = [
+        f"{check.label}: {check.detail}"
+        for check in result.checks
+        if not check.met and check.key not in ignore
+    ]
+    problems += [
+        f"Document still waiting for review: {DOCUMENT_KINDS.get(d.kind, d.kind)} "
+        f"({d.original_name})"
+        for d in application.documents
+        if d.status == "pending"
+    ]
+    return problems
+
+
+def record_override(
+    session: Session, application: Application, actor: User, problems: list[str], reason: str
+) -> None:
+    """Going ahead although rules are unmet: the reason and what was unmet are kept."""
+    if not reason.strip():
+        raise UnmetRequirements(problems, "To go ahead anyway, give a reason for the override.")
+    application.override_reason = reason.strip()
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "application.override",
+        application,
+        after={"status": application.status, "unmet": problems, "reason": reason.strip()},
+    )
 
 
 def start(session: Session, trainee: User, ctype: CredentialType) -> Application:
@@ -117,14 +175,23 @@ def _change_profile(
     session.flush()
 
 
-def submit(session: Session, application: Application, trainee: User, as_of: date) -> None:
-    """Snapshot the facts and checklist and hand the application to the board."""
+def submit(
+    session: Session, application: Application, trainee: User, as_of: date, confirmed: bool = False
+) -> None:
+    """Snapshot the facts and checklist and hand the application to the board.
+
+    When requirements are still open the trainee is told which, and submits only after
+    confirming that they want the board to see it anyway.
+    """
     if application.status not in ("draft", "info_requested"):
         raise WorkflowError(
             f"A {STATUS_LABELS[application.status].lower()} application cannot be submitted."
         )
-    facts = eligibility.facts_for(session, application.board_id, trainee.id)
+    facts = eligibility.facts_for(session, application.board_id, trainee.id, as_of)
     result = rules.evaluate(eligibility.requirements_for(application.credential_type), facts, as_of)
+    unmet = [f"{c.label}: {c.detail}" for c in result.checks if not c.met]
+    if unmet and not confirmed:
+        raise UnmetRequirements(unmet, "Tick “Submit anyway” to hand it in as it is.")
     application.facts_snapshot, application.eligibility_snapshot = eligibility.snapshot(
         facts, result
     )
@@ -134,16 +201,41 @@ def submit(session: Session, application: Application, trainee: User, as_of: dat
 
 
 def transition(
-    session: Session, application: Application, target: str, actor: User, reason: str | None = None
+    session: Session,
+    application: Application,
+    target: str,
+    actor: User,
+    reason: str | None = None,
+    override_reason: str | None = None,
+    as_of: date | None = None,
 ) -> None:
-    """A reviewer's or trainee's step in the workflow; audited and emailed."""
+    """A reviewer's or trainee's step in the workflow; audited and emailed.
+
+    Approving re-evaluates the rules as of now (not the snapshot); unmet requirements or
+    pending documents stop it unless an override reason is given.
+    """
     if target in NEEDS_REASON and not (reason or "").strip():
         raise WorkflowError("Give a reason: the applicant will read it.")
     if target in ("submitted", "resubmitted"):
         raise WorkflowError("Use submit to hand in an application.")
+    lock(session, application)
+    if target in ("approved", "approved_for_exam") and target in TRANSITIONS[application.status]:
+        ignore = IGNORED_AT.get(target, frozenset())
+        problems = open_requirements(session, application, as_of or date.today(), ignore)
+        if problems:
+            if not (override_reason or "").strip():
+                raise UnmetRequirements(
+                    problems, "To approve anyway, give a reason for the override."
+                )
+            record_override(session, application, actor, problems, override_reason or "")
     if target in ("in_review", "info_requested", "approved_for_exam", "approved", "denied"):
         application.reviewer_id = actor.id
     _move(session, application, target, actor, reason)
+
+
+def lock(session: Session, application: Application) -> None:
+    """Re-read the application under a row lock, so two staff cannot both move it."""
+    session.refresh(application, with_for_update=True)
 
 
 def _move(

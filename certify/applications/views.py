@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from certify import bp
 from certify.applications import documents, eligibility, services
@@ -126,7 +127,13 @@ def my_application(application_id: int) -> Any:
 def submit_application(application_id: int) -> Any:
     application = _own_application(application_id)
     try:
-        services.submit(db.session, application, current_user, date.today())
+        services.submit(
+            db.session,
+            application,
+            current_user,
+            date.today(),
+            confirmed=request.form.get("confirm_unmet") == "y",
+        )
     except services.WorkflowError as exc:
         show_error(None, exc)
     else:
@@ -252,6 +259,7 @@ def review_application(board_id: int, application_id: int) -> Any:
         board=board,
         application=application,
         live=live,
+        open_now=services.open_requirements(db.session, application, date.today()),
         facts_form=StaffFactsForm(obj=profile),
         decision_form=DecisionForm(),
         issue_form=issue_form,
@@ -270,7 +278,12 @@ def decide_application(board_id: int, application_id: int) -> Any:
     if form.validate_on_submit() and (form.confirm.data or not final):
         try:
             services.transition(
-                db.session, application, form.target.data, current_user, form.reason.data
+                db.session,
+                application,
+                form.target.data,
+                current_user,
+                form.reason.data,
+                override_reason=form.override_reason.data,
             )
         except services.WorkflowError as exc:
             show_error(None, exc)
@@ -349,16 +362,37 @@ def issue_credential(board_id: int, application_id: int) -> Any:
     if application.status != "approved":
         flash("Only an approved application can be certified.", "danger")
     elif form.validate_on_submit():
-        credential = credentials.issue(
-            db.session,
-            application.trainee,
-            application.credential_type,
-            current_user,
-            date.today(),
-            application=application,
-            endorsements=tuple(form.endorsements.data or ()),
-        )
-        db.session.commit()
+        try:
+            credential = credentials.issue(
+                db.session,
+                application.trainee,
+                application.credential_type,
+                current_user,
+                date.today(),
+                application=application,
+                endorsements=tuple(form.endorsements.data or ()),
+                override_reason=form.override_reason.data,
+            )
+            db.session.commit()
+        except (credentials.CredentialError, services.WorkflowError) as exc:
+            show_error(None, exc)
+            return redirect(
+                url_for(
+                    "certify.review_application", board_id=board.id, application_id=application.id
+                )
+            )
+        except IntegrityError:  # the other issuer's credential landed first
+            show_error(
+                None,
+                credentials.CredentialError(
+                    "Someone else issued this application's credential a moment ago."
+                ),
+            )
+            return redirect(
+                url_for(
+                    "certify.review_application", board_id=board.id, application_id=application.id
+                )
+            )
         flash(f"Credential {credential.number} issued.", "success")
         return redirect(
             url_for("certify.board_credential", board_id=board.id, credential_id=credential.id)

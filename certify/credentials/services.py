@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from certify import hooks, rules
 from certify.applications import eligibility
+from certify.applications import services as applications
 from certify.certificates import CertificateData
 from certify.models import (
     DISCIPLINE_KINDS,
@@ -83,8 +84,32 @@ def issue(
     as_of: date,
     application: Application | None = None,
     endorsements: tuple[str, ...] = (),
+    override_reason: str | None = None,
 ) -> Credential:
-    """Issue a credential (provisional or active by its type) for one renewal cycle."""
+    """Issue a credential (provisional or active by its type) for one renewal cycle.
+
+    From an application: the application row is locked, must still be approved and have no
+    credential yet, and the rules are evaluated again as of `as_of`; anything unmet or a
+    document still pending stops the issue unless an override reason is given, which the
+    credential then records.
+    """
+    problems: list[str] = []
+    if application is not None:
+        applications.lock(session, application)
+        if application.status != "approved":
+            raise CredentialError(
+                "This application is no longer approved: someone else may have issued its "
+                "credential a moment ago. Reload the page to see it."
+            )
+        problems = applications.open_requirements(session, application, as_of)
+        if problems:
+            if not (override_reason or "").strip():
+                raise applications.UnmetRequirements(
+                    problems, "To issue anyway, give a reason for the override."
+                )
+            applications.record_override(
+                session, application, actor, problems, override_reason or ""
+            )
     board = session.get(Board, ctype.board_id)
     assert board is not None
     credential = Credential(
@@ -97,6 +122,8 @@ def issue(
         issued_on=as_of,
         expires_on=add_months(as_of, ctype.cycle_months),
         endorsements=list(endorsements),
+        issued_by_override=bool(problems),
+        override_reason=(override_reason or "").strip() or None if problems else None,
     )
     session.add(credential)
     session.flush()
@@ -109,12 +136,12 @@ def issue(
             "number": credential.number,
             "status": credential.status,
             "expires_on": credential.expires_on,
+            "issued_by_override": credential.issued_by_override,
+            "unmet": problems,
         },
     )
     if application is not None:
-        from certify.applications.services import transition
-
-        transition(session, application, "certified", actor)
+        applications.transition(session, application, "certified", actor)
     _email(
         session,
         credential,

@@ -47,6 +47,8 @@ class Credential(BoardOwned, Base):
     issued_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date] = mapped_column(Date, index=True)
     endorsements: Mapped[list[str]] = mapped_column(JSON, default=list)
+    issued_by_override: Mapped[bool] = mapped_column(Boolean, default=False)
+    override_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -59,6 +61,8 @@ class Credential(BoardOwned, Base):
 
     __table_args__ = (
         UniqueConstraint("board_id", "number", name="uq_credential_board_number"),
+        # one credential per application: two staff pressing "Issue" at once cannot make two
+        UniqueConstraint("application_id", name="uq_credential_application"),
         CheckConstraint(
             "status IN (" + ", ".join(f"'{s}'" for s in CREDENTIAL_STATUSES) + ")",
             name="status_known",
