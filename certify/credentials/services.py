@@ -435,9 +435,12 @@ def _endorsements(credential: Credential) -> list[Endorsement]:
 
 
 def looks_like_a_number(search: str) -> bool:
-    """Whether a search is (the start of) a credential number rather than a name or email."""
+    """Whether a search is a credential number (or its start, or its serial) rather than a
+    name or email: digits, and a dash unless it is digits only; never an @ or a space."""
     text = search.strip()
-    return any(c.isdigit() for c in text) and "@" not in text and " " not in text
+    if not text or "@" in text or " " in text or not any(c.isdigit() for c in text):
+        return False
+    return text.isdigit() or "-" in text
 
 
 def _credentials_where(
@@ -445,7 +448,10 @@ def _credentials_where(
 ) -> Select[Any]:
     if status:
         query = query.where(Credential.status == status)
-    if search and looks_like_a_number(search):
+    if search and search.strip().isdigit() and looks_like_a_number(search):
+        serial = "-" + search.strip().zfill(6)  # the serial alone: NE-CPSS-000123
+        query = query.where(Credential.number.endswith(serial, autoescape=True))
+    elif search and looks_like_a_number(search):
         query = query.where(Credential.number.startswith(search.strip().upper(), autoescape=True))
     elif search:
         pattern = f"%{search.lower()}%"
@@ -465,8 +471,8 @@ def credentials_query(
 ) -> Select[Any]:
     """The board's credentials, filtered by status, holder or number, and expiry window.
 
-    A search with a digit (and no @ or space) looks a credential number up by its start, an
-    index lookup; any other search matches the holder's name or email.
+    A credential number is looked up by its start (an index lookup) or, typed as digits
+    alone, by its serial; any other search matches the holder's name or email.
     """
     query = (
         select(Credential)

@@ -29,7 +29,7 @@ from certify.models import (
     StandingRecompute,
 )
 from certify.standing.horizon import recompute_on
-from core.models import Board, Role, RoleAssignment, utcnow
+from core.models import Board, Role, RoleAssignment, User, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -132,17 +132,24 @@ def recompute_people(
     user_ids: Collection[int],
     as_of: date,
     types: list[tuple[CredentialType, rules.Requirements]] | None = None,
+    lock: bool = False,
 ) -> int:
     """Store the engine's checklists of these people; people no longer trainees lose theirs.
 
-    A constant number of statements per batch of people, whatever their records. Returns
-    how many people have rows now.
+    A constant number of statements per batch of people, whatever their records. With
+    lock, the people's account rows are locked first (PostgreSQL), so that two transactions
+    changing one person's facts at once recompute one after the other, the second seeing
+    the first's changes. Returns how many people have rows now.
     """
     stored = 0
     ids = sorted(set(user_ids))
     types = board_types(session, board_id) if types is None else types
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
+        if lock:
+            session.execute(
+                select(User.id).where(User.id.in_(batch)).order_by(User.id).with_for_update()
+            )
         trainees = _trainees_among(session, board_id, batch)
         facts = eligibility.facts_for_many(session, board_id, trainees, as_of)
         rows, failed = [], set()

@@ -159,7 +159,7 @@ def apply_changes(session: Session, changes: Changes, as_of: date) -> None:
         if len(user_ids) > INLINE_LIMIT:
             request_recompute(session, board_id, f"{len(user_ids)} people's facts changed")
         else:
-            recompute_people(session, board_id, user_ids, as_of)
+            recompute_people(session, board_id, user_ids, as_of, lock=True)
 
 
 def _before_commit(session: Session) -> None:

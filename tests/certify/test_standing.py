@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 
 from certify.applications import services as applications
@@ -16,6 +18,7 @@ from certify.models import (
     CredentialType,
     Standing,
     StandingRecompute,
+    SupervisedHoursEntry,
     TrainingCohort,
     TrainingModule,
     TrainingProgram,
@@ -26,7 +29,7 @@ from certify.training import attendance
 from certify.training.services import set_approval
 from core.accounts import grant_role
 from core.extensions import db
-from core.models import Role, RoleAssignment
+from core.models import Board, Role, RoleAssignment
 from tests.factories import HOUR, create_board, create_credential_type, create_user
 
 TODAY = date.today()
@@ -44,6 +47,12 @@ def _row(board_id: int, user_id: int, ctype_id: int) -> Standing:
             Standing.user_id == user_id,
             Standing.credential_type_id == ctype_id,
         )
+    ).scalar_one()
+
+
+def _only_type(board_id: int) -> int:
+    return db.session.execute(
+        select(CredentialType.id).where(CredentialType.board_id == board_id)
     ).scalar_one()
 
 
@@ -297,3 +306,63 @@ def test_a_new_trainee_role_on_a_board_gets_rows(app) -> None:  # type: ignore[n
         grant_role(session, person, Role.TRAINEE, board)
         session.commit()
         assert _row(board.id, person.id, ctype.id).eligible is False
+
+
+@pytest.mark.real_commits
+def test_two_changes_to_one_person_at_once_leave_no_drift(app, make_board, make_user) -> None:  # type: ignore[no-untyped-def]
+    """Two supervisors confirm hours of one trainee at the same moment: the recompute of the
+    second to commit sees the first's hours too (the person's row is locked meanwhile)."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip(reason="concurrent commits need the PostgreSQL run (row locks)")
+    board = make_board("ne")
+    with app.app_context():
+        create_credential_type(
+            db.session, db.session.get(Board, board.id), "PR", experience_minutes=16 * HOUR
+        )
+        db.session.commit()
+    trainee = make_user("tia@example.org", [(Role.TRAINEE, board)])
+    sups = [make_user(f"s{i}@example.org", [(Role.SUPERVISOR, board)]) for i in range(2)]
+    with app.app_context():
+        for i, sup in enumerate(sups):
+            db.session.add(
+                SupervisedHoursEntry(
+                    board_id=board.id,
+                    trainee_id=trainee.id,
+                    supervisor_id=sup.id,
+                    kind="experience",
+                    worked_on=TODAY - timedelta(days=i + 1),
+                    minutes=480,
+                    setting="Other",
+                    status="pending",
+                )  # fmt: skip
+            )
+        db.session.commit()
+    barrier, errors = threading.Barrier(2), []
+
+    def confirm(sup_id: int) -> None:
+        try:
+            with app.app_context():
+                entry = db.session.execute(
+                    select(SupervisedHoursEntry).where(SupervisedHoursEntry.supervisor_id == sup_id)
+                ).scalar_one()
+                entry.status = "confirmed"
+                db.session.flush()
+                barrier.wait(timeout=10)  # both changed, neither committed
+                db.session.commit()
+                db.session.remove()
+        except Exception as exc:  # noqa: BLE001  (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=confirm, args=(s.id,)) for s in sups]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    with app.app_context():
+        row = db.session.execute(
+            select(Standing).where(Standing.user_id == trainee.id)
+        ).scalar_one()
+        assert {c["key"]: c["have"] for c in row.checks}["experience"] == 16
+        _agree(board.id, trainee.id)
