@@ -65,7 +65,14 @@ RULES: dict[str, dict[str, dict[str, Any]]] = {
             "reinstatement_fee": True,
             "minimums": {"peer": 12 * H},
             "caps": [("Self-study and online", 50, ONLINE, None)],
-        }
+        },
+        "CFPSS": {
+            "total_minutes": 36 * H,
+            "cycle_kind": "renewal",
+            "grace_days": 30,
+            "minimums": {"ethics": 6 * H},
+            "caps": [("Self-study and online", 50, ONLINE, None)],
+        },
     },
     "icrc-lakes": {
         "PR": {

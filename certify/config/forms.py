@@ -49,8 +49,6 @@ FORM_FIELD = {
     "training_minutes": "training_hours",
     "experience_minutes": "experience_hours",
     "supervision_minutes": "supervision_hours",
-    "ce_minutes_per_cycle": "ce_hours",
-    "ce_ethics_minutes": "ce_ethics_hours",
     "training_category_minutes": "categories",
 }
 # hours form field -> the minutes rule it stores
@@ -162,8 +160,6 @@ class CredentialTypeForm(FlaskForm):
         "Reciprocity route: a credential from another board, verified by staff, waives "
         "training and exam"
     )
-    ce_hours = hours_field("CE hours per renewal cycle")
-    ce_ethics_hours = hours_field("of which in ethics")
     submit = SubmitField("Save credential type")
 
     category_errors: list[str]

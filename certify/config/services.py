@@ -27,7 +27,7 @@ RULE_FIELDS = (
     "training_category_minutes", "training_lookback_years", "approved_training_only",
     "experience_minutes", "supervision_minutes", "supervisor_licenses", "residency_attestation",
     "ethics_attestation", "background_check", "exam_required", "fee_required",
-    "reciprocity_allowed", "ce_minutes_per_cycle", "ce_ethics_minutes",
+    "reciprocity_allowed",
 )  # fmt: skip
 BOOL_RULES = frozenset(
     {"lived_experience", "approved_training_only", "residency_attestation", "ethics_attestation",
@@ -94,19 +94,8 @@ def _supervision_text(req: Any) -> str | None:
 
 
 def _renewal_text(req: Any, cycle_months: int | None) -> str | None:
-    ce, ethics = _get(req, "ce_minutes_per_cycle"), _get(req, "ce_ethics_minutes")
-    ce_text = ""
-    if ce:
-        ce_text = f"{hours_text(ce)} CE hours" + (
-            f", {hours_text(ethics)} in ethics" if ethics else ""
-        )
-    elif ethics:
-        ce_text = f"{hours_text(ethics)} CE hours in ethics"
-    if cycle_months and ce_text:
-        return f"Renewal every {cycle_months} months with {ce_text}"
-    if cycle_months:
-        return f"Renewal every {cycle_months} months"
-    return f"Renewal with {ce_text}" if ce_text else None
+    """The renewal cycle (what CE it asks for is the CE module's to say)."""
+    return f"Renewal every {cycle_months} months" if cycle_months else None
 
 
 def describe_requirements(req: Any, cycle_months: int | None = None) -> list[str]:
@@ -166,12 +155,6 @@ def rule_problems(type_fields: Mapping[str, Any], rules: Mapping[str, Any]) -> d
         problems["categories"] = (
             f"The category hours add up to {hours_text(category_sum)}, more than the "
             f"{hours_text(total)} total training hours. Raise the total or lower a category."
-        )
-    ce, ethics = rules.get("ce_minutes_per_cycle"), rules.get("ce_ethics_minutes")
-    if ethics is not None and ce is not None and ethics > ce:
-        problems["ce_ethics_minutes"] = (
-            f"CE hours in ethics ({hours_text(ethics)}) cannot exceed the CE hours per cycle "
-            f"({hours_text(ce)})."
         )
     unknown = [k for k in rules.get("supervisor_licenses") or [] if k not in SUPERVISOR_LICENSES]
     if unknown:

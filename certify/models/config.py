@@ -76,8 +76,7 @@ class RequirementSet(BoardOwned, Base):
     exam_required: Mapped[bool] = mapped_column(Boolean, default=False)
     fee_required: Mapped[bool] = mapped_column(Boolean, default=False)
     reciprocity_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
-    ce_minutes_per_cycle: Mapped[int | None] = mapped_column(Integer)
-    ce_ethics_minutes: Mapped[int | None] = mapped_column(Integer)
+    # Continuing education for renewal is the ceu module's (its CE rule versions).
 
     credential_type: Mapped[CredentialType] = relationship(back_populates="requirements")
 

@@ -49,8 +49,6 @@ IC_RC = {
     "exam_required": "y",
     "fee_required": "y",
     "reciprocity_allowed": "y",
-    "ce_hours": "20",
-    "ce_ethics_hours": "6",
 }
 
 
@@ -113,7 +111,6 @@ def test_create_icrc_type_stores_minutes_categories_and_licenses(
         assert req.supervisor_licenses == ["psychiatrist", "lmhp", "ladc"]
         assert (req.min_age, req.education, req.recovery_months) == (18, "hs_diploma_or_ged", 12)
         assert req.training_lookback_years == 5 and req.approved_training_only
-        assert (req.ce_minutes_per_cycle, req.ce_ethics_minutes) == (1200, 360)
         assert req.exam_required and req.reciprocity_allowed and req.background_check
         event = db.session.execute(
             select(AuditEvent).where(AuditEvent.action == "credential_type.created")
@@ -144,8 +141,6 @@ def test_describe_requirements_reads_like_the_rules() -> None:
         supervision_minutes=25 * 60,
         supervisor_licenses=["psychiatrist", "psychologist"],
         exam_required=True,
-        ce_minutes_per_cycle=20 * 60,
-        ce_ethics_minutes=6 * 60,
     )
     ctype.requirements = req
     assert describe_requirements(req) == [
@@ -158,7 +153,7 @@ def test_describe_requirements_reads_like_the_rules() -> None:
         "500 hours of work experience",
         "25 hours of supervision by: Psychiatrist, Licensed Psychologist",
         "Exam passed",
-        "Renewal every 24 months with 20 CE hours, 6 in ethics",
+        "Renewal every 24 months",
     ]
     # a snapshot (plain mapping) reads the same; an empty set says so
     assert describe_requirements({"recovery_months": 18}, 12) == [
@@ -183,16 +178,12 @@ def test_duplicate_code_gets_a_message_not_an_error(app, client, make_board, mak
         assert len(count) == 1
 
 
-def test_category_hours_over_total_and_ce_ethics_over_ce(
-    app, client, make_board, make_user
-) -> None:  # type: ignore[no-untyped-def]
+def test_category_hours_over_total_and_bad_numbers(app, client, make_board, make_user) -> None:  # type: ignore[no-untyped-def]
     board = _admin(make_board, make_user, client)
     url = f"/boards/{board.id}/config/credential-types/new"
     page = client.post(url, data={**IC_RC, "training_hours": "40"}).get_data(as_text=True)
     assert "The category hours add up to 46, more than the 40 total training hours" in page
     assert 'value="Ethical Responsibility"' in page  # what was typed is kept
-    page = client.post(url, data={**IC_RC, "ce_ethics_hours": "21"}).get_data(as_text=True)
-    assert "CE hours in ethics (21) cannot exceed the CE hours per cycle (20)" in page
     page = client.post(url, data={**IC_RC, "cycle_months": "121", "min_age": "12"})
     text = page.get_data(as_text=True)
     assert "Use 1 to 120 months." in text and "Use an age between 14 and 100." in text
@@ -375,4 +366,4 @@ def test_platform_admin_configures_any_board(app, client, make_board, make_user)
     with app.app_context():
         req = _type(board.id, "CPSS").requirements
         assert (req.min_age, req.training_minutes, req.supervisor_licenses) == (19, 2400, [])
-        assert req.training_category_minutes == {} and req.ce_minutes_per_cycle is None
+        assert req.training_category_minutes == {} and req.exam_required is False
