@@ -296,7 +296,7 @@ def board_standings(
     type_id: int | None = None,
     expiring_by: date | None = None,
 ) -> list[BoardStanding]:
-    """Every credential's CE status in its current cycle, in at most nine SQL statements.
+    """Every credential's CE status in its current cycle, in a fixed number of SQL statements.
 
     The status comes from `compliance.standing_status`; the full standing of a row is made
     only when read (the at-risk rows on a page, an export).
