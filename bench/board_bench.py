@@ -551,6 +551,36 @@ def statements_of(app: Any, where: dict[str, Any], paths: dict[str, str]) -> dic
     return found
 
 
+def rule_change(app: Any, where: dict[str, Any]) -> str:
+    """Save a change of the full credential's rules as the Rules page does; time the commit
+    (a small board is recomputed inline, a large one queued as a job)."""
+    from certify.config.services import save_credential_type, snapshot
+    from certify.models import CredentialType
+    from certify.standing import services as standing
+    from core.models import Board, User
+
+    with app.test_request_context():
+        session = db.session
+        board = session.get(Board, where["board"])
+        admin = session.execute(db.select(User).where(User.email == where["admin"])).scalar_one()
+        ctype = session.execute(
+            db.select(CredentialType).where(
+                CredentialType.board_id == board.id, CredentialType.code == "F"
+            )
+        ).scalar_one()
+        now = snapshot(ctype)
+        fields = {k: now[k] for k in ("code", "name", "level", "substance_use", "cycle_months")}
+        rules = {k: v for k, v in now.items() if k not in fields}
+        rules["experience_minutes"] = (rules.get("experience_minutes") or 0) + 60
+        start = time.perf_counter()
+        save_credential_type(session, admin, board, fields, rules, ctype)
+        session.commit()
+        elapsed = time.perf_counter() - start
+        job = standing.next_job(session, board.id)
+        how = "queued for `flask standing recompute`" if job else "recomputed inline"
+        return f"saved and committed in {elapsed:.2f} s ({how})"
+
+
 def explain_ms(conn: psycopg.Connection, statement: str, parameters: Any) -> float:
     # the statement as SQLAlchemy rendered it for psycopg, with its parameters
     plan = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters).fetchone()[0]
@@ -716,10 +746,24 @@ def run(args: argparse.Namespace, url: str) -> None:
     print(f"flask audit verify ({chain.count:,} events): {time.perf_counter() - start:.1f} s,"
           f" peak {int(peak.group(1)) // 1024 if peak else '?'} MiB:"
           f" {checked.stdout.strip() or checked.stderr.strip()[-300:]}")  # fmt: skip
+    idle = subprocess.run(["/usr/bin/time", "-v", *flask, "routes"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)  # fmt: skip
+    base = re.search(r"Maximum resident set size \(kbytes\): (\d+)", idle.stderr)
+    print(f"  (a flask command that reads nothing, for comparison: peak"
+          f" {int(base.group(1)) // 1024 if base else '?'} MiB)")  # fmt: skip
     verify = subprocess.run([*flask, "standing", "verify", "--sample", "300"], cwd=ROOT, env=env,
                             capture_output=True, text=True)  # fmt: skip
     print(f"flask standing verify: {verify.stdout.strip()}")
 
+    for where in boards:
+        print(f"a rule change on the {where['people']:,}-person board: {rule_change(app, where)}")
+    start = time.perf_counter()
+    done = subprocess.run([*flask, "standing", "recompute", "--pending"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)  # fmt: skip
+    print(
+        f"flask standing recompute --pending (the queued job): "
+        f"{time.perf_counter() - start:.1f} s, {done.stdout.strip().splitlines()[-2:]}"
+    )
     counts = {w["slug"]: statements_of(app, w, {**PAGES, **EXPORTS}) for w in boards}
     small, large = boards
     results: dict[str, dict[str, Any]] = {}

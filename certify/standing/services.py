@@ -34,7 +34,7 @@ from core.models import Board, Role, RoleAssignment, User, utcnow
 log = logging.getLogger(__name__)
 
 BATCH = 500  # people per statement batch
-INLINE_LIMIT = 2000  # a rule change on a board with more trainees becomes a background job
+INLINE_LIMIT = 1000  # a rule change on a board with more trainees becomes a background job
 STAGE_KEYS: dict[str, Callable[[str], bool]] = {
     "training_met": lambda key: key == "training" or key.startswith("training:"),
     "hours_met": lambda key: key in ("experience", "supervision"),
