@@ -7,6 +7,7 @@ from datetime import date
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import text
 
 from certify.credentials.services import expire_and_remind
 from certify.standing import services as standing
@@ -75,6 +76,9 @@ def standing_recompute(board_slug: str | None, pending: bool, as_of: object) -> 
             more = standing.run_job_batch(db.session, job, day)
             db.session.commit()  # each batch is kept: an interrupted run resumes here
             click.echo(f"{slug}: {job.done} of {job.total} people ({job.status})")
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("ANALYZE standing"))  # the planner sees the new rows now
+            db.session.commit()
     click.echo("standing is current")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from certify.models import Application, ApplicationDocument, Credential, Standing, SupervisorProfile
@@ -51,72 +51,35 @@ def _ones(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
 
 
-def _trainees(board_id: int) -> ColumnElement[bool]:
-    return (
-        select(RoleAssignment.id)
-        .where(
-            RoleAssignment.board_id == board_id,
-            RoleAssignment.role == Role.TRAINEE.value,
-            RoleAssignment.user_id == Credential.holder_id,
-        )
-        .exists()
-    )
-
-
 def pipeline(session: Session, board_id: int) -> tuple[tuple[str, int], ...]:
     """People at each stage, counted from the stored checklists and the credentials held.
 
     A stage counts a registered trainee when, for at least one of the board's credential
     types, every requirement of that stage is met in their checklist (the engine's result,
     so "Exam passed" means what the checklist says). Holders of a current provisional
-    credential are counted apart from holders of an active full one. Three statements.
+    credential (and no active full one) are counted apart from holders of an active one.
+    Three statements, each one pass over an index.
     """
     registered = session.execute(
         select(func.count()).where(
             RoleAssignment.board_id == board_id, RoleAssignment.role == Role.TRAINEE.value
         )
     ).scalar_one()
-    per_person = (
-        select(
-            Standing.user_id,
-            func.max(_ones(Standing.training_met.is_(True))).label("trained"),
-            func.max(_ones(Standing.hours_met.is_(True))).label("hours"),
-            func.max(_ones(Standing.exam_met.is_(True))).label("exam"),
-        )
-        .where(Standing.board_id == board_id)
-        .group_by(Standing.user_id)
-        .subquery()
-    )
     trained, hours, exam = session.execute(
         select(
-            func.coalesce(func.sum(per_person.c.trained), 0),
-            func.coalesce(func.sum(per_person.c.hours), 0),
-            func.coalesce(func.sum(per_person.c.exam), 0),
-        )
+            *(
+                func.count(distinct(case((flag.is_(True), Standing.user_id))))
+                for flag in (Standing.training_met, Standing.hours_met, Standing.exam_met)
+            )
+        ).where(Standing.board_id == board_id)
     ).one()
-    holders = (
+    holders, full = session.execute(
         select(
-            Credential.holder_id,
-            func.max(_ones(Credential.status == "active")).label("full"),
-            func.max(_ones(Credential.status == "provisional")).label("provisional"),
-        )
-        .where(
-            Credential.board_id == board_id,
-            Credential.status.in_(("active", "provisional")),
-            _trainees(board_id),
-        )
-        .group_by(Credential.holder_id)
-        .subquery()
-    )
-    full, provisional = session.execute(
-        select(
-            func.coalesce(func.sum(holders.c.full), 0),
-            func.coalesce(
-                func.sum(_ones(and_(holders.c.provisional == 1, holders.c.full == 0))), 0
-            ),
-        )
+            func.count(distinct(Credential.holder_id)),
+            func.count(distinct(case((Credential.status == "active", Credential.holder_id)))),
+        ).where(Credential.board_id == board_id, Credential.status.in_(("active", "provisional")))
     ).one()
-    counts = (registered, trained, hours, exam, provisional, full)
+    counts = (registered, trained, hours, exam, holders - full, full)
     return tuple(zip(PIPELINE_STAGES, (int(n) for n in counts), strict=True))
 
 
