@@ -647,11 +647,13 @@ def per_index(url: str, where: dict[str, Any]) -> None:
          f"SELECT id FROM credential WHERE board_id={board}"
          f" AND number LIKE '{slug.upper()}-F-00012%' ORDER BY number LIMIT 25"),
         ("ix_standing_board_user_stages", "pipeline: stages per person",
-         "SELECT sum(t), sum(h), sum(e) FROM (SELECT user_id,"
-         " max(CASE WHEN training_met THEN 1 ELSE 0 END) AS t,"
-         " max(CASE WHEN hours_met THEN 1 ELSE 0 END) AS h,"
-         " max(CASE WHEN exam_met THEN 1 ELSE 0 END) AS e"
-         f" FROM standing WHERE board_id={board} GROUP BY user_id) AS s"),
+         "SELECT count(DISTINCT CASE WHEN training_met THEN user_id END),"
+         " count(DISTINCT CASE WHEN hours_met THEN user_id END),"
+         " count(DISTINCT CASE WHEN exam_met THEN user_id END)"
+         f" FROM standing WHERE board_id={board}"),
+        ("ix_supervised_hours_entry_board_status_worked", "pending entries (count)",
+         f"SELECT count(*) FROM supervised_hours_entry WHERE board_id={board}"
+         " AND status='pending'"),
         ("ix_user_account_full_name_trgm", "name search",
          "SELECT id FROM user_account WHERE full_name ILIKE '%ada 12%'"),
         ("ix_user_account_email_trgm", "email search",

@@ -77,8 +77,9 @@ def standing_recompute(board_slug: str | None, pending: bool, as_of: object) -> 
             db.session.commit()  # each batch is kept: an interrupted run resumes here
             click.echo(f"{slug}: {job.done} of {job.total} people ({job.status})")
         if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("ANALYZE standing"))  # the planner sees the new rows now
-            db.session.commit()
+            # the board's counts read the index alone once the rewritten rows are vacuumed
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM (ANALYZE) standing"))
     click.echo("standing is current")
 
 

@@ -30,8 +30,5 @@ def board_figures() -> dict[str, Any]:
 def board_pipeline(board_id: int) -> Any:
     board = db.get_or_404(Board, board_id)
     ensure_board_access(current_user, board.id, Role.BOARD_ADMIN, Role.BOARD_REVIEWER)
-    return render_template(
-        "certify/board_pipeline.html",
-        board=board,
-        figures=figures(db.session, board.id, date.today()),
-    )
+    # the page includes the overview's panel, which computes the figures once
+    return render_template("certify/board_pipeline.html", board=board)
