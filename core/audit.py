@@ -19,6 +19,8 @@ import click
 from flask import current_app, has_request_context, request
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core.models import AuditCheckpoint, AuditEvent, AuditHead, Board, User, utcnow
@@ -99,11 +101,7 @@ def record(
         entity_type, entity_id = type(entity).__name__, getattr(entity, "id", None)
     if board_id is None:
         board_id = entity.id if isinstance(entity, Board) else getattr(entity, "board_id", None)
-    # Lock the head row: concurrent writers on PostgreSQL queue here so the chain never forks.
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar()
-    if head is None:
-        head = AuditHead(id=1, last_event_id=0, last_hash=GENESIS, count=0)
-        session.add(head)
+    head = locked_head(session)
     event = AuditEvent(
         board_id=board_id,
         actor_id=actor.id if actor is not None else None,
@@ -122,6 +120,32 @@ def record(
     head.last_event_id, head.last_hash, head.count = event.id, event.hash, head.count + 1
     session.flush()
     return event
+
+
+def locked_head(session: Session) -> AuditHead:
+    """The head row, locked: concurrent writers on PostgreSQL queue here so the chain never forks.
+
+    The first event ever inserts the row; two first writers at once both insert-or-skip, so
+    neither fails on the primary key, and both then queue on the one row.
+    """
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar()
+    if head is not None:
+        return head
+    first = {"id": 1, "last_event_id": 0, "last_hash": GENESIS, "count": 0}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(pg_insert(AuditHead).values(**first).on_conflict_do_nothing())
+    elif dialect == "sqlite":
+        session.execute(sqlite_insert(AuditHead).values(**first).on_conflict_do_nothing())
+    else:  # pragma: no cover - the two supported databases are above
+        session.add(AuditHead(**first))
+        session.flush()
+    return session.execute(
+        select(AuditHead)
+        .where(AuditHead.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
 
 
 def write_checkpoint(session: Session) -> AuditCheckpoint:

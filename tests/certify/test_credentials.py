@@ -53,7 +53,7 @@ def test_concurrent_issue_never_repeats_a_number(app, make_board, make_user) -> 
     board = make_board("ne")
     ctype_id = credential_type(app, board)
     holders = [make_user(f"h{i}@example.org", [(Role.TRAINEE, board)]) for i in range(8)]
-    barrier, errors, numbers = threading.Barrier(8), [], []
+    barrier, errors, numbers = threading.Barrier(8, timeout=60), [], []
 
     def worker(holder):  # type: ignore[no-untyped-def]
         try:
@@ -67,7 +67,7 @@ def test_concurrent_issue_never_repeats_a_number(app, make_board, make_user) -> 
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=120)
     assert errors == []
     assert sorted(numbers) == [f"NE-CPSS-{i:06d}" for i in range(1, 9)]
 

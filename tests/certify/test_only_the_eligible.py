@@ -154,7 +154,7 @@ def test_two_staff_issuing_at_once_make_one_credential(app, make_board, make_use
         )
         db.session.commit()
         application_id = db.session.execute(select(Application.id)).scalar_one()
-    barrier, codes = threading.Barrier(len(staff)), []
+    barrier, codes = threading.Barrier(len(staff), timeout=60), []
 
     def press_issue(reviewer):  # type: ignore[no-untyped-def]
         client = app.test_client()
@@ -168,7 +168,7 @@ def test_two_staff_issuing_at_once_make_one_credential(app, make_board, make_use
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=120)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Credential)) == 1
     assert sorted(codes) == ["issued"] + ["refused"] * (len(staff) - 1)

@@ -338,7 +338,7 @@ def test_two_changes_to_one_person_at_once_leave_no_drift(app, make_board, make_
                 )  # fmt: skip
             )
         db.session.commit()
-    barrier, errors = threading.Barrier(2), []
+    barrier, errors = threading.Barrier(2, timeout=60), []
 
     def confirm(sup_id: int) -> None:
         try:

@@ -171,7 +171,7 @@ def test_twenty_concurrent_guesses_are_all_counted_on_postgresql(app, make_user)
                 reason="concurrent logins need the PostgreSQL run (row locks, real commits)"
             )
     user = make_user("pat@example.org")
-    barrier, codes, errors = threading.Barrier(20), [], []
+    barrier, codes, errors = threading.Barrier(20, timeout=60), [], []
 
     def guess(n: int) -> None:
         try:
@@ -185,7 +185,7 @@ def test_twenty_concurrent_guesses_are_all_counted_on_postgresql(app, make_user)
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=120)
     assert errors == [] and codes == [200] * 20
     allowed = app.config["LOGIN_MAX_FAILURES"]
     with app.app_context():

@@ -298,7 +298,7 @@ def test_concurrent_submissions_lose_nothing(app, make_board):
         if db.engine.dialect.name != "postgresql":
             pytest.skip(reason="concurrent submissions need PostgreSQL (SQLite serialises writers)")
     study_id, token, ids = _open_study(app, make_board)
-    barrier = threading.Barrier(8)
+    barrier = threading.Barrier(8, timeout=60)
     results: list[int] = []
     errors: list[BaseException] = []
 
