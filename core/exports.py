@@ -15,7 +15,8 @@ from typing import Any
 from flask import Response, stream_with_context
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_STARTS = ("=", "+", "-", "@")
+# a cell starting with one of these is read as a formula (tab and CR too, by some programs)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # characters XML 1.0 cannot hold (a spreadsheet refuses the file); tab and newlines stay
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -27,11 +28,26 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+def safe_cell(value: Any) -> Any:
+    """A cell value as every export writes it: text a spreadsheet would run as a formula
+    (starting with = + - @ tab or CR) gets a leading apostrophe; other values are unchanged."""
+    return _cell(value)
+
+
+def unguard(text: str) -> str:
+    """The text an export wrote through safe_cell, as it was (for files imported back)."""
+    if text[:1] == "'" and text[1:2] in FORMULA_STARTS:
+        return text[1:]
+    return text
+
+
+def csv_text(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], lineterminator: str = "\r\n"
+) -> str:
     """A CSV document with a header row; safe to open in a spreadsheet."""
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
+    writer = csv.writer(out, lineterminator=lineterminator)
+    writer.writerow([_cell(text) for text in header])
     for row in rows:
         writer.writerow([_cell(value) for value in row])
     return out.getvalue()
@@ -50,14 +66,21 @@ def xlsx_bytes(
     header: Sequence[str], rows: Iterable[Sequence[Any]], sheet: str = "Sheet1"
 ) -> bytes:
     """An .xlsx workbook of one sheet with a bold header row; safe to open in a spreadsheet."""
+    return xlsx_book([(sheet, header, rows)])
+
+
+def xlsx_book(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+    """An .xlsx workbook of several sheets (name, header, rows), each with a bold header row;
+    every cell goes through the formula guard."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
-    worksheet = book.create_sheet(sheet[:31])
-    worksheet.append([_header_cell(worksheet, text, Font(bold=True)) for text in header])
-    for row in rows:
-        worksheet.append([_cell(value) for value in row])
+    for name, header, rows in sheets:
+        worksheet = book.create_sheet(name[:31])
+        worksheet.append([_header_cell(worksheet, text, Font(bold=True)) for text in header])
+        for row in rows:
+            worksheet.append([_cell(value) for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -80,7 +103,7 @@ def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator
     """A CSV document in chunks of about 64 KiB, each sent as soon as it is full."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
+    writer.writerow([_cell(text) for text in header])
     for row in rows:
         writer.writerow([_cell(value) for value in row])
         if out.tell() >= CHUNK_BYTES:
