@@ -19,7 +19,7 @@ from core.modules import install
 
 # The domain modules, in the order their pages and panels appear. Adding a module means
 # creating its package (with `init_app(app)`) and adding its name here.
-INSTALLED_MODULES = ["certify", "rds", "ceu", "verify"]
+INSTALLED_MODULES = ["certify", "rds", "ceu", "exams", "verify"]
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (

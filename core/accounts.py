@@ -25,6 +25,10 @@ INVITABLE_ROLES = (
     Role.PSYCHOMETRICIAN,
     Role.SUPERVISOR,
     Role.TRAINER,
+    Role.EXAM_MANAGER,
+    Role.ITEM_WRITER,
+    Role.ITEM_REVIEWER,
+    Role.SME_JUDGE,
 )
 
 

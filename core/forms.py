@@ -126,6 +126,10 @@ class InviteStaffForm(FlaskForm):
             ("psychometrician", "Psychometrician"),
             ("supervisor", "Supervisor"),
             ("trainer", "Trainer"),
+            ("exam_manager", "Exam manager"),
+            ("item_writer", "Item writer"),
+            ("item_reviewer", "Item reviewer"),
+            ("sme_judge", "SME judge"),
         ],
         validators=[DataRequired()],
     )

@@ -81,6 +81,10 @@ class Role(enum.StrEnum):
     EMPLOYER = "employer"
     TRAINER = "trainer"
     CE_PROVIDER = "ce_provider"
+    ITEM_WRITER = "item_writer"
+    ITEM_REVIEWER = "item_reviewer"
+    EXAM_MANAGER = "exam_manager"
+    SME_JUDGE = "sme_judge"
 
     @property
     def label(self) -> str:
@@ -97,6 +101,10 @@ ROLE_LABELS = {
     Role.EMPLOYER: "Employer",
     Role.TRAINER: "Trainer",
     Role.CE_PROVIDER: "CE provider",
+    Role.ITEM_WRITER: "Item writer",
+    Role.ITEM_REVIEWER: "Item reviewer",
+    Role.EXAM_MANAGER: "Exam manager",
+    Role.SME_JUDGE: "SME judge",
 }
 GLOBAL_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.EMPLOYER})
 STAFF_ROLES = frozenset({Role.BOARD_ADMIN, Role.BOARD_REVIEWER, Role.PSYCHOMETRICIAN})

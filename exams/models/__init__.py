@@ -1,0 +1,35 @@
+"""The exams module's models, importable from one place.
+
+Part A (bank and forms) lives in bank.py and forms.py; delivery, standard setting and
+results add their own files and import them here.
+"""
+
+from exams.models.bank import (
+    COGNITIVE_LEVELS,
+    ITEM_STATUSES,
+    MAX_OPTIONS,
+    MIN_OPTIONS,
+    STATUS_LABELS,
+    VERSION_STATUSES,
+    Item,
+    ItemAssignment,
+    ItemEnemy,
+    ItemVersion,
+)
+from exams.models.forms import FORM_STATUSES, Form, FormItem
+
+__all__ = [
+    "COGNITIVE_LEVELS",
+    "FORM_STATUSES",
+    "ITEM_STATUSES",
+    "MAX_OPTIONS",
+    "MIN_OPTIONS",
+    "STATUS_LABELS",
+    "VERSION_STATUSES",
+    "Form",
+    "FormItem",
+    "Item",
+    "ItemAssignment",
+    "ItemEnemy",
+    "ItemVersion",
+]
