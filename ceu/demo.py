@@ -317,5 +317,6 @@ def load(session: Session, context: DemoContext) -> None:
     ne_categories = _categories(session, ne)
     admin = users["ne.admin@demo.peercert"]
     provider = _provider(session, ne, admin)
+    context.add_account(PROVIDER_EMAIL, PROVIDER_PASSWORD, Role.CE_PROVIDER, ne)
     courses = _courses(session, provider, ne_categories, admin)
     _casey(session, ne, users["certified@demo.peercert"], courses, ne_categories)

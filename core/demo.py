@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.accounts import find_user, grant_role
 from core.models import Board, Role, User, utcnow
-from core.modules import DemoContext, registry
+from core.modules import DemoAccount, DemoContext, registry
 
 HOUR = 60
 
@@ -80,14 +79,6 @@ PEOPLE: list[tuple[str, str, Role, str | None, str]] = [
 ]
 
 
-@dataclass(frozen=True)
-class DemoAccount:
-    email: str
-    password: str
-    role: str
-    board: str | None
-
-
 def _board(session: Session, spec: dict[str, Any]) -> Board:
     board = session.execute(select(Board).where(Board.slug == spec["slug"])).scalar()
     if board is None:
@@ -120,7 +111,7 @@ def load(session: Session) -> list[DemoAccount]:
         grant_role(session, user, role, board)
         accounts.append(DemoAccount(email, password, role.label, board.name if board else None))
         users[email] = user
-    context = DemoContext(boards=boards, users=users, today=date.today())
+    context = DemoContext(boards=boards, users=users, today=date.today(), accounts=accounts)
     for step in registry().ordered_demo_steps():
-        step.load(session, context)
+        step.load(session, context)  # a step may add accounts of its own
     return accounts

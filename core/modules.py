@@ -77,12 +77,33 @@ class BoardPanel:
 
 
 @dataclass(frozen=True)
+class DemoAccount:
+    """A demo login that `flask demo load` prints."""
+
+    email: str
+    password: str
+    role: str
+    board: str | None
+
+
+@dataclass(frozen=True)
 class DemoContext:
-    """What core's demo loader made: boards by slug, people by email, and the day."""
+    """What core's demo loader made: boards by slug, people by email, and the day.
+
+    A module that makes a login of its own (a CE provider, say) adds it with `add_account`,
+    so `flask demo load` prints it with core's accounts.
+    """
 
     boards: dict[str, Board]
     users: dict[str, User]
     today: date
+    accounts: list[DemoAccount] = field(default_factory=list)
+
+    def add_account(self, email: str, password: str, role: Role, board: Board | None) -> None:
+        if all(a.email != email for a in self.accounts):
+            self.accounts.append(
+                DemoAccount(email, password, role.label, board.name if board else None)
+            )
 
 
 DemoLoader = Callable[["Session", DemoContext], None]

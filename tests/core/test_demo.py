@@ -43,6 +43,9 @@ def test_demo_load_twice_gives_same_data(app) -> None:  # type: ignore[no-untype
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     assert "ne.admin@demo.peercert" in first.output and "demo-ne-admin" in first.output
+    # a module's own demo logins are printed too (the CE provider of ceu's demo)
+    provider = next(line for line in first.output.splitlines() if "provider@demo" in line)
+    assert "demo-provider" in provider and "CE provider" in provider
     once = _snapshot(app)
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0
