@@ -38,6 +38,7 @@ DEFAULT_FREQUENCY_ANCHORS = [
     "Repeatedly",
 ]
 STUDY_STATUSES = ("draft", "workshop", "survey_open", "survey_closed", "analyzed", "archived")
+DEFAULT_MIN_RESPONDENTS = 100
 
 
 class Study(BoardOwned, Base):
@@ -61,6 +62,10 @@ class Study(BoardOwned, Base):
     survey_closes_on: Mapped[date | None] = mapped_column(Date)
     incumbents: Mapped[int | None] = mapped_column(Integer)
     public_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # fewer respondents than this: approving a blueprint needs an acknowledged reason
+    min_respondents: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_MIN_RESPONDENTS, server_default=str(DEFAULT_MIN_RESPONDENTS)
+    )
     scale_min: Mapped[int] = mapped_column(Integer, default=0)
     scale_max: Mapped[int] = mapped_column(Integer, default=4)
     importance_anchors: Mapped[list[str]] = mapped_column(
@@ -85,6 +90,7 @@ class Study(BoardOwned, Base):
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("scale_max > scale_min", name="scale_order"),
         CheckConstraint("incumbents IS NULL OR incumbents > 0", name="incumbents_positive"),
+        CheckConstraint("min_respondents >= 1", name="min_respondents_positive"),
     )
 
 
@@ -266,6 +272,9 @@ class BlueprintVersion(BoardOwned, Base):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approval_note: Mapped[str | None] = mapped_column(Text)
+    # what the approver acknowledged (sample missed, alpha below 0.70, few respondents) and why
+    approval_concerns: Mapped[list[str] | None] = mapped_column(JSON)
+    acknowledgement: Mapped[str | None] = mapped_column(Text)
 
     study: Mapped[Study] = relationship()
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])

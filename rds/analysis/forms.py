@@ -95,4 +95,12 @@ class ApproveForm(FlaskForm):
         "I understand that approving freezes this blueprint; later changes need a new version.",
         validators=[DataRequired(message="Tick the box to confirm.")],
     )
+    acknowledge = BooleanField(
+        "I acknowledge the concerns listed and approve the blueprint anyway."
+    )
+    acknowledgement = TextAreaField(
+        "Why the board approves it anyway",
+        validators=[Optional(), Length(max=2000, message="Write at most 2000 characters.")],
+        render_kw={"rows": 3},
+    )
     submit = SubmitField("Approve blueprint")

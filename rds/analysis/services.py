@@ -254,10 +254,77 @@ def clear_override(session: Session, actor: User, task: Task, note: str = "") ->
     record(session, actor, "rds.task.retention_override_cleared", task, before, after)
 
 
+def blueprint_items(result: AnalysisResult) -> int:
+    """The items the blueprint really apportions (0 when no task is retained).
+
+    ``total_items`` is the test length asked for; a run that retains no task apportions none
+    of them, so the domains' items are what an approval, a page or the report may speak of.
+    """
+    return sum(d.items for d in result.domains)
+
+
+def is_empty(result: AnalysisResult) -> bool:
+    """Whether the blueprint apportions no item (no task retained, or no respondent)."""
+    return blueprint_items(result) == 0
+
+
+MIN_ACKNOWLEDGEMENT = 20
+
+
+def approval_concerns(study: Study, result: AnalysisResult) -> list[str]:
+    """What a board administrator must acknowledge, with a reason, before approving.
+
+    A blueprint that misses the required sample (Cochran, from the incumbents), that rests on a
+    rating scale whose Cronbach's alpha is below the expected 0.70 (or could not be computed),
+    or on fewer respondents than the study's minimum. An empty blueprint is no concern but a
+    refusal (see :func:`approve`).
+    """
+    concerns = []
+    n = result.n_respondents
+    if n < study.min_respondents:
+        concerns.append(
+            f"The blueprint rests on {n:,} respondent{'s' if n != 1 else ''}, fewer than the "
+            f"study's minimum of {study.min_respondents:,}."
+        )
+    sample = result.sample_size
+    if sample is not None and sample.achieved < sample.required:
+        concerns.append(
+            f"The required sample was missed: {sample.achieved:,} respondents of the "
+            f"{sample.required:,} required for {sample.population:,} incumbents (Cochran, 95% "
+            "confidence, ±5 points)."
+        )
+    elif sample is None and study.incumbents is None:
+        concerns.append(
+            "The number of incumbents is not recorded, so the required sample was not checked."
+        )
+    for name, scale in result.scales.items():
+        if scale.alpha is None:
+            concerns.append(
+                f"Cronbach's alpha of the {name} ratings could not be computed, so their "
+                "reliability is unknown."
+            )
+        elif scale.alpha < ALPHA_EXPECTED:
+            concerns.append(
+                f"Cronbach's alpha of the {name} ratings is {scale.alpha:.2f}, below the "
+                f"{ALPHA_EXPECTED:.2f} expected."
+            )
+    return concerns
+
+
 def approve(
-    session: Session, actor: User, version: BlueprintVersion, note: str, now: datetime
+    session: Session,
+    actor: User,
+    version: BlueprintVersion,
+    note: str,
+    now: datetime,
+    acknowledgement: str | None = None,
 ) -> None:
-    """Approve a proposed version for the board; it is frozen and supersedes the old one."""
+    """Approve a proposed version for the board; it is frozen and supersedes the old one.
+
+    An empty blueprint (no item apportioned) is refused. One with concerns
+    (:func:`approval_concerns`) is approved only with an ``acknowledgement``: the reason the
+    board accepts them, kept with the version and in the audit trail.
+    """
     study = version.study
     _check_active(study)
     if not (actor.is_platform_admin or actor.has_role(Role.BOARD_ADMIN, board_id=study.board_id)):
@@ -269,8 +336,24 @@ def approve(
             f"Version {version.version} is {version.status}; only a proposed "
             "blueprint can be approved."
         )
+    result = version.analysis()
+    if is_empty(result):
+        raise AnalysisError(
+            f"Version {version.version} is empty: no task was retained, so no item is "
+            "apportioned. An empty blueprint cannot be approved; change the retention options "
+            "or the overrides and run the analysis again."
+        )
     if not note.strip():
         raise AnalysisError("Write a note for the record.", "note")
+    concerns = approval_concerns(study, result)
+    reason = (acknowledgement or "").strip()
+    if concerns and len(reason) < MIN_ACKNOWLEDGEMENT:
+        raise AnalysisError(
+            f"This blueprint has {len(concerns)} concern{'s' if len(concerns) != 1 else ''} "
+            "listed above; acknowledge them and write why the board approves it anyway "
+            f"({MIN_ACKNOWLEDGEMENT} characters or more).",
+            "acknowledgement",
+        )
     for old in versions(session, study):
         if old.status == "approved":
             old.status = "superseded"
@@ -285,8 +368,12 @@ def approve(
             )
     version.status = "approved"
     version.approved_by_id, version.approved_at, version.approval_note = actor.id, now, note.strip()
+    version.approval_concerns = concerns or None
+    version.acknowledgement = reason if concerns else None
     session.flush()
-    after = {"status": "approved", "version": version.version, "note": note.strip()}
+    after: dict[str, Any] = {"status": "approved", "version": version.version, "note": note.strip()}
+    if concerns:
+        after |= {"concerns": concerns, "acknowledgement": reason}
     record(session, actor, "rds.blueprint.approved", version, {"status": "proposed"}, after)
     if study.status != "analyzed":
         before_status = study.status
@@ -308,7 +395,12 @@ def approve(
             f"Exam blueprint approved: {study.title} v{study.version}",
             f"{actor.full_name} approved blueprint version {version.version} of "
             f"{study.title} (study version {study.version}).\n\nNote: {note.strip()}\n\n"
-            "Next: download the RDS report for the record; the exam team can now assemble "
+            + (
+                "Approved despite: " + " ".join(concerns) + f"\nReason given: {reason}\n\n"
+                if concerns
+                else ""
+            )
+            + "Next: download the RDS report for the record; the exam team can now assemble "
             "forms against this blueprint. Later changes need a new blueprint version.",
             board_id=study.board_id,
         )
@@ -422,5 +514,5 @@ def _offered(
         version.status == "proposed"
         and (approved is None or version.version > approved.version)
         and version.study_id not in redone
-        and version.analysis().total_items > 0
+        and not is_empty(version.analysis())
     )

@@ -32,7 +32,7 @@ from rds.web import bp
 
 @bp.app_template_global("rds_board_blueprints")
 def _board_blueprints(board: Board) -> list[svc.StudyBlueprint]:
-    return svc.board_blueprints(db.session(), board.id)
+    return svc.board_blueprints(db.session, board.id)
 
 
 @bp.app_template_filter("rds_num")
@@ -43,6 +43,11 @@ def _num(value: Any, digits: int = 2) -> str:
 @bp.app_template_filter("rds_pct")
 def _pct(value: Any, digits: int = 1) -> str:
     return "not computable" if value is None else f"{100 * float(value):.{digits}f}%"
+
+
+@bp.app_template_filter("rds_items")
+def _items(result: Any) -> int:
+    return svc.blueprint_items(result)
 
 
 @bp.app_template_test("rds_finite")
@@ -61,7 +66,7 @@ def _crumbs(study: Study, *tail: tuple[str, str | None]) -> list[tuple[str, str 
 
 
 def _version(study: Study, number: int) -> BlueprintVersion:
-    version = svc.version_of(db.session(), study, number)
+    version = svc.version_of(db.session, study, number)
     if version is None:
         abort(404)
     return version
@@ -79,14 +84,14 @@ def _page(
     form: AnalysisRunForm | None = None,
     status: int = 200,
 ) -> Any:
-    history = svc.versions(db.session(), study)
+    history = svc.versions(db.session, study)
     if version is None and history:
         version = history[0]
     result = version.analysis() if version else None
     if form is None:
         form = AnalysisRunForm(formdata=None, data=svc.settings_of(version))
     sort = request.args.get("sort", "task_id")
-    labels = {q.key: q.label for q in questions_of(db.session(), study)}
+    labels = {q.key: q.label for q in questions_of(db.session, study)}
     return render_template(
         "rds/analysis/page.html",
         study=study,
@@ -94,9 +99,9 @@ def _page(
         history=history,
         form=form,
         rerun_form=RerunForm(formdata=None),
-        respondents=svc.submitted_count(db.session(), study),
-        overridden=svc.overridden_tasks(db.session(), study),
-        rows=svc.task_rows(db.session(), study, result, sort) if result else [],
+        respondents=svc.submitted_count(db.session, study),
+        overridden=svc.overridden_tasks(db.session, study),
+        rows=svc.task_rows(db.session, study, result, sort) if result else [],
         sort=sort,
         sorts=svc.TASK_SORTS,
         labels=labels,
@@ -126,7 +131,7 @@ def analysis(study_id: int) -> Any:
             "min_group": form.min_group.data,
         }
         try:
-            version = svc.run_analysis(db.session(), current_user, study, settings)
+            version = svc.run_analysis(db.session, current_user, study, settings)
         except svc.AnalysisError as error:
             show_error(form, error)
         else:
@@ -153,7 +158,7 @@ def analysis_rerun(study_id: int) -> Any:
     study = study_for(study_id)
     if RerunForm().validate_on_submit():
         try:
-            version = svc.rerun(db.session(), current_user, study)
+            version = svc.rerun(db.session, current_user, study)
         except svc.AnalysisError as error:
             show_error(None, error)
         else:
@@ -177,7 +182,7 @@ def analysis_override(study_id: int, task_id: int) -> Any:
     if form.validate_on_submit():
         try:
             svc.set_override(
-                db.session(), current_user, task, form.decision.data == "keep", form.reason.data
+                db.session, current_user, task, form.decision.data == "keep", form.reason.data
             )
         except svc.AnalysisError as error:
             show_error(form, error)
@@ -185,7 +190,7 @@ def analysis_override(study_id: int, task_id: int) -> Any:
             db.session.commit()
             flash(f"Override saved for {task.code}. Rerun the analysis to apply it.", "success")
             return redirect(url_for("rds.analysis", study_id=study.id) + "#overrides")
-    history = svc.versions(db.session(), study)
+    history = svc.versions(db.session, study)
     latest = history[0].analysis().tasks if history else ()
     stats = next((t for t in latest if t.task_id == task.code), None)
     return render_template(
@@ -212,7 +217,7 @@ def analysis_override_clear(study_id: int, task_id: int) -> Any:
     form = ClearOverrideForm()
     if form.validate_on_submit():
         try:
-            svc.clear_override(db.session(), current_user, task, form.note.data or "")
+            svc.clear_override(db.session, current_user, task, form.note.data or "")
         except svc.AnalysisError as error:
             show_error(None, error)
         else:
@@ -226,22 +231,36 @@ def analysis_override_clear(study_id: int, task_id: int) -> Any:
 def analysis_approve(study_id: int, number: int) -> Any:
     study = study_for(study_id, Role.BOARD_ADMIN)
     version = _version(study, number)
+    result = version.analysis()
+    concerns = svc.approval_concerns(study, result)
     form = ApproveForm()
     if form.validate_on_submit():
-        try:
-            svc.approve(db.session(), current_user, version, form.note.data, utcnow())
-        except svc.AnalysisError as error:
-            show_error(form, error)
+        if concerns and not form.acknowledge.data:
+            form.acknowledge.errors = ["Tick the box to acknowledge the concerns listed above."]
         else:
-            db.session.commit()
-            flash(f"Blueprint version {version.version} approved and frozen.", "success")
-            return redirect(url_for("rds.analysis_version", study_id=study.id, number=number))
-    current = svc.approved_version(db.session(), study.id)
+            try:
+                svc.approve(
+                    db.session,
+                    current_user,
+                    version,
+                    form.note.data,
+                    utcnow(),
+                    form.acknowledgement.data if concerns else None,
+                )
+            except svc.AnalysisError as error:
+                show_error(form, error)
+            else:
+                db.session.commit()
+                flash(f"Blueprint version {version.version} approved and frozen.", "success")
+                return redirect(url_for("rds.analysis_version", study_id=study.id, number=number))
+    current = svc.approved_version(db.session, study.id)
     return render_template(
         "rds/analysis/approve.html",
         study=study,
         version=version,
-        result=version.analysis(),
+        result=result,
+        empty=svc.is_empty(result),
+        concerns=concerns,
         current=current,
         form=form,
         crumbs=_crumbs(
@@ -256,7 +275,7 @@ def analysis_approve(study_id: int, number: int) -> Any:
 @roles_required(*STUDY_ROLES)
 def analysis_chart(study_id: int, number: int, name: str) -> Any:
     study = study_for(study_id)
-    png = exports.chart_png(db.session(), study, _version(study, number), name)
+    png = exports.chart_png(db.session, study, _version(study, number), name)
     if png is None:
         abort(404)
     response = Response(png, mimetype="image/png")
@@ -271,8 +290,8 @@ def analysis_blueprint(study_id: int, number: int, fmt: str) -> Any:
     version = _version(study, number)
     name = f"blueprint-study{study.id}-v{version.version}.{fmt}"
     if fmt == "csv":
-        return download(exports.blueprint_csv(db.session(), study, version), name)
-    return download(exports.blueprint_xlsx(db.session(), study, version), name, mimetype=XLSX)
+        return download(exports.blueprint_csv(db.session, study, version), name)
+    return download(exports.blueprint_xlsx(db.session, study, version), name, mimetype=XLSX)
 
 
 @bp.route("/studies/<int:study_id>/analysis/<int:number>/report.pdf")
@@ -280,6 +299,6 @@ def analysis_blueprint(study_id: int, number: int, fmt: str) -> Any:
 def analysis_report(study_id: int, number: int) -> Any:
     study = study_for(study_id)
     version = _version(study, number)
-    pdf = exports.report_pdf(db.session(), study, version, utcnow())
+    pdf = exports.report_pdf(db.session, study, version, utcnow())
     name = f"rds-report-study{study.id}-v{version.version}.pdf"
     return download(pdf, name, mimetype="application/pdf")

@@ -43,6 +43,10 @@ class SurveySettingsForm(FlaskForm):
         "Estimated number of incumbents",
         validators=[Optional(), NumberRange(min=1, max=10_000_000, message="At least 1.")],
     )
+    min_respondents = IntegerField(
+        "Minimum respondents for a blueprint",
+        validators=[Optional(), NumberRange(min=1, max=1_000_000, message="At least 1.")],
+    )
     importance_anchors = TextAreaField(
         "Importance scale labels",
         validators=[DataRequired(), _distinct_lines(2, 11, "importance labels")],

@@ -162,8 +162,13 @@ def update_settings(
     incumbents: int | None,
     importance_anchors: list[str],
     frequency_anchors: list[str],
+    min_respondents: int | None = None,
 ) -> None:
-    """Save dates, incumbents and the scales' labels (labels only while nothing is answered)."""
+    """Save dates, incumbents and the scales' labels (labels only while nothing is answered).
+
+    ``min_respondents``: below it, approving a blueprint needs an acknowledged reason (None
+    keeps the study's value).
+    """
     if study.status == "archived":
         raise SurveyError("This study is archived.")
     if len(importance_anchors) != len(frequency_anchors):
@@ -178,6 +183,10 @@ def update_settings(
         study.scale_max = study.scale_min + len(importance_anchors) - 1
     study.survey_opens_on, study.survey_closes_on = opens_on, closes_on
     study.incumbents = incumbents
+    if min_respondents is not None:
+        if min_respondents < 1:
+            raise SurveyError("At least 1.", "min_respondents")
+        study.min_respondents = min_respondents
     session.flush()
     record(session, actor, "rds.survey.settings", study, before, _settings(study))
 
@@ -187,6 +196,7 @@ def _settings(study: Study) -> dict[str, Any]:
         "opens_on": study.survey_opens_on,
         "closes_on": study.survey_closes_on,
         "incumbents": study.incumbents,
+        "min_respondents": study.min_respondents,
         "scale": [study.scale_min, study.scale_max],
         "importance_anchors": list(study.importance_anchors),
         "frequency_anchors": list(study.frequency_anchors),

@@ -66,6 +66,7 @@ def _settings_form(study: Study) -> SurveySettingsForm:
         opens_on=study.survey_opens_on,
         closes_on=study.survey_closes_on,
         incumbents=study.incumbents,
+        min_respondents=study.min_respondents,
         importance_anchors="\n".join(study.importance_anchors),
         frequency_anchors="\n".join(study.frequency_anchors),
     )
@@ -113,6 +114,7 @@ def survey_setup(study_id: int) -> Any:
                 form.incumbents.data,
                 lines(form.importance_anchors.data),
                 lines(form.frequency_anchors.data),
+                form.min_respondents.data,
             )
         except svc.SurveyError as error:
             show_error(form, error)

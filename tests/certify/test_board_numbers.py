@@ -215,7 +215,10 @@ def test_superseded_or_empty_proposals_are_not_offered_for_approval(app, client)
                     study_id=of.id,
                     version=number,
                     status=status,
-                    result={"total_items": items},
+                    result={
+                        "total_items": 120,
+                        "domains": [{"domain": "Advocacy", "items": items, "n_retained": 1}],
+                    },
                     approved_at=None if status == "proposed" else datetime_now(),
                 )  # fmt: skip
             )
