@@ -57,6 +57,9 @@ PURE_MODULES: dict[str, list[str]] = {
         "survey/tables.py",
         "workshop/__init__.py",
     ],
+    "exams": [
+        "assembly.py",
+    ],
     "verify": [
         "badges/__init__.py",
         "badges/credential.py",
