@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from core.sheets import SheetError, xlsx_rows
+
 COLUMNS = ("credential_number", "name")
 OPTIONAL = ("completed_on",)
 ALIASES = {
@@ -122,19 +124,12 @@ def _table(data: bytes, filename: str, problems: list[Problem]) -> list[list[str
 
 
 def _xlsx_rows(data: bytes, problems: list[Problem]) -> list[list[str]]:
-    from openpyxl import load_workbook
-
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        problems.append(Problem(1, "file", f"The .xlsx workbook cannot be read ({exc})."))
+        rows = xlsx_rows(data)
+    except SheetError as exc:
+        problems.append(Problem(1, "file", str(exc)))
         return []
-    sheet = book.worksheets[0]
-    rows = []
-    for values in sheet.iter_rows(values_only=True):
-        rows.append([_cell_text(value) for value in values])
-    book.close()
-    return rows
+    return [[_cell_text(value) for value in values] for values in rows]
 
 
 def _cell_text(value: object) -> str:

@@ -14,31 +14,12 @@ from typing import Any
 
 from flask import Response, stream_with_context
 
+from core.sheets import safe_cell
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# a cell starting with one of these is read as a formula (tab and CR too, by some programs)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # characters XML 1.0 cannot hold (a spreadsheet refuses the file); tab and newlines stay
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
-    return value
-
-
-def safe_cell(value: Any) -> Any:
-    """A cell value as every export writes it: text a spreadsheet would run as a formula
-    (starting with = + - @ tab or CR) gets a leading apostrophe; other values are unchanged."""
-    return _cell(value)
-
-
-def unguard(text: str) -> str:
-    """The text an export wrote through safe_cell, as it was (for files imported back)."""
-    if text[:1] == "'" and text[1:2] in FORMULA_STARTS:
-        return text[1:]
-    return text
+_cell = safe_cell  # every cell and header of every export goes through the formula guard
 
 
 def csv_text(

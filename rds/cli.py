@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from core.sheets import safe_cell
 from rds.analysis.engine import AnalysisResult, analyze
 from rds.analysis.results import TaskResult
 from rds.stats import CRITICALITY_METHODS
@@ -108,9 +109,9 @@ def _csv_cell(value: object) -> object:
 def _write_rows(path: Path, rows: list[dict[str, object]], fields: Sequence[str]) -> None:
     def write(handle: TextIO) -> None:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(fields)
+        writer.writerow([safe_cell(f) for f in fields])
         for row in rows:
-            writer.writerow([_csv_cell(row.get(f)) for f in fields])
+            writer.writerow([safe_cell(_csv_cell(row.get(f))) for f in fields])
 
     _atomic_write(path, write)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import datetime
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.exports import csv_text
+from core.exports import csv_text, xlsx_book
 from rds.analysis import charts
 from rds.models import BlueprintVersion, Study, SubjectMatterExpert, SurveyInvitation
 from rds.report.document import ReportContext, rds_report
@@ -96,16 +95,11 @@ def blueprint_csv(session: Session, study: Study, version: BlueprintVersion) -> 
 
 def blueprint_xlsx(session: Session, study: Study, version: BlueprintVersion) -> bytes:
     """The blueprint as a workbook with the sheets Domains, Tasks and Reliability."""
-    from openpyxl import Workbook
-
     result = version.analysis()
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Domains")
-    sheet.append(["domain", "n_tasks", "n_retained", "weight", "weight_percent", "items"])
-    for d in result.domains:
-        sheet.append(
-            [d.domain, d.n_tasks, d.n_retained, d.weight, round(100 * d.weight, 2), d.items]
-        )
+    domains = [
+        [d.domain, d.n_tasks, d.n_retained, d.weight, round(100 * d.weight, 2), d.items]
+        for d in result.domains
+    ]
     statements = {t.code: t.statement for t in surveyed_tasks(session, study)}
     columns = [
         "task_id",
@@ -124,24 +118,34 @@ def blueprint_xlsx(session: Session, study: Study, version: BlueprintVersion) ->
         "weight",
         "items",
     ]
-    sheet = book.create_sheet("Tasks")
-    sheet.append(columns)
+    tasks = []
     for t in result.tasks:
         cells: dict[str, Any] = {c: getattr(t, c, None) for c in columns}
         cells["statement"] = statements.get(t.task_id, "")
         cells["retained"] = "yes" if t.retained else "no"
-        sheet.append([cells[c] for c in columns])
-    sheet = book.create_sheet("Reliability")
-    sheet.append(["scale", "statistic", "value", "ci95_low", "ci95_high", "n_complete"])
+        tasks.append([cells[c] for c in columns])
+    reliability: list[list[Any]] = []
     for name, scale in result.scales.items():
         low, high = scale.alpha_ci95 or (None, None)
-        sheet.append([name, "alpha", scale.alpha, low, high, scale.n_complete])
+        reliability.append([name, "alpha", scale.alpha, low, high, scale.n_complete])
         for form, icc in scale.icc.items():
             low, high = icc.ci95 or (None, None)
-            sheet.append([name, form, icc.value, low, high, scale.n_complete])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+            reliability.append([name, form, icc.value, low, high, scale.n_complete])
+    return xlsx_book(
+        [
+            (
+                "Domains",
+                ["domain", "n_tasks", "n_retained", "weight", "weight_percent", "items"],
+                domains,
+            ),
+            ("Tasks", columns, tasks),
+            (
+                "Reliability",
+                ["scale", "statistic", "value", "ci95_low", "ci95_high", "n_complete"],
+                reliability,
+            ),
+        ]
+    )
 
 
 def report_context(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.exports import csv_text, xlsx_bytes
 from core.models import User
 from rds.models import KSA, Domain, SmeVote, Study, Task
 from rds.scope.scope_file import natural_key, parse_scope_file
@@ -35,22 +34,13 @@ def export_rows(session: Session, study: Study) -> list[list[str]]:
 
 
 def export_csv(session: Session, study: Study) -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerows(export_rows(session, study))
-    return out.getvalue().encode("utf-8")
+    header, *rows = export_rows(session, study)
+    return csv_text(header, rows).encode("utf-8")
 
 
 def export_xlsx(session: Session, study: Study) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "tasks"
-    for row in export_rows(session, study):
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    header, *rows = export_rows(session, study)
+    return xlsx_bytes(header, rows, "tasks")
 
 
 def _clear_scope(session: Session, study: Study) -> None:

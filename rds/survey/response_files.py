@@ -11,6 +11,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from core.audit import record
+from core.exports import csv_text, xlsx_bytes
 from core.models import User
 from rds.models import Study, SurveyResponse
 from rds.survey.io import SurveyFileError, read_responses
@@ -126,23 +127,10 @@ def export_table(session: Session, study: Study) -> tuple[list[str], list[list[A
 def export_csv(session: Session, study: Study) -> str:
     """The export as CSV text (blank cells for missing answers)."""
     header, rows = export_table(session, study)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
-    return out.getvalue()
+    return csv_text(header, [["" if v is None else v for v in row] for row in rows], "\n")
 
 
 def export_xlsx(session: Session, study: Study) -> bytes:
     """The export as an .xlsx workbook with one sheet."""
-    from openpyxl import Workbook
-
     header, rows = export_table(session, study)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("responses")
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(header, rows, "responses")

@@ -8,13 +8,14 @@ No Flask, no SQLAlchemy.
 
 from __future__ import annotations
 
-import io
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from core.sheets import SheetError, unguard, xlsx_rows
 
 SCALES = ("importance", "frequency")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -57,7 +58,7 @@ def cell_text(value: object) -> str:
             return ""
         if value.is_integer():
             return str(int(value))
-    return str(value).strip()
+    return unguard(str(value).strip())  # a file this app exported reads back as it was
 
 
 @dataclass
@@ -86,21 +87,12 @@ class Table:
 
 
 def read_xlsx_table(data: bytes, name: str, problems: list[Problem]) -> Table | None:
-    """First worksheet of an .xlsx workbook as a :class:`Table`."""
-    import zipfile
-
-    from openpyxl import load_workbook
-
+    """First worksheet of an .xlsx workbook as a :class:`Table` (within core.sheets' limits)."""
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        problems.append(Problem(name, None, None, f"is not a readable .xlsx workbook ({exc})"))
+        rows = xlsx_rows(data)
+    except SheetError as exc:
+        problems.append(Problem(name, None, None, str(exc)))
         return None
-    try:
-        sheet = book.worksheets[0]
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
     if not any(any(cell_text(c) for c in r) for r in rows):
         problems.append(Problem(name, None, None, "is empty"))
         return None

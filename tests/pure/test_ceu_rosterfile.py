@@ -95,7 +95,7 @@ def test_a_repeated_number_is_a_problem_of_the_file() -> None:
         (b"", "The file is empty."),
         (b"credential_number,name\n", "no rows after the header"),
         (b"\xff\xfe\x00bad", "neither UTF-8 CSV nor an .xlsx"),
-        (b"PK\x03\x04broken", ".xlsx workbook cannot be read"),
+        (b"PK\x03\x04broken", "not a readable .xlsx workbook"),
     ],
 )
 def test_files_that_are_not_rosters(data: bytes, message: str) -> None:

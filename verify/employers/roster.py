@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from core.sheets import SheetError, xlsx_rows
+
 EXPIRING_DAYS = 60
 MAX_CELL = 200
 NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
@@ -104,19 +106,11 @@ def _table_from_csv(data: bytes) -> list[list[str]]:
 
 
 def _table_from_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise RosterUnreadable(f"This is not a readable .xlsx workbook ({exc}).") from exc
-    sheet = book.worksheets[0]
-    rows = [
-        ["" if cell is None else str(cell) for cell in row]
-        for row in sheet.iter_rows(values_only=True)
-    ]
-    book.close()
-    return rows
+        rows = xlsx_rows(data)
+    except SheetError as exc:
+        raise RosterUnreadable(str(exc)) from exc
+    return [["" if cell is None else str(cell) for cell in row] for row in rows]
 
 
 def read_roster(data: bytes, filename: str, max_rows: int) -> list[RosterRow]:
