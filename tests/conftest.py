@@ -6,7 +6,6 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -20,17 +19,16 @@ from core.config import TestingConfig
 from core.extensions import db
 from core.models import Board, Role, User
 from tests.factories import create_board, create_user
+from tests.shared import PROJECT, RDS_SAMPLE
 
 PG_ENV = "PEERCERT_TEST_DATABASE_URL"
-SHARED_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "rds_sample"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """On CI the RDS reference data must be there: its tests may not quietly skip."""
-    if os.environ.get("CI") == "true" and not (
-        os.environ.get("PEERCERT_SHARED") or SHARED_SAMPLE.is_dir()
-    ):
-        raise pytest.UsageError(f"CI needs the shared RDS sample at {SHARED_SAMPLE}")
+    if os.environ.get("CI") == "true" and RDS_SAMPLE is None:
+        where = PROJECT.parent / "shared" / "data" / "rds_sample"
+        raise pytest.UsageError(f"CI needs the shared RDS sample at {where} or $PEERCERT_SHARED")
 
 
 def _fresh_postgres_database(base_url: str) -> tuple[str, str]:

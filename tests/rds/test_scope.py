@@ -14,8 +14,9 @@ from core.extensions import db
 from core.models import AuditEvent, Role
 from rds.models import KSA, Domain, SmeVote, Study, SubjectMatterExpert, Task
 from tests.factories import login
+from tests.shared import RDS_SAMPLE, needs_rds_sample
 
-SAMPLE = Path("/work/shared/data/rds_sample/tasks.csv")
+SAMPLE = (RDS_SAMPLE or Path("missing-rds-sample")) / "tasks.csv"
 
 
 def study_id_for(app: Any, title: str = "Peer Recovery RDS", version: int = 1) -> int:
@@ -151,6 +152,7 @@ def test_create_study_domains_tasks_and_ksas(app, client, make_board, make_user)
         assert count(Domain, study_id=study_id) == 1 and count(Task, study_id=study_id) == 1
 
 
+@needs_rds_sample
 def test_import_sample_and_export_identical(app, client, make_board, make_user) -> None:  # type: ignore[no-untyped-def]
     board, study_id = imported_study(client, make_board, make_user, app)
     with app.app_context():
@@ -218,6 +220,7 @@ def test_bad_csv_stores_nothing_and_names_every_row(app, client, make_board, mak
     assert "required column is missing" in missing.get_data(as_text=True)
 
 
+@needs_rds_sample
 def test_clone_copies_the_scope(app, client, make_board, make_user) -> None:  # type: ignore[no-untyped-def]
     board, study_id = imported_study(client, make_board, make_user, app)
     with app.app_context():
@@ -272,6 +275,7 @@ def test_clone_copies_the_scope(app, client, make_board, make_user) -> None:  # 
     )
 
 
+@needs_rds_sample
 def test_frozen_once_the_survey_opens(app, client, make_board, make_user) -> None:  # type: ignore[no-untyped-def]
     board, study_id = imported_study(client, make_board, make_user, app)
     with app.app_context():
@@ -327,6 +331,7 @@ def _routes(study_id: int, domain_id: int, task_id: int, ksa_id: int) -> list[tu
     ]
 
 
+@needs_rds_sample
 def test_other_boards_get_404_and_trainees_403(app, client, make_board, make_user) -> None:  # type: ignore[no-untyped-def]
     board, study_id = imported_study(client, make_board, make_user, app)
     with app.app_context():
@@ -355,6 +360,7 @@ def test_other_boards_get_404_and_trainees_403(app, client, make_board, make_use
         assert count(Task, study_id=study_id) == 42 and count(KSA, study_id=study_id) == 1
 
 
+@needs_rds_sample
 def test_studies_list_dashboard_and_stale_warning(app, client, make_board, make_user) -> None:  # type: ignore[no-untyped-def]
     board, study_id = imported_study(client, make_board, make_user, app)
     admin = make_user("admin@lakes.org", [(Role.BOARD_ADMIN, board)])

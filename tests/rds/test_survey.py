@@ -29,8 +29,9 @@ from rds.stats import cochran_sample_size
 from rds.survey import services as survey
 from rds.survey.io import read_responses, read_survey, read_tasks
 from tests.factories import login
+from tests.shared import RDS_SAMPLE, needs_rds_sample
 
-SAMPLE = Path("/work/shared/data/rds_sample")
+SAMPLE = RDS_SAMPLE or Path("missing-rds-sample")
 TODAY = utcnow().date()
 PSY = "psy@lakes.org"
 
@@ -347,6 +348,7 @@ def test_invitations_and_reminders(app, client, make_board, make_user):
     assert listing.count('data-testid="invitation-row"') == 4
 
 
+@needs_rds_sample
 def test_import_sample_responses_and_engine_matrix(app, client, make_board, make_user):
     board = _staff(make_board, make_user)
     study_id = make_study(app, board, sample_tasks(), incumbents=1500)
@@ -382,6 +384,7 @@ def test_import_sample_responses_and_engine_matrix(app, client, make_board, make
     assert "350</strong> of 306 responses needed" in page and "(350 imported)" in page
 
 
+@needs_rds_sample
 def test_import_bad_file_stores_nothing_and_lists_every_row(app, client, make_board, make_user):
     board = _staff(make_board, make_user)
     study_id = make_study(app, board, sample_tasks())
@@ -411,6 +414,7 @@ def test_import_bad_file_stores_nothing_and_lists_every_row(app, client, make_bo
         assert _count(SurveyResponse) == 0
 
 
+@needs_rds_sample
 def test_export_round_trips(app, client, make_board, make_user):
     board = _staff(make_board, make_user)
     study_id = make_study(app, board, sample_tasks())
