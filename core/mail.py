@@ -10,7 +10,7 @@ from email.errors import MessageError
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core.models import OutboxMessage, utcnow
@@ -31,6 +31,30 @@ def queue(
     session.add(message)
     session.flush()
     return message
+
+
+def queue_many(
+    session: Session, messages: list[tuple[str, str, str]], board_id: int | None = None
+) -> int:
+    """Put many messages (to, subject, body) in the outbox in one multi-row INSERT."""
+    if not messages:
+        return 0
+    now = utcnow()
+    rows = [
+        {
+            "to_addr": to,
+            "subject": " ".join(_LINE_BREAK.sub(" ", subject).split())[:200],
+            "body_text": body,
+            "board_id": board_id,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for to, subject, body in messages
+    ]
+    session.execute(insert(OutboxMessage), rows)
+    return len(rows)
 
 
 @dataclass(frozen=True)

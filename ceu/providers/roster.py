@@ -16,10 +16,13 @@ from sqlalchemy.orm import Session, joinedload
 
 from certify.models import Credential
 from ceu import rosterfile
+from ceu.compliance import DELIVERY_MODES, amount_text
 from ceu.models import CeCourse, CeProvider, CeRecord, CeRecordPart, RosterPosting, RosterRow
 from ceu.providers.services import ProviderError
-from core import audit
+from ceu.rules.services import settings_of
+from core import audit, mail
 from core.models import User, utcnow
+from core.urls import external_url
 
 REVIEW = ("unknown_number", "name_differs", "not_active")
 CHUNK = 900  # numbers per IN list (SQLite's old limit is 999 parameters)
@@ -103,6 +106,47 @@ def _insert_records(
     return ids
 
 
+def _tell_holders(
+    session: Session, course: CeCourse, people: list[tuple[int, date]], row_numbers: list[int]
+) -> int:
+    """Email each person a roster recorded CE for: the course, its hours and categories."""
+    if not people:
+        return 0
+    show_ceus = settings_of(session, course.board_id).show_ceus
+    ids = sorted({holder_id for holder_id, _ in people})
+    contacts: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(ids), CHUNK):
+        for user_id, email, name in session.execute(
+            select(User.id, User.email, User.full_name).where(
+                User.id.in_(ids[start : start + CHUNK])
+            )
+        ):
+            contacts[user_id] = (email, name)
+    board = course.provider.board
+    parts = ", ".join(
+        f"{amount_text(c.minutes, show_ceus)} {c.category.name}" for c in course.categories
+    )
+    link = external_url("ceu.my_ce")
+    messages = []
+    for (holder_id, day), row in zip(people, row_numbers, strict=True):
+        email, name = contacts[holder_id]
+        messages.append(
+            (
+                email,
+                f"CE recorded: {course.title}",
+                f"Hello {name},\n\n{course.provider.name} posted its attendance roster for "
+                f"“{course.title}” ({DELIVERY_MODES[course.delivery_mode].lower()}), and "
+                f"{board.name} recorded it on your CE record:\n\n"
+                f"  Completed on: {day.isoformat()}\n"
+                f"  Counts: {amount_text(course.minutes, show_ceus)} ({parts})\n"
+                f"  Roster row: {row}\n\n"
+                "If you did not take this course, tell the board. See your CE and what is "
+                f"still missing:\n{link}\n",
+            )
+        )
+    return mail.queue_many(session, messages, board_id=course.board_id)
+
+
 def post(
     session: Session,
     provider: CeProvider,
@@ -135,19 +179,16 @@ def post(
     )
     session.add(posting)
     session.flush()
-    posted = [m for m in matches if m.outcome == "posted"]
+    posted = [m for m in matches if m.outcome == "posted" and m.holder is not None]
+    people = [(m.holder.holder_id, m.line.completed_on) for m in posted if m.holder]
     ids = dict(
         zip(
             (m.line.row for m in posted),
-            _insert_records(
-                session,
-                course,
-                uploader,
-                [(m.holder.holder_id, m.line.completed_on) for m in posted if m.holder],
-            ),
+            _insert_records(session, course, uploader, people),
             strict=True,
         )
     )
+    _tell_holders(session, course, people, [m.line.row for m in posted])
     session.execute(
         insert(RosterRow.__table__),  # Core: one executemany, whatever the rows' None values
         [
@@ -191,10 +232,10 @@ def resolve(
         row.outcome, row.message = found.outcome, found.message
         row.credential_id = found.holder.credential_id if found.holder else None
         if found.outcome == "posted" and found.holder is not None:
-            row.record_id = _insert_records(
-                session, course, actor, [(found.holder.holder_id, row.completed_on)]
-            )[0]
+            person = (found.holder.holder_id, row.completed_on)
+            row.record_id = _insert_records(session, course, actor, [person])[0]
             row.resolution = "posted"
+            _tell_holders(session, course, [person], [row.row_number])
     elif action == "post":
         credential = session.get(Credential, row.credential_id) if row.credential_id else None
         if credential is None:
@@ -202,10 +243,10 @@ def resolve(
         if credential.holder_id in _recorded(session, course):
             row.resolution, row.message = "dismissed", "The course is already on their record."
         else:
-            row.record_id = _insert_records(
-                session, course, actor, [(credential.holder_id, row.completed_on)]
-            )[0]
+            person = (credential.holder_id, row.completed_on)
+            row.record_id = _insert_records(session, course, actor, [person])[0]
             row.resolution = "posted"
+            _tell_holders(session, course, [person], [row.row_number])
     elif action == "dismiss":
         row.resolution = "dismissed"
     else:

@@ -13,6 +13,7 @@ from certify.models import CredentialType
 from core.extensions import db
 from core.models import Board, Role, User
 from tests.ceu.factories import H, create_categories, create_credential, create_rule
+from tests.core.test_mail import smtp_server  # noqa: F401  (the loopback SMTP server fixture)
 from tests.factories import create_credential_type
 
 

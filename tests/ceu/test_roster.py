@@ -3,8 +3,11 @@ malformed file is refused whole with row and column, a lapsed provider cannot po
 
 from __future__ import annotations
 
+import email
+import email.policy
 import io
 from datetime import date, timedelta
+from email.message import EmailMessage
 
 from openpyxl import Workbook
 from sqlalchemy import func, select
@@ -12,7 +15,7 @@ from sqlalchemy import func, select
 from certify.models import CredentialType
 from ceu.models import CeCategory, CeRecord, RosterPosting, RosterRow
 from core.extensions import db
-from core.models import Board, Role, User
+from core.models import Board, OutboxMessage, Role, User
 from tests.ceu.conftest import CeWorld
 from tests.ceu.factories import H, create_course, create_credential, create_provider
 from tests.factories import create_user, login
@@ -149,3 +152,75 @@ def test_another_providers_course_and_rows_are_out_of_reach(
     assert page.status_code == 200  # not one of its courses: not a choice
     with app.app_context():
         assert db.session.execute(select(func.count(CeRecord.id))).scalar_one() == 0
+
+
+def _delivered(app, smtp_server, monkeypatch) -> dict[str, EmailMessage]:  # type: ignore[no-untyped-def]
+    """Send the outbox through the loopback SMTP server; the messages by recipient."""
+    controller, handler = smtp_server
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
+    result = app.test_cli_runner().invoke(args=["mail", "send"])
+    assert result.exit_code == 0, result.output
+    found = {}
+    for _, rcpts, content in handler.messages:
+        message = email.message_from_bytes(content, policy=email.policy.default)
+        found[rcpts[0]] = message
+    handler.messages.clear()
+    return found
+
+
+def test_the_certificants_matched_get_an_email_of_what_was_recorded(  # type: ignore[no-untyped-def]
+    app, client, ce: CeWorld, make_user, smtp_server, monkeypatch
+) -> None:
+    contact, course_id, start = _setup(app, ce, make_user)
+    with app.app_context():
+        ctype = db.session.get(CredentialType, ce.ctype_id)
+        board = db.session.get(Board, ce.board.id)
+        for address, name, number in (
+            ("jamie@example.org", "Jamie Peer", "NE-CPSS-000003"),
+            ("known@example.org", "Nobody Known", "NE-CPSS-000004"),
+        ):
+            person = create_user(db.session, address, [(Role.TRAINEE, board)])
+            person.full_name = name
+            create_credential(db.session, person, ctype, number, ce.issued_on, ce.expires_on)
+        db.session.commit()  # fmt: skip
+    login(client, contact.email)
+    roster = (
+        "credential_number,name,completed_on\n"
+        f"NE-CPSS-000001,Riley Recovery,{start.isoformat()}\n"
+        'NE-CPSS-000003,"Peer, Jamie",\n'
+        "NE-CPSS-999999,Nobody Known,\n"
+        "NE-CPSS-000001X,Riley Riley,\n"
+    ).encode()
+    assert _post(client, ce, course_id, roster).status_code == 302
+    sent = _delivered(app, smtp_server, monkeypatch)
+    assert sorted(sent) == ["jamie@example.org", "riley@example.org"]  # matched rows only
+    riley = sent["riley@example.org"]
+    assert riley["Subject"] == "CE recorded: WRAP refresher"
+    body = riley.get_content()
+    assert "Hello Riley Recovery" in body and "“WRAP refresher”" in body
+    assert f"Completed on: {start.isoformat()}" in body
+    assert "Counts: 3 hours (3 hours Peer)" in body and "Roster row: 2" in body
+    assert "Completed on: " + start.isoformat() in sent["jamie@example.org"].get_content()
+    # no row is dropped silently: every row of the file is stored, the two unmatched ones
+    # wait on the review list
+    with app.app_context():
+        outcomes = dict(db.session.execute(select(RosterRow.row_number, RosterRow.outcome)).all())
+        assert outcomes == {2: "posted", 3: "posted", 4: "unknown_number", 5: "unknown_number"}
+        row_id = db.session.execute(
+            select(RosterRow.id).where(RosterRow.row_number == 4)
+        ).scalar_one()
+    # the provider corrects a number: the row posts, and that person is told too, once
+    client.post(
+        f"/boards/{ce.board.id}/ce/provider/review/{row_id}",
+        data={"action": "correct", "number": "NE-CPSS-000004"},
+    )
+    with app.app_context():
+        row = db.session.get(RosterRow, row_id)
+        assert (row.outcome, row.resolution) == ("posted", "posted")
+    sent = _delivered(app, smtp_server, monkeypatch)
+    assert list(sent) == ["known@example.org"]
+    assert "Roster row: 4" in sent["known@example.org"].get_content()
+    with app.app_context():
+        total = db.session.execute(select(func.count(OutboxMessage.id))).scalar_one()
+        assert total == 3
