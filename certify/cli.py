@@ -115,7 +115,7 @@ def standing_verify(board_slug: str | None, sample: int, fix: bool, as_of: objec
             db.session.commit()
     for drift in drifted:
         click.echo(f"drift: {drift.describe()}", err=True)
-    people = len({(d.board_id, d.user_id) for d in drifted})
-    click.echo(f"checked {checked} people: {people} with drift" + (" (fixed)" if fix else ""))
+    with_drift = len({(d.board_id, d.user_id) for d in drifted})
+    click.echo(f"checked {checked} people: {with_drift} with drift" + (" (fixed)" if fix else ""))
     if drifted and not fix:
         sys.exit(1)

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Date, and_, case, func, or_, select
+from sqlalchemy import Date, and_, case, false, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
@@ -235,7 +235,7 @@ def _window(
             if previous:
                 inside = and_(inside, issued < end)
         conditions.append(and_(Credential.credential_type_id == type_id, inside))
-    return or_(*conditions) if conditions else and_(False)
+    return or_(*conditions) if conditions else false()
 
 
 def _cells(

@@ -6,9 +6,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -360,7 +361,7 @@ def _count_attempt(session: Session, user: User, ip: str, now: datetime) -> int 
     concurrent tries never lose a count; on PostgreSQL the row stays locked until commit,
     so the tries of one address on one account are checked one after the other.
     """
-    table = LoginThrottle.__table__
+    table = cast(Table, LoginThrottle.__table__)
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
         insert(table)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session, contains_eager, joinedload
@@ -13,6 +13,10 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 from core.models import AuditEvent, Board, RoleAssignment, User
 
 PAGE_SIZE = 25
+
+
+#: a SELECT of any columns, kept as it is by helpers that add WHERE clauses to it
+AnyRows = TypeVar("AnyRows", bound="Select[*tuple[Any, ...]]")
 
 
 @dataclass(frozen=True)

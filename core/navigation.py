@@ -8,6 +8,7 @@ its own links; the links of the current workspace carry counts of what waits the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import g, request, session, url_for
 from flask_login import current_user
@@ -106,7 +107,7 @@ def _current_key(spaces: list[WorkspaceView]) -> str | None:
 def _links(space: WorkspaceView, user: User) -> list[NavLink]:
     links = []
     for entry in space.entries:
-        values = {"board_id": space.board_id} if space.board_id is not None else {}
+        values: dict[str, Any] = {} if space.board_id is None else {"board_id": space.board_id}
         url = url_for(entry.endpoint, **values)
         count = entry.count(db.session, space.board_id, user) if entry.count else None
         links.append(NavLink(entry.label, url, request.endpoint == entry.endpoint, count))

@@ -204,13 +204,18 @@ def _date_arg(name: str) -> date | None:
 def audit_log(board_id: int) -> Any:
     board = db.get_or_404(Board, board_id)
     ensure_board_access(current_user, board.id, Role.BOARD_ADMIN)
-    filters = {
-        "action": request.args.get("action", "").strip(),
-        "actor": request.args.get("actor", "").strip(),
-        "since": _date_arg("since"),
-        "until": _date_arg("until"),
-    }
+    action = request.args.get("action", "").strip()
+    actor = request.args.get("actor", "").strip()
+    since, until = _date_arg("since"), _date_arg("until")
+    filters = {"action": action, "actor": actor, "since": since, "until": until}
     page = boards.audit_page(
-        db.session, board, request.args.get("older"), request.args.get("newer"), **filters
+        db.session,
+        board,
+        request.args.get("older"),
+        request.args.get("newer"),
+        action=action,
+        actor=actor,
+        since=since,
+        until=until,
     )
     return render_template("core/audit.html", board=board, page=page, filters=filters)

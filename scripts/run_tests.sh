@@ -34,7 +34,7 @@ fi
 echo "== ruff check / ruff format --check"
 $BIN/ruff check . || status=1
 $BIN/ruff format --check . || status=1
-echo "== mypy on the pure computation modules"
+echo "== mypy on every package"
 $BIN/mypy || status=1
 
 export PEERCERT_CHROMIUM="$CHROMIUM"

@@ -19,6 +19,7 @@ from certify.models import (
     TraineeProfile,
 )
 from core import audit, mail
+from core.boards import AnyRows
 from core.exports import stream_rows
 from core.models import User, utcnow
 from core.urls import external_url
@@ -293,7 +294,7 @@ def for_trainee(session: Session, trainee: User) -> list[Application]:
     )
 
 
-def _queue_where(query: Select[Any], status: str, search: str) -> Select[Any]:
+def _queue_where(query: AnyRows, status: str, search: str) -> AnyRows:
     if status:
         query = query.where(Application.status == status)
     else:

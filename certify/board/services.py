@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, case, distinct, func, select
 from sqlalchemy.orm import Session
@@ -40,7 +41,7 @@ class BoardFigures:
     standing_due: int = 0  # people whose stored standing time may have changed
 
 
-def _counts(session: Session, model: type, board_id: int) -> dict[str, int]:
+def _counts(session: Session, model: Any, board_id: int) -> dict[str, int]:
     rows = session.execute(
         select(model.status, func.count()).where(model.board_id == board_id).group_by(model.status)
     ).all()
@@ -65,14 +66,16 @@ def pipeline(session: Session, board_id: int) -> tuple[tuple[str, int], ...]:
             RoleAssignment.board_id == board_id, RoleAssignment.role == Role.TRAINEE.value
         )
     ).scalar_one()
-    trained, hours, exam = session.execute(
-        select(
-            *(
-                func.count(distinct(case((flag.is_(True), Standing.user_id))))
-                for flag in (Standing.training_met, Standing.hours_met, Standing.exam_met)
-            )
-        ).where(Standing.board_id == board_id)
-    ).one()
+    trained, hours, exam = tuple(
+        session.execute(
+            select(
+                *(
+                    func.count(distinct(case((flag.is_(True), Standing.user_id))))
+                    for flag in (Standing.training_met, Standing.hours_met, Standing.exam_met)
+                )
+            ).where(Standing.board_id == board_id)
+        ).one()
+    )
     holders, full = session.execute(
         select(
             func.count(distinct(Credential.holder_id)),

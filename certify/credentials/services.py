@@ -27,6 +27,7 @@ from certify.models import (
     ExpiryReminder,
 )
 from core import audit, mail
+from core.boards import AnyRows
 from core.exports import stream_rows
 from core.models import Board, User, utcnow
 from core.urls import external_url
@@ -444,8 +445,8 @@ def looks_like_a_number(search: str) -> bool:
 
 
 def _credentials_where(
-    query: Select[Any], status: str, search: str, expiring_days: int | None, as_of: date
-) -> Select[Any]:
+    query: AnyRows, status: str, search: str, expiring_days: int | None, as_of: date
+) -> AnyRows:
     if status:
         query = query.where(Credential.status == status)
     if search and search.strip().isdigit() and looks_like_a_number(search):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from certify.models import SETTINGS, SupervisedHoursEntry, SupervisorProfile
 from certify.rules import HoursEntry
 from core import accounts, audit, mail
-from core.boards import Page, paginate
+from core.boards import KeysetPage, Page, paginate
 from core.models import Board, Role, User, utcnow
 from core.units import hours_text
 from core.urls import external_url
@@ -23,7 +23,7 @@ from core.urls import external_url
 KINDS = {"experience": "Work or volunteer experience", "supervision": "Supervision session"}
 STATUSES = ("pending", "confirmed", "rejected")
 DAY_MINUTES = 24 * 60
-ENTRY_SORTS = {
+ENTRY_SORTS: dict[str, tuple[Any, ...]] = {
     "date_desc": (SupervisedHoursEntry.worked_on.desc(), SupervisedHoursEntry.id.desc()),
     "date_asc": (SupervisedHoursEntry.worked_on.asc(), SupervisedHoursEntry.id.asc()),
     "hours_desc": (SupervisedHoursEntry.minutes.desc(), SupervisedHoursEntry.id.desc()),
@@ -67,7 +67,7 @@ class HoursTotals:
 class Listing:
     """A page of entries with what the page needs to show them."""
 
-    page: Page
+    page: Page | KeysetPage
     boards: dict[int, Board]
     profiles: dict[tuple[int, int], SupervisorProfile] = field(default_factory=dict)
     totals: HoursTotals = HoursTotals()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from certify.hours.services import (
@@ -358,7 +358,8 @@ def board_entry_rows(
     streamed statement (trainee, supervisor and license joined in), never all rows at once."""
     trainee_user, supervisor_user = aliased(User), aliased(User)
     entry = SupervisedHoursEntry
-    where = _board_entries_query(board_id, status, supervisor_id, trainee).whereclause
+    filters = _board_entries_query(board_id, status, supervisor_id, trainee).whereclause
+    where = cast(ColumnElement[bool], filters)  # never None: the board is always a filter
     query = (
         select(
             entry.id,

@@ -19,6 +19,8 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from certify import rules
@@ -112,12 +114,8 @@ def _trainees_among(session: Session, board_id: int, user_ids: Collection[int]) 
 def _upsert(session: Session, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(Standing).values(rows)
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    statement = (postgresql_insert if postgresql else sqlite_insert)(Standing).values(rows)
     keys = ("board_id", "user_id", "credential_type_id")
     statement = statement.on_conflict_do_update(
         index_elements=list(keys),

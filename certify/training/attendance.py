@@ -239,7 +239,7 @@ def import_roster(
     by_key.update({fold(m.title): m for m in ordered})
     trainees: dict[str, User | None] = {}
     first_row: dict[tuple[int, int], int] = {}
-    good = []
+    good: list[tuple[User, TrainingModule, date, int]] = []
     for number, cells in rows:
         email = cells["email"].lower()
         if email not in trainees:
@@ -257,7 +257,7 @@ def import_roster(
                     )
                 )
         problems += found
-        if not found:
+        if not found and trainee and module and attended_on and minutes is not None:
             good.append((trainee, module, attended_on, minutes))
     if problems:
         raise RosterError(problems)

@@ -129,7 +129,7 @@ def performance_domains(session: Session, board_id: int) -> list[str]:
         .where(TrainingModule.board_id == board_id, TrainingModule.performance_domain.is_not(None))
         .order_by(TrainingModule.id)
     ).scalars():
-        if name.strip():
+        if name and name.strip():
             found.setdefault(fold(name), name.strip())
     return sorted(found.values(), key=str.casefold)
 

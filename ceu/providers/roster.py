@@ -9,9 +9,9 @@ written with multi-row INSERTs, so a 5,000-row roster takes a handful of stateme
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import Select, Table, func, insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from certify.models import Credential
@@ -102,7 +102,7 @@ def _insert_records(
         for record_id in ids
         for c in course.categories
     ]
-    session.execute(insert(CeRecordPart.__table__), parts)  # Core: one executemany
+    session.execute(insert(cast(Table, CeRecordPart.__table__)), parts)  # Core: one executemany
     return ids
 
 
@@ -189,8 +189,9 @@ def post(
         )
     )
     _tell_holders(session, course, people, [m.line.row for m in posted])
+    # Core: one executemany, whatever the rows' None values
     session.execute(
-        insert(RosterRow.__table__),  # Core: one executemany, whatever the rows' None values
+        insert(cast(Table, RosterRow.__table__)),
         [
             {
                 "posting_id": posting.id,

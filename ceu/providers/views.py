@@ -392,8 +392,9 @@ def provider_roster(board_id: int) -> Any:
     )
     form.course_id.choices = [(c.id, f"{c.title} ({c.starts_on} to {c.ends_on})") for c in courses]
     problems = None
-    if request.method == "GET" and request.args.get("course", type=int):
-        form.course_id.data = request.args.get("course", type=int)
+    chosen = request.args.get("course", "")
+    if request.method == "GET" and chosen.isdigit():
+        form.course_id.data = int(chosen)
     if form.validate_on_submit():
         course = next(c for c in courses if c.id == form.course_id.data)
         upload = form.roster.data

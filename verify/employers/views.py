@@ -36,7 +36,7 @@ def _member() -> EmployerMember:
 
 
 def _own(model: type, object_id: int, member: EmployerMember) -> Any:
-    row = db.get_or_404(model, object_id)
+    row: Any = db.get_or_404(model, object_id)
     if row.organization_id != member.organization_id:
         abort(404)
     return row
