@@ -81,7 +81,7 @@ class Progress:
             self.stream.write("\n")
 
 
-def _atomic_write(path: Path, write: Callable[[TextIO], None]) -> None:
+def atomic_write(path: Path, write: Callable[[TextIO], None]) -> None:
     """Write a text file through a temporary file so a failure leaves nothing behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -113,7 +113,7 @@ def _write_rows(path: Path, rows: list[dict[str, object]], fields: Sequence[str]
         for row in rows:
             writer.writerow([safe_cell(_csv_cell(row.get(f))) for f in fields])
 
-    _atomic_write(path, write)
+    atomic_write(path, write)
 
 
 def write_csv(result: AnalysisResult, out_dir: Path) -> None:
@@ -199,7 +199,8 @@ def summary(result: AnalysisResult) -> str:
     return "\n".join(lines)
 
 
-def _report_problems(problems: Sequence[object], stream: TextIO) -> None:
+def report_problems(problems: Sequence[object], stream: TextIO) -> None:
+    """Every problem on ``stream`` (the first 1,000, then how many more), one per line."""
     count = len(problems)
     stream.write(f"error: {count} problem{'s' if count != 1 else ''} in the input:\n")
     for problem in problems[:MAX_PROBLEMS_SHOWN]:
@@ -220,7 +221,7 @@ def run_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             args.tasks, args.responses, scale_min=args.scale_min, scale_max=args.scale_max
         )
     except SurveyFileError as exc:
-        _report_problems(exc.problems, err)
+        report_problems(exc.problems, err)
         return EXIT_BAD_INPUT
     except OSError as exc:
         err.write(f"error: cannot read {exc.filename or 'input'}: {exc.strerror or exc}\n")
@@ -254,7 +255,7 @@ def run_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write(json.dumps(document, indent=2, allow_nan=False) + "\n")
         elif args.json_out:
             text = json.dumps(document, indent=2, allow_nan=False) + "\n"
-            _atomic_write(Path(args.json_out), lambda handle: _write_text(handle, text))
+            atomic_write(Path(args.json_out), lambda handle: _write_text(handle, text))
         if args.csv_dir:
             write_csv(result, Path(args.csv_dir))
     except OSError as exc:

@@ -60,6 +60,11 @@ PURE_MODULES: dict[str, list[str]] = {
     ],
     "exams": [
         "assembly.py",
+        "scoring.py",
+        "angoff.py",  # uses rds/reliability.py for the judges' ICC
+        "resultfile.py",
+        "cli.py",
+        "__main__.py",
     ],
     "verify": [
         "badges/__init__.py",
