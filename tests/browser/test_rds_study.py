@@ -20,11 +20,10 @@ from rds.survey.response_files import import_responses
 from rds.survey.services import add_default_questions, open_survey
 from tests.browser.conftest import screenshot
 from tests.factories import PASSWORD
+from tests.shared import RDS_SAMPLE, needs_rds_sample
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "rds_sample"
-pytestmark = pytest.mark.skipif(
-    not (SAMPLE / "tasks.csv").is_file(), reason="shared RDS sample not found"
-)
+SAMPLE = RDS_SAMPLE or Path("missing")
+pytestmark = needs_rds_sample
 
 
 @pytest.fixture

@@ -23,11 +23,10 @@ from rds.scope.transfer import import_scope
 from rds.survey.response_files import import_responses
 from rds.survey.services import add_default_questions
 from tests.factories import login
+from tests.shared import RDS_SAMPLE, needs_rds_sample
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "rds_sample"
-pytestmark = pytest.mark.skipif(
-    not (SAMPLE / "reference.json").is_file(), reason="shared RDS sample not found"
-)
+SAMPLE = RDS_SAMPLE or Path("missing")
+pytestmark = needs_rds_sample
 RUN = {
     "method": "multiplicative",
     "importance_min": "2.0",
