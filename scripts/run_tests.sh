@@ -31,6 +31,16 @@ else
   skipped+=("credential interop test (no node/npm; apt-get install -y nodejs npm)")
 fi
 
+# the exam statistics tests compare with R's psych package (tests/pure/r_psych.py)
+if ! command -v Rscript >/dev/null 2>&1 && [ "$ci" = "true" ]; then
+  echo "== R missing: installing Debian's r-base-core, r-cran-psych and r-cran-lme4 for the comparisons with R"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq r-base-core r-cran-psych r-cran-lme4) >/dev/null 2>&1 \
+    || echo "!! could not install R"
+fi
+if ! command -v Rscript >/dev/null 2>&1; then
+  skipped+=("comparisons with R psych (no Rscript; apt-get install -y r-base-core r-cran-psych r-cran-lme4)")
+fi
+
 echo "== ruff check / ruff format --check"
 $BIN/ruff check . || status=1
 $BIN/ruff format --check . || status=1
