@@ -74,6 +74,8 @@ class Config:
     # How many reverse proxies stand in front of the app (0: none, the peer is the client).
     # Only then are X-Forwarded-For and X-Forwarded-Proto believed, and only that many hops.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # boards (slugs, comma-separated; "*" for all) where issuing and revoking need two people
+    FOUR_EYES_BOARDS = os.environ.get("FOUR_EYES_BOARDS", "")
 
 
 class DevelopmentConfig(Config):

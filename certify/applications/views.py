@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from certify import bp
+from certify import bp, duties
 from certify.applications import documents, eligibility, services
 from certify.applications.forms import (
     DecisionForm,
@@ -273,6 +273,9 @@ def review_application(board_id: int, application_id: int) -> Any:
 def decide_application(board_id: int, application_id: int) -> Any:
     board = _board(board_id)
     application = board_owned_or_404(Application, application_id, board.id)
+    back = url_for("certify.review_application", board_id=board.id, application_id=application.id)
+    if duties.blocked(current_user, application.trainee_id, "decide on this application"):
+        return redirect(back)
     form = DecisionForm()
     final = form.target.data in ("denied", "approved", "approved_for_exam")
     if form.validate_on_submit() and (form.confirm.data or not final):
@@ -307,7 +310,9 @@ def record_facts(board_id: int, application_id: int) -> Any:
     board = _board(board_id)
     application = board_owned_or_404(Application, application_id, board.id)
     form = StaffFactsForm()
-    if form.validate_on_submit():
+    if duties.blocked(current_user, application.trainee_id, "record board facts for this person"):
+        pass
+    elif form.validate_on_submit():
         profile = eligibility.profile_for(db.session, board.id, application.trainee_id)
         services.record_staff_facts(
             db.session,
@@ -344,9 +349,10 @@ def document_queue(board_id: int) -> Any:
 def review_document(board_id: int, document_id: int, status: str) -> Any:
     board = _board(board_id)
     doc = board_owned_or_404(ApplicationDocument, document_id, board.id)
-    documents.review(db.session, doc, current_user, status)
-    db.session.commit()
-    flash(f"{doc.original_name} {status}.", "success")
+    if not duties.blocked(current_user, doc.application.trainee_id, "review this document"):
+        documents.review(db.session, doc, current_user, status)
+        db.session.commit()
+        flash(f"{doc.original_name} {status}.", "success")
     return redirect(
         url_for("certify.review_application", board_id=board.id, application_id=doc.application_id)
     )
@@ -361,8 +367,11 @@ def issue_credential(board_id: int, application_id: int) -> Any:
     form.endorsements.choices = endorsement_choices(db.session, board.id)
     if application.status != "approved":
         flash("Only an approved application can be certified.", "danger")
+    elif duties.blocked(current_user, application.trainee_id, "issue this credential"):
+        pass
     elif form.validate_on_submit():
         try:
+            duties.check_issuer(board, current_user, application.reviewer_id)
             credential = credentials.issue(
                 db.session,
                 application.trainee,
@@ -374,7 +383,7 @@ def issue_credential(board_id: int, application_id: int) -> Any:
                 override_reason=form.override_reason.data,
             )
             db.session.commit()
-        except (credentials.CredentialError, services.WorkflowError) as exc:
+        except (credentials.CredentialError, services.WorkflowError, duties.DutyError) as exc:
             show_error(None, exc)
             return redirect(
                 url_for(

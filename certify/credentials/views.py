@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from certify import bp
+from certify import bp, duties
 from certify.certificates import status_sentence, wall_certificate, wallet_card
 from certify.credentials import services
 from certify.credentials.forms import DisciplineForm, StatusForm, UpgradeForm
@@ -124,16 +124,27 @@ def change_credential_status(board_id: int, credential_id: int) -> Any:
     board, credential = _board_credential(board_id, credential_id)
     form = StatusForm()
     form.target.choices = [(s, s) for s in services.STATUS_CHANGES[credential.status]]
-    if form.validate_on_submit():
+    if duties.blocked(current_user, credential.holder_id, "change this credential's status"):
+        pass
+    elif form.validate_on_submit():
         try:
-            services.change_status(
-                db.session, credential, form.target.data, current_user, form.reason.data
-            )
-        except services.CredentialError as exc:
+            requested = None
+            if form.target.data == "revoked":
+                requested = duties.revoke_needs_second_person(
+                    db.session, board, current_user, credential, form.reason.data or ""
+                )
+            if requested is None:
+                services.change_status(
+                    db.session, credential, form.target.data, current_user, form.reason.data
+                )
+        except (services.CredentialError, duties.DutyError) as exc:
             show_error(None, exc)
         else:
             db.session.commit()
-            flash(f"{credential.number} is now {credential.status}.", "success")
+            if requested:
+                flash(requested, "info")
+            else:
+                flash(f"{credential.number} is now {credential.status}.", "success")
     else:
         flash("Choose a status, give a reason and tick to confirm.", "warning")
     return redirect(
@@ -146,7 +157,9 @@ def change_credential_status(board_id: int, credential_id: int) -> Any:
 def record_discipline(board_id: int, credential_id: int) -> Any:
     board, credential = _board_credential(board_id, credential_id)
     form = DisciplineForm()
-    if form.validate_on_submit():
+    if duties.blocked(current_user, credential.holder_id, "record discipline on this credential"):
+        pass
+    elif form.validate_on_submit():
         try:
             services.discipline(
                 db.session,
@@ -183,7 +196,9 @@ def upgrade_credential(board_id: int, credential_id: int) -> Any:
         (t.id, (t, r)) for t, r in full_types_for_upgrade(db.session, credential, date.today())
     )
     form.credential_type_id.choices = [(i, str(i)) for i in options]
-    if form.validate_on_submit():
+    if duties.blocked(current_user, credential.holder_id, "upgrade this credential"):
+        pass
+    elif form.validate_on_submit():
         ctype, result = options[form.credential_type_id.data]
         try:
             full = services.upgrade(

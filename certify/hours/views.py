@@ -8,7 +8,7 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from certify import bp
+from certify import bp, duties
 from certify.hours import services, supervisors
 from certify.hours.forms import (
     PERFORMANCE_DOMAINS,
@@ -288,6 +288,10 @@ def verify_supervisor(board_id: int, profile_id: int) -> Any:
     board = _staff_board(board_id)
     profile = board_owned_or_404(SupervisorProfile, profile_id, board.id)
     form = VerifySupervisorForm()
+    if form.validate_on_submit() and duties.blocked(
+        current_user, profile.user_id, "verify this supervisor's license"
+    ):
+        return redirect(url_for("certify.board_supervisors", board_id=board.id))
     if form.validate_on_submit():
         try:
             supervisors.verify_supervisor(db.session, current_user, profile, form.note.data or "")
