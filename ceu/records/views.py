@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from certify import duties
 from certify.models import Credential
 from ceu import bp
 from ceu.audits.services import open_selections
@@ -317,7 +318,9 @@ def review_record(board_id: int, record_id: int) -> Any:
     record = board_owned_or_404(CeRecord, record_id, board.id)
     form = ReviewForm()
     if form.validate_on_submit():
-        if not form.confirm.data:
+        if duties.blocked(current_user, record.holder_id, "review this CE record"):
+            pass
+        elif not form.confirm.data:
             form.confirm.errors = ["Tick to confirm."]
         else:
             try:
