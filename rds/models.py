@@ -66,6 +66,8 @@ class Study(BoardOwned, Base):
     min_respondents: Mapped[int] = mapped_column(
         Integer, default=DEFAULT_MIN_RESPONDENTS, server_default=str(DEFAULT_MIN_RESPONDENTS)
     )
+    # data screening: which rules exclude what they flag, and why (rds.survey.screening)
+    screening: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     scale_min: Mapped[int] = mapped_column(Integer, default=0)
     scale_max: Mapped[int] = mapped_column(Integer, default=4)
     importance_anchors: Mapped[list[str]] = mapped_column(
@@ -249,6 +251,10 @@ class SurveyResponse(BoardOwned, Base):
     ratings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     pages_done: Mapped[list[int]] = mapped_column(JSON, default=list)
     submitted_on: Mapped[date | None] = mapped_column(Date)
+    # web responses, for the screen for implausibly fast answers: the start time only while in
+    # progress (cleared on submission, like the resume key), then the seconds it took
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seconds_taken: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         CheckConstraint("status IN ('in_progress', 'submitted')", name="status_known"),

@@ -9,6 +9,7 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     SubmitField,
     TextAreaField,
 )
@@ -104,3 +105,29 @@ class ApproveForm(FlaskForm):
         render_kw={"rows": 3},
     )
     submit = SubmitField("Approve blueprint")
+
+
+class ScreeningForm(FlaskForm):
+    exclude_blank = BooleanField("Exclude blank submissions")
+    exclude_straight_lining = BooleanField("Exclude straight-lined responses")
+    exclude_too_fast = BooleanField("Exclude implausibly fast web submissions")
+    exclude_non_incumbent = BooleanField("Exclude respondents who are not incumbents")
+    seconds_per_task = DecimalField(
+        "Fewest seconds per task rated",
+        default=2.0,
+        places=1,
+        validators=[InputRequired(), NumberRange(min=0.1, max=120, message="0.1 to 120 seconds.")],
+        render_kw={"step": "0.5", "inputmode": "decimal"},
+    )
+    non_incumbent = SelectMultipleField(
+        "Answers that mean “not an incumbent”", choices=[], validate_choice=True
+    )
+    reason = TextAreaField(
+        "Reason for these decisions",
+        validators=[
+            DataRequired(message="Write why these rules apply."),
+            Length(min=10, max=2000, message="Write 10 to 2000 characters."),
+        ],
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField("Save the screening decisions")

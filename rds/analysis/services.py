@@ -20,6 +20,7 @@ from rds.models import BlueprintVersion, Study, SurveyResponse, Task
 from rds.reliability import ALPHA_EXPECTED
 from rds.report.sections import alpha_reading
 from rds.scope.services import study_ksas
+from rds.survey.screening import screening_report
 from rds.survey.services import survey_matrix, surveyed_tasks
 
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -159,10 +160,18 @@ def run_analysis(
     """Run the engine on the submitted responses and store the next proposed version."""
     _check_active(study)
     chosen = {key: settings.get(key, default) for key, default in DEFAULT_SETTINGS.items()}
-    codes, domains, importance, frequency, demographics = survey_matrix(session, study)
+    tasks_surveyed = [t.code for t in surveyed_tasks(session, study)]
+    screened = screening_report(session, study, tasks_surveyed)
+    matrix = survey_matrix(session, study, screened.excluded_ids)
+    codes, domains, importance, frequency, demographics = matrix
     if not codes:
         raise AnalysisError("The study has no surveyed task statements to analyse.")
     if importance.shape[0] == 0:
+        if screened.submitted:
+            raise AnalysisError(
+                f"The screening excludes all {screened.submitted} submitted responses; "
+                "review the screening decisions."
+            )
         raise AnalysisError("There are no submitted survey responses to analyse yet.")
     overrides = {
         t.code: (bool(t.retention_override), t.override_reason or "")
@@ -200,6 +209,7 @@ def run_analysis(
         "scale_min": study.scale_min,
         "scale_max": study.scale_max,
         "respondents": int(importance.shape[0]),
+        "screening": screened.summary(),
         "overrides": {c: {"retained": k, "reason": r} for c, (k, r) in overrides.items()},
     }
     version = BlueprintVersion(

@@ -22,11 +22,13 @@ from rds.analysis.forms import (
     ClearOverrideForm,
     OverrideForm,
     RerunForm,
+    ScreeningForm,
 )
 from rds.models import BlueprintVersion, Study
 from rds.reliability import ALPHA_EXPECTED
 from rds.report.sections import icc_reading
-from rds.survey.services import questions_of
+from rds.survey import screening
+from rds.survey.services import questions_of, surveyed_tasks
 from rds.web import bp
 
 
@@ -267,6 +269,56 @@ def analysis_approve(study_id: int, number: int) -> Any:
             study,
             ("Analysis and blueprint", url_for("rds.analysis", study_id=study.id)),
             (f"Approve version {number}", None),
+        ),
+    ), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/studies/<int:study_id>/analysis/screening", methods=["GET", "POST"])
+@roles_required(*STUDY_ROLES)
+def analysis_screening(study_id: int) -> Any:
+    """Data screening: each rule, what it flags, and the psychometrician's decision."""
+    study = study_for(study_id)
+    session = db.session
+    questions = questions_of(session, study)
+    choices = [(f"{q.key}={o}", f"{q.label}: {o}") for q in questions for o in q.options]
+    current = screening.settings_of(study)
+    form = ScreeningForm()
+    form.non_incumbent.choices = choices
+    if request.method == "GET":
+        for rule in screening.RULES:
+            getattr(form, f"exclude_{rule}").data = current["exclude"][rule]
+        form.seconds_per_task.data = current["seconds_per_task"]
+        form.non_incumbent.data = [f"{k}={v}" for k, v in current["non_incumbent"]]
+        form.reason.data = current["reason"]
+    elif form.validate_on_submit():
+        pairs = [tuple(value.split("=", 1)) for value in form.non_incumbent.data or []]
+        try:
+            screening.decide(
+                session,
+                current_user,
+                study,
+                {rule: bool(getattr(form, f"exclude_{rule}").data) for rule in screening.RULES},
+                float(form.seconds_per_task.data),
+                [(k, v) for k, v in pairs],
+                form.reason.data or "",
+            )
+        except screening.ScreeningError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash("Screening decisions saved; the next analysis run applies them.", "success")
+            return redirect(url_for("rds.analysis_screening", study_id=study.id))
+    codes = [t.code for t in surveyed_tasks(session, study)]
+    preview = screening.screening_report(session, study, codes, current)
+    return render_template(
+        "rds/analysis/screening.html",
+        study=study,
+        form=form,
+        report=preview,
+        crumbs=_crumbs(
+            study,
+            ("Analysis and blueprint", url_for("rds.analysis", study_id=study.id)),
+            ("Data screening", None),
         ),
     ), (400 if request.method == "POST" else 200)
 

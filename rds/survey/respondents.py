@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from core.models import utcnow
 from rds.models import Study, SurveyInvitation, SurveyResponse
 from rds.survey.answers import PageAnswers, parse_demographics, parse_ratings
 from rds.survey.services import (
@@ -100,6 +101,7 @@ def start_response(
         demographics={},
         ratings={},
         pages_done=[],
+        started_at=utcnow(),
     )
     session.add(response)
     session.flush()
@@ -146,7 +148,9 @@ def save_page(
 
 
 def submit_response(session: Session, study: Study, resume_key: str, today: date) -> None:
-    """Submit the answers: forget the resume key, use up the invitation, keep only the date."""
+    """Submit the answers: forget the resume key and the start time, use up the invitation,
+    keep only the date and the seconds the answers took (for the screen for implausibly fast
+    answers; no clock time stays with the answers)."""
     reason = refusal(study, today)
     if reason:
         raise SurveyRefused(reason)
@@ -156,6 +160,9 @@ def submit_response(session: Session, study: Study, resume_key: str, today: date
     missing = [p.title for p in survey_pages(session, study) if p.number not in response.pages_done]
     if missing:
         raise SurveyError("Please go through these pages before submitting: " + ", ".join(missing))
+    taken = None
+    if response.started_at is not None:
+        taken = max(0, int((utcnow() - response.started_at).total_seconds()))
     # Conditional updates: a second submission of the same key or invitation changes no row.
     done = session.execute(
         update(SurveyResponse)
@@ -164,7 +171,13 @@ def submit_response(session: Session, study: Study, resume_key: str, today: date
             SurveyResponse.status == "in_progress",
             SurveyResponse.resume_key_hash == token_hash(resume_key),
         )
-        .values(status="submitted", resume_key_hash=None, submitted_on=today)
+        .values(
+            status="submitted",
+            resume_key_hash=None,
+            submitted_on=today,
+            started_at=None,
+            seconds_taken=taken,
+        )
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]

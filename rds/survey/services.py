@@ -389,26 +389,28 @@ def survey_progress(session: Session, study: Study) -> SurveyProgress:
 
 
 def submitted_answers(
-    session: Session, study: Study
+    session: Session, study: Study, exclude: frozenset[int] = frozenset()
 ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """(demographics, ratings) of every submitted response, in the order they came in."""
+    """(demographics, ratings) of every submitted response not excluded by the screening,
+    in the order they came in."""
     query = (
-        select(SurveyResponse.demographics, SurveyResponse.ratings)
+        select(SurveyResponse.id, SurveyResponse.demographics, SurveyResponse.ratings)
         .where(SurveyResponse.study_id == study.id, SurveyResponse.status == "submitted")
         .order_by(SurveyResponse.id)
     )
-    return [(d or {}, r or {}) for d, r in session.execute(query).all()]
+    return [(d or {}, r or {}) for i, d, r in session.execute(query).all() if i not in exclude]
 
 
 def survey_matrix(
-    session: Session, study: Study
+    session: Session, study: Study, exclude: frozenset[int] = frozenset()
 ) -> tuple[list[str], list[str], np.ndarray, np.ndarray, dict[str, list[str | None]]]:
-    """The engine's input: task codes, their domains, ratings (NaN blank) and demographics."""
+    """The engine's input: task codes, their domains, ratings (NaN blank) and demographics,
+    without the responses ``exclude`` names (the screening's exclusions)."""
     tasks = surveyed_tasks(session, study)
     codes = [t.code for t in tasks]
     domains = [t.domain.name for t in tasks]
     column = {code: j for j, code in enumerate(codes)}
-    responses = submitted_answers(session, study)
+    responses = submitted_answers(session, study, exclude)
     importance = np.full((len(responses), len(codes)), np.nan)
     frequency = np.full((len(responses), len(codes)), np.nan)
     for i, (_, ratings) in enumerate(responses):

@@ -257,6 +257,8 @@ def test_nothing_identifying_is_stored_with_the_answers(app, make_board, make_us
         "ratings",
         "pages_done",
         "submitted_on",
+        "started_at",  # only while in progress; cleared on submission
+        "seconds_taken",  # for the screen for implausibly fast answers
     }
     invitation_columns = {c.name for c in SurveyInvitation.__table__.columns}
     assert not any("response" in name for name in invitation_columns)
@@ -266,6 +268,7 @@ def test_nothing_identifying_is_stored_with_the_answers(app, make_board, make_us
         for secret in ("carla", "example.org", IP, "RespondentPhone", invitation, key):
             assert secret not in stored
         assert row.resume_key_hash is None and row.submitted_on == TODAY
+        assert row.started_at is None and row.seconds_taken is not None
         sent = db.session.execute(select(SurveyInvitation)).scalar_one()
         assert sent.used is True
         # no audit event (which records addresses) comes from a respondent
