@@ -19,6 +19,7 @@ from core.urls import external_url
 from rds.models import SmeVote, Study, SubjectMatterExpert, Task
 from rds.scope.services import ordered_domains, ordered_tasks
 from rds.survey.tables import Problem, Table, read_xlsx_table
+from rds.workshop.cvr import TaskCvr, task_cvr
 
 CHOICES = ("keep", "revise", "drop")
 VOTING_STATUSES = ("draft", "workshop")
@@ -345,6 +346,11 @@ class TaskTally:
     @property
     def votes(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def content_validity(self) -> TaskCvr:
+        """Lawshe's CVR of the votes ("keep" as essential) and its exact critical value."""
+        return task_cvr(self.counts["keep"], self.counts["revise"], self.counts["drop"])
 
     @property
     def majority(self) -> str | None:
