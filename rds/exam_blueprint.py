@@ -213,6 +213,8 @@ class Blueprint:
 
     ``version`` is the blueprint version within study ``study_id``; ``approved_by`` the
     approver's name. Domain items sum to ``test_length``, a domain's task items to its items.
+    ``interim`` names a blueprint run while the survey was still open ("Interim — survey
+    open"), None for one run on the closed survey.
     """
 
     study_id: int
@@ -221,6 +223,7 @@ class Blueprint:
     approved_by: str | None
     test_length: int
     domains: tuple[BlueprintDomain, ...]
+    interim: str | None = None
 
     def tasks(self) -> Iterator[BlueprintTask]:
         """Every task of the blueprint, domain by domain (retained or not)."""

@@ -271,9 +271,16 @@ def check_inputs(
     demographics: Mapping[str, Sequence[object]] | None,
     options: AnalysisOptions,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, list[str | None]]]:
-    """Check shapes, ids and scale; return float matrices and cleaned demographics."""
+    """Check shapes, ids, scale and thresholds; return float matrices and cleaned demographics."""
     if len(task_ids) == 0:
         raise ValueError("there are no tasks")
+    if not options.scale_min <= options.importance_min <= options.scale_max:
+        # no mean can reach it (or every mean does): the run could only give a blueprint of
+        # nothing, or one where the threshold decides nothing
+        raise ValueError(
+            f"importance_min {options.importance_min:g} lies outside the rating scale "
+            f"{options.scale_min:g}-{options.scale_max:g}"
+        )
     if len(domains) != len(task_ids):
         raise ValueError("task_ids and domains must have the same length")
     if len(set(task_ids)) != len(task_ids):

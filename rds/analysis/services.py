@@ -21,7 +21,7 @@ from rds.reliability import ALPHA_EXPECTED
 from rds.report.sections import alpha_reading
 from rds.scope.services import study_ksas
 from rds.survey.screening import screening_report
-from rds.survey.services import survey_matrix, surveyed_tasks
+from rds.survey.services import interim_label, survey_matrix, surveyed_tasks
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "method": "multiplicative",
@@ -124,6 +124,7 @@ def approved_blueprint(
         approved_by=version.approved_by.full_name if version.approved_by else None,
         test_length=result.total_items,
         domains=domains,
+        interim=interim_label(version.study, version.options),
     )
 
 
@@ -196,7 +197,7 @@ def run_analysis(
             retained_overrides={code: keep for code, (keep, _) in overrides.items()},
         )
     except ValueError as error:
-        field = "min_per_domain" if "min_per_domain" in str(error) else None
+        field = next((f for f in ("min_per_domain", "importance_min") if f in str(error)), None)
         raise AnalysisError(f"The analysis cannot run with these options: {error}", field) from None
     # Serialise version numbers per study (a no-op on SQLite, a row lock on PostgreSQL).
     session.execute(select(Study.id).where(Study.id == study.id).with_for_update())
@@ -209,6 +210,7 @@ def run_analysis(
         "scale_min": study.scale_min,
         "scale_max": study.scale_max,
         "respondents": int(importance.shape[0]),
+        "interim": study.status == "survey_open",  # run while answers may still come in
         "screening": screened.summary(),
         "overrides": {c: {"retained": k, "reason": r} for c, (k, r) in overrides.items()},
     }
@@ -385,7 +387,9 @@ def approve(
     if concerns:
         after |= {"concerns": concerns, "acknowledgement": reason}
     record(session, actor, "rds.blueprint.approved", version, {"status": "proposed"}, after)
-    if study.status != "analyzed":
+    # An open survey stays open: approving an interim blueprint never closes it (closing is
+    # the survey's own action, rds.survey.services.close_survey).
+    if study.status not in ("analyzed", "survey_open"):
         before_status = study.status
         study.status, study.completed_on = "analyzed", now.date()
         session.flush()

@@ -7,7 +7,9 @@ with every problem found; no Flask, no SQLAlchemy.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -107,3 +109,18 @@ def parse_ratings(
         else:
             answers.values[code] = [importance, frequency]
     return answers
+
+
+def answers_digest(demographics: Mapping[str, object], ratings: Mapping[str, object]) -> str:
+    """A fingerprint of a response's answers, the same whatever order they were given in.
+
+    Two responses with the same digest gave the same answer to every question and task: the
+    survey counts them as looking duplicated (the psychometrician sees how many).
+    """
+    canonical = json.dumps(
+        {"demographics": dict(demographics), "ratings": dict(ratings)},
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -14,6 +14,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import HiddenInput
 
 KEY_RE = r"^[a-z][a-z0-9_]*$"
 
@@ -110,6 +111,8 @@ class CloseSurveyForm(FlaskForm):
         "Close the survey now; no one can submit answers afterwards",
         validators=[DataRequired("Tick the box to confirm.")],
     )
+    # the responses still missing that the page stated (the service checks they still are)
+    missing = IntegerField(widget=HiddenInput(), validators=[Optional()])
     reason = StringField("Reason", validators=[DataRequired(), Length(max=500)])
     submit = SubmitField("Close the survey")
 

@@ -74,6 +74,21 @@ def _cookie_name(study: Study) -> str:
     return f"rds_survey_{study.id}"
 
 
+def _answered_cookie(study: Study) -> str:
+    """Set in a browser that submitted answers to this survey; it holds nothing but "1"."""
+    return f"rds_answered_{study.id}"
+
+
+def _already_answered(study: Study) -> bool:
+    """Whether this browser submitted answers to the survey and has none in progress."""
+    return request.cookies.get(_answered_cookie(study)) == "1" and _current(study) is None
+
+
+def _answered_page(study: Study) -> Any:
+    """The public link's answer to a browser that already answered: thanks, not a new start."""
+    return _page(render_template("rds/public/thanks.html", study=study, already=True))
+
+
 def _keep_key(response: Any, study: Study, key: str) -> Any:
     """Remember the resume key in a cookie limited to the survey pages."""
     response.set_cookie(
@@ -161,6 +176,8 @@ def survey_public(public_token: str) -> Any:
     reason = svc.refusal(study, utcnow().date())
     if reason:
         return _refused(reason, study=study)
+    if _already_answered(study):  # the public link promises one response per browser
+        return _answered_page(study)
     if request.method == "POST":
         return _start(study)
     return _intro(study)
@@ -292,6 +309,15 @@ def survey_review(public_token: str) -> Any:
             db.session.commit()
             done = redirect(url_for(".survey_thanks", public_token=public_token))
             done.delete_cookie(_cookie_name(study), path="/survey")
+            done.set_cookie(
+                _answered_cookie(study),
+                "1",
+                max_age=COOKIE_DAYS * 86400,
+                httponly=True,
+                samesite="Lax",
+                secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+                path="/survey",
+            )
             return done
     response = _current(study)
     if response is None:

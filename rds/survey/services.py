@@ -17,6 +17,7 @@ from core.audit import record
 from core.models import User
 from rds.models import DemographicQuestion, Domain, Study, SurveyInvitation, SurveyResponse, Task
 from rds.stats import cochran_sample_size
+from rds.survey.answers import answers_digest
 from rds.survey.tables import SCALES, Problem
 from rds.workshop.services import unresolved_count
 
@@ -130,7 +131,11 @@ def content_locked(session: Session, study: Study) -> bool:
 
 
 def refusal(study: Study, today: date) -> str | None:
-    """Why respondents cannot answer today, or None when the survey takes answers."""
+    """Why respondents cannot answer today, or None when the survey takes answers.
+
+    A closing date is stated only when it has passed: a survey closed early has its closing
+    date moved to that day, and a date still ahead is never given as the day it closed.
+    """
     closes = study.survey_closes_on
     if study.status == "survey_open":
         if study.survey_opens_on and today < study.survey_opens_on:
@@ -139,9 +144,9 @@ def refusal(study: Study, today: date) -> str | None:
             return f"This survey closed on {closes.isoformat()}."
         return None
     if study.status in ("survey_closed", "analyzed", "archived"):
-        return (
-            f"This survey closed on {closes.isoformat()}." if closes else "This survey is closed."
-        )
+        if closes and closes <= today:
+            return f"This survey closed on {closes.isoformat()}."
+        return "This survey is closed."
     return "This survey is not open yet."
 
 
@@ -311,16 +316,58 @@ def open_survey(session: Session, actor: User, study: Study, today: date, note: 
     record(session, actor, "rds.survey.opened", study, before, after)
 
 
-def close_survey(session: Session, actor: User, study: Study, today: date, reason: str) -> None:
-    """Close the survey: no more answers; the closing date becomes today if it was later."""
+def missing_responses(progress: SurveyProgress) -> int:
+    """Responses still missing toward the required sample (0 when met or not computable)."""
+    return max(0, (progress.required or 0) - progress.submitted)
+
+
+def closing_confirmation(progress: SurveyProgress) -> str:
+    """What the person closing the survey confirms, with the responses still missing."""
+    if missing_responses(progress):
+        return (
+            f"Close the survey now with {progress.submitted:,} responses: "
+            f"{missing_responses(progress):,} of the {progress.required:,} required are still "
+            "missing, and no one can submit answers afterwards"
+        )
+    return "Close the survey now; no one can submit answers afterwards"
+
+
+def close_survey(
+    session: Session,
+    actor: User,
+    study: Study,
+    today: date,
+    reason: str,
+    missing_confirmed: int | None = None,
+) -> None:
+    """Close the survey: no more answers; the closing date becomes today if it was later.
+
+    Closing is its own action, never a side effect. While responses are missing toward the
+    required sample, ``missing_confirmed`` must be the number the person saw and confirmed
+    (a response that arrived meanwhile changes it, and the confirmation is asked again).
+    """
     if study.status != "survey_open":
         raise SurveyError("The survey is not open.")
+    progress = survey_progress(session, study)
+    missing = missing_responses(progress)
+    if missing and missing_confirmed != missing:
+        raise SurveyError(
+            f"{missing:,} of the {progress.required:,} required responses are still missing. "
+            "Confirm that you close the survey with them missing.",
+            "confirm",
+        )
     before = {"status": study.status, "closes_on": study.survey_closes_on}
     study.status = "survey_closed"
     if study.survey_closes_on is None or study.survey_closes_on > today:
         study.survey_closes_on = today
     session.flush()
-    after = {"status": study.status, "closes_on": study.survey_closes_on, "reason": reason}
+    after = {
+        "status": study.status,
+        "closes_on": study.survey_closes_on,
+        "reason": reason,
+        "submitted": progress.submitted,
+        "missing": missing,
+    }
     record(session, actor, "rds.survey.closed", study, before, after)
 
 
@@ -383,6 +430,45 @@ def survey_progress(session: Session, study: Study) -> SurveyProgress:
         required,
         margin,
     )
+
+
+def duplicated_count(session: Session, study: Study) -> int:
+    """Submitted responses whose answers are identical to an earlier response's.
+
+    The public link lets each browser answer once, but a person may answer again from another
+    browser: the psychometrician sees how many responses look duplicated (one statement; the
+    answers are read a batch at a time and only their fingerprints kept).
+    """
+    query = (
+        select(SurveyResponse.demographics, SurveyResponse.ratings)
+        .where(SurveyResponse.study_id == study.id, SurveyResponse.status == "submitted")
+        .execution_options(yield_per=500)
+    )
+    seen: set[str] = set()
+    duplicated = 0
+    for demographics, ratings in session.execute(query):
+        digest = answers_digest(demographics or {}, ratings or {})
+        duplicated += digest in seen
+        seen.add(digest)
+    return duplicated
+
+
+INTERIM_OPEN = "Interim — survey open"
+INTERIM_CLOSED = "Interim — run before the survey closed"
+
+
+def interim_label(study: Study, options: dict[str, Any] | None) -> str | None:
+    """How a blueprint version run while the survey was open is named everywhere, or None.
+
+    ``options`` are the version's stored run options (``interim`` is recorded at each run;
+    a run stored before that is interim when the survey is still open).
+    """
+    interim = (options or {}).get("interim")
+    if interim is None:
+        interim = study.status == "survey_open"
+    if not interim:
+        return None
+    return INTERIM_OPEN if study.status == "survey_open" else INTERIM_CLOSED
 
 
 # --- the engine's input ----------------------------------------------------------------------

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from core.auth import roles_required
 from core.boards import paginate
@@ -50,6 +51,17 @@ def survey_crumbs(study: Study, *more: tuple[str, str | None]) -> list[tuple[str
     return crumbs + list(more)
 
 
+@bp.app_template_global("rds_interim")
+def interim_badge(version: Any) -> Markup:
+    """A badge naming a blueprint version run while the survey was open (empty otherwise)."""
+    label = svc.interim_label(version.study, version.options) if version is not None else None
+    if label is None:
+        return Markup("")
+    return Markup(' <span class="badge text-bg-warning" data-testid="interim">{}</span>').format(
+        label
+    )
+
+
 @bp.app_template_global("rds_survey_progress")
 def survey_progress_for(study: Study) -> svc.SurveyProgress:
     """Live survey progress for panels elsewhere ("212 of 323 responses needed")."""
@@ -73,19 +85,27 @@ def _settings_form(study: Study) -> SurveySettingsForm:
 
 
 def _render_setup(study: Study, status: int = 200, **forms: Any) -> Any:
+    progress = svc.survey_progress(db.session, study)
+    close_form = forms.pop("close_form", None) or CloseSurveyForm(
+        formdata=None, missing=svc.missing_responses(progress)
+    )
+    close_form.confirm.label.text = svc.closing_confirmation(progress)
+    close_form.missing.data = svc.missing_responses(progress)
     context = {
         "settings_form": _settings_form(study),
         "question_form": QuestionForm(formdata=None),
         "defaults_form": DefaultQuestionsForm(formdata=None),
         "move_form": MoveForm(formdata=None),
         "open_form": OpenSurveyForm(formdata=None),
-        "close_form": CloseSurveyForm(formdata=None),
+        "close_form": close_form,
         **forms,
     }
     return render_template(
         "rds/survey/setup.html",
         study=study,
-        progress=svc.survey_progress(db.session, study),
+        progress=progress,
+        missing=svc.missing_responses(progress),
+        duplicated=svc.duplicated_count(db.session, study),
         questions=svc.questions_of(db.session, study),
         pages=svc.survey_pages(db.session, study),
         minutes=svc.estimated_minutes(db.session, study),
@@ -259,7 +279,14 @@ def survey_close(study_id: int) -> Any:
     form = CloseSurveyForm()
     if form.validate_on_submit():
         try:
-            svc.close_survey(db.session, current_user, study, utcnow().date(), form.reason.data)
+            svc.close_survey(
+                db.session,
+                current_user,
+                study,
+                utcnow().date(),
+                form.reason.data,
+                form.missing.data,
+            )
         except svc.SurveyError as error:
             show_error(form, error)
         else:

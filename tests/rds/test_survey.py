@@ -259,8 +259,16 @@ def test_open_and_close(app, client, make_board, make_user):
     assert (
         client.post(f"/studies/{study_id}/survey/close", data={"confirm": "y"}).status_code == 400
     )
-    closed = client.post(
+    # nobody answered: all 323 responses required for 2,000 incumbents are missing, and the
+    # person closing confirms that number (issue 10: closing states what is missing)
+    missing = cochran_sample_size(2000, 0).required
+    unconfirmed = client.post(
         f"/studies/{study_id}/survey/close", data={"confirm": "y", "reason": "Enough responses"}
+    )
+    assert unconfirmed.status_code == 400
+    closed = client.post(
+        f"/studies/{study_id}/survey/close",
+        data={"confirm": "y", "reason": "Enough responses", "missing": str(missing)},
     )
     assert closed.status_code == 302
     with app.app_context():
