@@ -24,7 +24,7 @@ def init_app(app: Flask) -> None:
     import certify.credentials.views
     import certify.hours.views
     import certify.training.views  # noqa: F401
-    from certify import hooks
+    from certify import dashboard, hooks
     from certify.cli import credentials_cli, standing_cli
     from certify.demo import load as load_demo
     from certify.standing import tracking
@@ -61,8 +61,13 @@ def init_app(app: Flask) -> None:
         ),
         NavEntry("Rules", "certify.config_credential_types", frozenset({Role.BOARD_ADMIN}), True),
     )
+    modules.add_dashboard_panel(
+        app, Role.TRAINEE, "certify/panels/credentials.html", dashboard.certificant_facts
+    )
+    modules.add_dashboard_panel(
+        app, Role.TRAINEE, "certify/panels/eligibility.html", dashboard.trainee_facts
+    )
     for role, template in (
-        (Role.TRAINEE, "certify/panels/eligibility.html"),
         (Role.SUPERVISOR, "certify/panels/supervisor.html"),
         (Role.TRAINEE, "certify/panels/trainee_hours.html"),
         (Role.TRAINEE, "certify/training/panel_trainee.html"),

@@ -232,6 +232,57 @@ class Eligibility:
         raise KeyError(key)
 
 
+_GAP_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "lived_experience": "the self-identification of lived experience",
+        "education": "the education requirement",
+        "ethics": "the signed code of ethics",
+        "residency": "the residency attestation",
+    }
+)
+
+
+def _gap(check: Check) -> tuple[float, str]:
+    """How much of one unmet requirement is missing (0..1, 1 for a yes/no) and its words."""
+    if check.unit == "hours" and check.have is not None and check.need:
+        left = max(round((check.need - check.have) * 60), 0)
+        amount = hours_label(left)
+        label = check.label.lower()
+        if label.endswith(" hours"):
+            noun = label[: -len(" hours")]
+            words = f"{amount} {noun} hour{'' if amount == '1' else 's'}"
+        else:
+            words = f"{amount} hour{'' if amount == '1' else 's'} of {check.label}"
+        return (check.need - check.have) / check.need, words
+    if check.unit == "months" and check.have is not None and check.need:
+        left = max(int(check.need - check.have), 0)
+        return (check.need - check.have) / check.need, f"{months_label(left)} in recovery"
+    if check.unit == "years" and check.need:
+        return 1.0, f"the minimum age of {int(check.need)}"
+    return 1.0, _GAP_NAMES.get(check.key, f"the {check.label[:1].lower()}{check.label[1:]}")
+
+
+def missing_summary(result: Eligibility) -> str:
+    """What is still missing, in one sentence, the biggest counted gap first.
+
+    Counted requirements (hours, months) come first, the one with the largest share still
+    missing leading; yes/no requirements follow in checklist order: "1.5 training hours and
+    the exam still missing". Empty when every requirement is met.
+    """
+    counted, flags = [], []
+    for order, check in enumerate(result.unmet):
+        share, words = _gap(check)
+        if check.unit in ("hours", "months") and check.have is not None and check.need:
+            counted.append((-share, order, words))
+        else:
+            flags.append(words)
+    parts = [words for _, _, words in sorted(counted)] + flags
+    if not parts:
+        return ""
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"{listed} still missing"
+
+
 def hours_label(minutes: int) -> str:
     """A count of minutes as hours under core.units' display rule (never rounded up)."""
     _require_count("minutes", minutes)

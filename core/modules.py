@@ -62,10 +62,16 @@ class Workspace:
 
 @dataclass(frozen=True)
 class DashboardPanel:
-    """A template included on the dashboard of people holding `role`."""
+    """A template included on the dashboard of people holding `role`.
+
+    `facts`, when given, is called with the session and the person and returns what the
+    panel shows (the template reads it as `panel`): the lines that need the person's
+    attention, counted for that one person, so a constant number of statements.
+    """
 
     role: Role
     template: str
+    facts: Callable[[Session, User], dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -133,8 +139,15 @@ class Registry:
         ordered = sorted(enumerate(self.board_panels), key=lambda p: (p[1].order, p[0]))
         return [panel.template for _, panel in ordered]
 
-    def dashboard_templates(self, held: set[Role]) -> list[str]:
-        return [p.template for p in self.dashboard_panels if p.role in held]
+    def dashboard_panels_for(self, held: set[Role]) -> list[DashboardPanel]:
+        """The panels of the roles held, each template once, in the order registered."""
+        seen: set[str] = set()
+        found = []
+        for panel in self.dashboard_panels:
+            if panel.role in held and panel.template not in seen:
+                seen.add(panel.template)
+                found.append(panel)
+        return found
 
     def ordered_demo_steps(self) -> list[DemoStep]:
         ordered = sorted(enumerate(self.demo_steps), key=lambda s: (s[1].order, s[0]))
@@ -161,8 +174,13 @@ def add_workspace(app: Flask, workspace: Workspace) -> None:
         registry(app).workspaces.append(workspace)
 
 
-def add_dashboard_panel(app: Flask, role: Role, template: str) -> None:
-    panel = DashboardPanel(role, template)
+def add_dashboard_panel(
+    app: Flask,
+    role: Role,
+    template: str,
+    facts: Callable[[Session, User], dict[str, Any]] | None = None,
+) -> None:
+    panel = DashboardPanel(role, template, facts)
     if panel not in registry(app).dashboard_panels:
         registry(app).dashboard_panels.append(panel)
 

@@ -95,7 +95,10 @@ def index() -> Any:
 @login_required
 def dashboard() -> Any:
     held = {Role(a.role) for a in current_user.roles}
-    panels = modules.registry().dashboard_templates(held)
+    panels = [
+        (panel.template, panel.facts(db.session, current_user) if panel.facts else {})
+        for panel in modules.registry().dashboard_panels_for(held)
+    ]
     return render_template(
         "core/dashboard.html",
         held=sorted(held, key=list(Role).index),

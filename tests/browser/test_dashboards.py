@@ -18,6 +18,7 @@ PANEL = {
     "Trainee / certificant": "panel-eligibility",
     "Employer": "panel-employer",
     "Trainer": "panel-trainer",
+    "CE provider": "panel-ce-provider",
 }
 
 
