@@ -77,7 +77,6 @@ class Item(BoardOwned, Base):
         back_populates="item",
         cascade="all, delete-orphan",
         order_by="ItemVersion.number",
-        lazy="selectin",
     )
 
     __table_args__ = (

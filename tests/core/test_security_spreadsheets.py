@@ -47,6 +47,7 @@ HOSTILE = {
     "ce_record": ["title"],
     "employer_organization": ["name"],
     "endorsement": ["name"],
+    "exam_item_version": ["stem"],
 }
 
 
@@ -152,6 +153,10 @@ def _export_urls(app) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-
             for fmt in ("csv", "xlsx"):
                 url = url_for("rds.analysis_blueprint", study_id=study, number=number, fmt=fmt)
                 urls.append(("admin", "rds.analysis_blueprint", url))
+        lakes = db.session.execute(select(Board.id).where(Board.slug == "icrc-lakes")).scalar()
+        for fmt in ("csv", "xlsx"):  # the item bank: for its exam managers only
+            url = url_for("exams.bank_export", board_id=lakes, fmt=fmt)
+            urls.append(("exams", "exams.bank_export", url))
         urls.append(("trainee", "certify.my_hours_csv", url_for("certify.my_hours_csv")))
         for fmt in ("csv", "xlsx"):
             urls.append(("employer", "verify.monitored", url_for("verify.monitored", format=fmt)))
@@ -170,6 +175,7 @@ def test_no_export_keeps_a_live_formula(app, client) -> None:  # type: ignore[no
         "admin": ("admin@demo.peercert", "demo-platform-admin"),
         "trainee": ("trainee@demo.peercert", "demo-trainee"),
         "employer": ("employer@demo.peercert", "demo-employer"),
+        "exams": ("exams@demo.peercert", "demo-exam-manager"),
     }
     guarded: dict[str, int] = {}
     for who in accounts:
@@ -200,6 +206,7 @@ def test_no_export_keeps_a_live_formula(app, client) -> None:  # type: ignore[no
         "rds.scope_export",
         "rds.analysis_blueprint",
         "certify.my_hours_csv",
+        "exams.bank_export",
     }
     assert expected <= set(guarded), expected - set(guarded)
 
@@ -221,6 +228,7 @@ def test_every_export_route_is_checked(app) -> None:  # type: ignore[no-untyped-
         "rds.survey_export_xlsx",
         "rds.analysis_blueprint",
         "ceu.report_export",
+        "exams.bank_export",
         "verify.roster_export",  # its rows: tests/verify (the employer's own upload, echoed)
     }
     found = {

@@ -1,0 +1,1 @@
+"""The item bank seam: writing, review, versions, enemies, import/export, assignments."""

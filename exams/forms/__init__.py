@@ -1,0 +1,1 @@
+"""The exam forms seam: assembly against the blueprint, pretest items, publishing."""
