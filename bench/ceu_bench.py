@@ -323,6 +323,7 @@ def run(args: argparse.Namespace, url: str) -> None:
     config = {
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": "ce-bench",
+        "AUDIT_KEY": "ce-bench-audit-key",
         "WTF_CSRF_ENABLED": False,
         "LOGIN_RATE_LIMIT": "100000 per minute",
         "PUBLIC_RATE_LIMIT": "100000 per minute",

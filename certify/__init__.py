@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 import certify.models  # noqa: F401  (every table on the metadata, for migrations)
+import certify.renewal.models  # noqa: F401
 
 bp = Blueprint(
     "certify",
@@ -23,10 +24,13 @@ def init_app(app: Flask) -> None:
     import certify.config.views
     import certify.credentials.views
     import certify.hours.views
+    import certify.renewal.views
     import certify.training.views  # noqa: F401
     from certify import dashboard, hooks
     from certify.cli import credentials_cli, standing_cli
     from certify.demo import load as load_demo
+    from certify.renewal import services as renewal
+    from certify.renewal.demo import load as load_renewal_demo
     from certify.standing import tracking
     from core import modules
     from core.extensions import db
@@ -52,6 +56,13 @@ def init_app(app: Flask) -> None:
         NavEntry("Confirm hours", "certify.supervise", supervisor, workspace="supervision"),
         NavEntry("Applications", "certify.review_queue", staff, per_board=True),
         NavEntry("Credentials", "certify.board_credentials", staff, per_board=True),
+        NavEntry(
+            "Renewals",
+            "certify.board_renewals",
+            staff,
+            per_board=True,
+            count=renewal.waiting_count,
+        ),
         NavEntry("Supervisors", "certify.board_supervisors", staff, per_board=True),
         NavEntry(
             "Training",
@@ -83,6 +94,7 @@ def init_app(app: Flask) -> None:
         modules.add_board_panel(app, template, order=20)
     modules.add_cli(app, credentials_cli, standing_cli)
     modules.add_demo(app, "certification", load_demo, order=10)
+    modules.add_demo(app, "renewal rules", load_renewal_demo, order=11)
     modules.add_public(app, "certify.static", "certify.verify_credential")
     hooks.applicant_facts.connect(hooks.staff_recorded_exam)
     tracking.track(db.session)  # stored standings follow every committed change of facts

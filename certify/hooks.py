@@ -75,6 +75,12 @@ renewal_blockers: Hook[[Session, Credential, date], list[str]] = Hook(
     "Reasons a credential cannot be renewed as of a day, in words for its holder.",
 )
 
+renewal_notes: Hook[[Session, Credential, date], list[str]] = Hook(
+    "renewal_notes",
+    "Reasons staff should look at a renewal that is not blocked (a CE extension was used, "
+    "say), in words for staff: (session, credential, as_of).",
+)
+
 
 credential_changed: Hook[[Session, Credential, str], None] = Hook(
     "credential_changed",

@@ -142,7 +142,11 @@ class TrainingRecord:
 
 @dataclass(frozen=True)
 class HoursEntry:
-    """One logged block of experience or supervision, with its supervisor's sign-off."""
+    """One logged block of experience or supervision, with its supervisor's sign-off.
+
+    It counts only when ``confirmed`` by a supervisor whose license the board verified
+    (``supervisor_verified``): a supervisor nobody checked could be the trainee themselves.
+    """
 
     worked_on: date
     minutes: int
@@ -323,7 +327,11 @@ def _tally(rated: Iterable[tuple[int, str]], reasons: tuple[str, ...]) -> tuple[
     by_reason = dict.fromkeys(("", *reasons), 0)
     for minutes, reason in rated:
         by_reason[reason] += minutes
-    notes = [f"{hours_label(by_reason[r])} h {r} not counted" for r in reasons if by_reason[r]]
+    notes = [
+        f"{hours_label(by_reason[r])} h {r}" + ("" if r in _SAYS_WHY else " not counted")
+        for r in reasons
+        if by_reason[r]
+    ]
     return by_reason[""], f" ({'; '.join(notes)})" if notes else ""
 
 
@@ -375,6 +383,9 @@ def _training_checks(req: Requirements, facts: ApplicantFacts, as_of: date) -> l
 
 
 _UNCONFIRMED = "not confirmed"
+# confirmed by a supervisor whose license the board has not verified (yet): never counted
+_UNVERIFIED = "waiting for supervisor verification"
+_SAYS_WHY: frozenset[str] = frozenset({_UNVERIFIED})
 _SUD_ONLY = "with a substance-use-only supervisor"
 _NOT_ACCEPTED = "with a supervisor license this board does not accept"
 
@@ -388,6 +399,8 @@ def _hours_checks(req: Requirements, facts: ApplicantFacts, as_of: date) -> list
             return future
         if not entry.confirmed:
             return _UNCONFIRMED
+        if not entry.supervisor_verified:
+            return _UNVERIFIED
         if entry.kind == "supervision":
             code = _norm_license(entry.supervisor_license)
             # Substance-use-only licenses never supervise other credentials, whatever the list.
@@ -406,7 +419,7 @@ def _hours_checks(req: Requirements, facts: ApplicantFacts, as_of: date) -> list
             continue
         need = need_or_none
         rated = ((e.minutes, reason(e)) for e in facts.hours if e.kind == kind)
-        have, note = _tally(rated, (_SUD_ONLY, _NOT_ACCEPTED, _UNCONFIRMED, future))
+        have, note = _tally(rated, (_SUD_ONLY, _NOT_ACCEPTED, _UNCONFIRMED, _UNVERIFIED, future))
         detail = f"{hours_label(have)} of {hours_label(need)} {kind} hours{note}"
         checks.append(_minutes_check(kind, f"{kind.capitalize()} hours", have, need, detail))
     return checks

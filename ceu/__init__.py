@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
     from ceu import counts
     from ceu.cli import ce_cli
     from ceu.demo import load as load_demo
-    from ceu.renewal import ce_blockers
+    from ceu.renewal import ce_blockers, ce_review_notes
     from core import modules
     from core.models import Role
     from core.modules import NavEntry, Workspace
@@ -59,3 +59,4 @@ def init_app(app: Flask) -> None:
     modules.add_demo(app, "continuing education", load_demo, order=20)
     modules.add_public(app, "ceu.catalog", "ceu.apply_as_provider")
     hooks.renewal_blockers.connect(ce_blockers)
+    hooks.renewal_notes.connect(ce_review_notes)

@@ -1,25 +1,30 @@
-"""What CE means for renewal: certify's `renewal_blockers` provider, grace and reinstatement,
-and reminders 90/60/30 days before expiry that say exactly what is missing (sent once)."""
+"""What CE means for renewal: certify's `renewal_blockers` and `renewal_notes` providers,
+and reminders to providers before their approval lapses (sent once).
+
+A renewal needs the CE of the cycles ending on the expiry day (or an extension staff granted
+for them). Through the grace period CE still has to be dated inside its cycle. After the
+grace period (reinstatement) CE taken since the expiry day makes up what the lapsed cycle
+lacked, and the board's extra hours come on top of that make-up. The reminders before a
+credential's expiry are certify's (`flask credentials expire`): they ask these providers
+what is missing.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certify.models import Credential
-from ceu.compliance import amount_text, missing_text
-from ceu.models import CeExtension, CeProvider, CeRecord, CeReminder
-from ceu.rules.services import BoardRules, board_rules
-from ceu.standing import accepted_records, activity_of, board_standings, cycle_standing
+from certify.renewal.policy import grace_end
+from ceu.compliance import Activity, amount_text, missing_text
+from ceu.models import CeExtension, CeProvider, CeReminder, CeRuleVersion
+from ceu.rules.services import board_rules
+from ceu.standing import accepted_records, activity_of, cycle_standing
 from core import mail
-from core.models import Board
-from core.urls import external_url
 
-REMINDER_DAYS = (90, 60, 30)
 PROVIDER_REMINDER_DAYS = (60, 30)
 
 
@@ -31,120 +36,98 @@ def _extension(session: Session, credential: Credential, cycle_end: date) -> CeE
     ).scalar()
 
 
-def ce_blockers(session: Session, credential: Credential, as_of: date) -> list[str]:
-    """What CE stops this renewal, in words for the holder (certify's renewal_blockers hook)."""
+@dataclass(frozen=True)
+class _Review:
+    blockers: list[str]
+    notes: list[str]
+
+
+def _review(session: Session, credential: Credential, as_of: date) -> _Review:
     rules = board_rules(session, credential.board_id)
     ctype = credential.credential_type
     cycles = rules.renewal_cycles(
         ctype.id, ctype.cycle_months, credential.issued_on, credential.expires_on
     )
     if not cycles:
-        return []
+        return _Review([], [])
     codes = {i: c.code for i, c in rules.categories.items()}
-    records = accepted_records(session, credential.holder_id, [credential.board_id])
-    activities = [activity_of(r, codes) for r in records]
-    blockers = []
+    activities = [
+        activity_of(r, codes)
+        for r in accepted_records(session, credential.holder_id, [credential.board_id])
+    ]
+    expired = credential.expires_on
+    reinstating = as_of > grace_end(session, credential)
+    # after the grace period, CE taken since expiry makes up the lapsed cycles: counted as if
+    # taken on their last day (a course still counts once per cycle)
+    late = [a for a in activities if expired < a.day <= as_of] if reinstating else []
+    blockers, notes, made_up = [], [], 0
     for cycle in cycles:
         found = cycle_standing(rules, credential, cycle, activities, as_of)
-        if found is None or found[1].compliant:
+        if found is None:
+            continue
+        missing = sum(n.minutes for n in found[1].needs)
+        if late and missing:
+            shifted = [replace(a, day=cycle.end) for a in late]
+            with_late = cycle_standing(rules, credential, cycle, activities + shifted, as_of)
+            if with_late is not None:
+                made_up += missing
+                found = with_late
+        if found[1].compliant:
             continue
         extension = _extension(session, credential, cycle.end)
+        text = missing_text(found[1].needs, rules.show_ceus)
         if extension is not None and extension.until >= as_of:
+            notes.append(
+                f"CE for the cycle {cycle.label} is not complete ({text} missing); an "
+                f"extension until {extension.until.isoformat()} lets the renewal through."
+            )
             continue
-        missing = missing_text(found[1].needs, rules.show_ceus)
-        blockers.append(f"Continuing education for the cycle {cycle.label}: {missing} missing.")
-    blockers += _reinstatement(rules, credential, records, as_of)
-    return blockers
+        blockers.append(f"Continuing education for the cycle {cycle.label}: {text} missing.")
+    if reinstating:
+        blockers += _extra(rules.kind_version(ctype.id, expired), late, made_up, credential,
+                           rules.show_ceus, as_of)  # fmt: skip
+    return _Review(blockers, notes)
 
 
-def _reinstatement(
-    rules: BoardRules, credential: Credential, records: Iterable[CeRecord], as_of: date
-) -> list[str]:
-    """After the grace period, the board's extra CE for reinstatement (taken since expiry)."""
-    version = rules.kind_version(credential.credential_type_id, credential.expires_on)
-    if version is None or as_of <= credential.expires_on + timedelta(days=version.grace_days):
+def _extra(
+    version: CeRuleVersion | None, late: list[Activity], made_up: int, credential: Credential,
+    show_ceus: bool, as_of: date,
+) -> list[str]:  # fmt: skip
+    """The board's extra CE for reinstatement: taken since expiry, on top of the make-up."""
+    extra = version.reinstatement_extra_minutes if version is not None else 0
+    since = sum(a.minutes for a in late)
+    if not extra or since >= extra + made_up:
         return []
-    extra = version.reinstatement_extra_minutes
-    since = sum(r.minutes for r in records if r.completed_on > credential.expires_on)
-    if not extra or since >= extra:
-        return []
-    grace_end = credential.expires_on + timedelta(days=version.grace_days)
+    needed = f"{amount_text(extra, show_ceus)} of CE taken since {credential.expires_on}"
+    if made_up:
+        needed += f", on top of the {amount_text(made_up, show_ceus)} that make up the lapsed cycle"
     return [
-        f"The grace period ended on {grace_end.isoformat()}: reinstatement needs "
-        f"{amount_text(extra, rules.show_ceus)} of CE taken since "
-        f"{credential.expires_on.isoformat()} ({amount_text(since, rules.show_ceus)} so far)."
+        f"The grace period is over: reinstatement needs {needed} "
+        f"({amount_text(since, show_ceus)} so far)."
     ]
 
 
-# --- reminders ------------------------------------------------------------------------------
+def ce_blockers(session: Session, credential: Credential, as_of: date) -> list[str]:
+    """What CE stops this renewal, in words for the holder (certify's renewal_blockers hook)."""
+    return _review(session, credential, as_of).blockers
+
+
+def ce_review_notes(session: Session, credential: Credential, as_of: date) -> list[str]:
+    """Why staff should look at a renewal CE does not block (certify's renewal_notes hook)."""
+    return _review(session, credential, as_of).notes
+
+
+# --- provider reminders ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ReminderRun:
-    credentials: int
     providers: int
-
-
-def _already_sent(
-    session: Session, kind: str, keys: list[tuple[int, date, int]]
-) -> set[tuple[int, date, int]]:
-    if not keys:
-        return set()
-    found = session.execute(
-        select(CeReminder.subject_id, CeReminder.due_on, CeReminder.days_before).where(
-            CeReminder.kind == kind,
-            tuple_(CeReminder.subject_id, CeReminder.due_on, CeReminder.days_before).in_(keys),
-        )
-    ).all()
-    return {(s, d, n) for s, d, n in found}
 
 
 def _due(days_left: int, steps: tuple[int, ...]) -> int | None:
     due = [d for d in steps if days_left <= d]
     return min(due) if due else None
-
-
-def remind_board(session: Session, board: Board, as_of: date) -> int:
-    """Email everyone whose credential expires within 90 days with CE still missing."""
-    standings = [
-        s
-        for s in board_standings(session, board.id, as_of, expiring_by=as_of + timedelta(days=90))
-        if not s.compliant and s.row.expires_on >= as_of
-    ]
-    wanted = []
-    for s in standings:
-        days = _due((s.row.expires_on - as_of).days, REMINDER_DAYS)
-        if days is not None:
-            wanted.append((s, days))
-    keys = [(s.row.credential_id, s.row.expires_on, days) for s, days in wanted]
-    sent = _already_sent(session, "credential", keys)
-    link = external_url("ceu.my_ce")
-    count = 0
-    show_ceus = board_rules(session, board.id).show_ceus
-    for s, days in wanted:
-        key = (s.row.credential_id, s.row.expires_on, days)
-        if key in sent:
-            continue
-        c = s.compliance
-        left = (s.row.expires_on - as_of).days
-        mail.queue(
-            session,
-            s.row.email,
-            f"Your credential {s.row.number} expires in {left} days: CE still missing",
-            f"Hello {s.row.holder_name},\n\nYour credential {s.row.number} expires on "
-            f"{s.row.expires_on.isoformat()}. To renew it you still need "
-            f"{missing_text(c.needs, show_ceus)} of continuing education in the cycle "
-            f"{c.cycle.label} ({amount_text(c.counted, show_ceus)} of "
-            f"{amount_text(c.required, show_ceus)} counted so far).\n\n"
-            f"See what is missing and courses that fill it:\n{link}\n",
-            board_id=board.id,
-        )
-        session.add(
-            CeReminder(kind="credential", subject_id=key[0], due_on=key[1], days_before=key[2])
-        )
-        count += 1
-    session.flush()
-    return count
 
 
 def remind_providers(session: Session, as_of: date) -> int:
@@ -158,44 +141,43 @@ def remind_providers(session: Session, as_of: date) -> int:
             )
         ).scalars()
     )
-    wanted = []
-    for p in providers:
-        assert p.approved_until is not None
-        days = _due((p.approved_until - as_of).days, PROVIDER_REMINDER_DAYS)
-        if days is not None:
-            wanted.append((p, (p.id, p.approved_until, days)))
-    sent = _already_sent(session, "provider", [key for _, key in wanted])
     count = 0
-    for provider, key in wanted:
-        if key in sent:
+    for provider in providers:
+        assert provider.approved_until is not None
+        days = _due((provider.approved_until - as_of).days, PROVIDER_REMINDER_DAYS)
+        if days is None:
             continue
+        sent = session.execute(
+            select(CeReminder.id).where(
+                CeReminder.kind == "provider",
+                CeReminder.subject_id == provider.id,
+                CeReminder.due_on == provider.approved_until,
+                CeReminder.days_before == days,
+            )
+        ).scalar()
+        if sent is not None:
+            continue
+        until = provider.approved_until.isoformat()
         mail.queue(
             session,
             provider.contact_email,
-            f"Your CE provider approval with {provider.board.name} ends on {key[1].isoformat()}",
+            f"Your CE provider approval with {provider.board.name} ends on {until}",
             f"Hello {provider.contact_name},\n\n{provider.name} is approved as a CE provider by "
-            f"{provider.board.name} until {key[1].isoformat()}. After that day you cannot list "
+            f"{provider.board.name} until {until}. After that day you cannot list "
             "courses or post rosters. Ask the board to renew your approval.\n",
             board_id=provider.board_id,
         )
         session.add(
-            CeReminder(kind="provider", subject_id=key[0], due_on=key[1], days_before=key[2])
-        )
+            CeReminder(
+                kind="provider", subject_id=provider.id, due_on=provider.approved_until,
+                days_before=days,
+            )
+        )  # fmt: skip
         count += 1
     session.flush()
     return count
 
 
 def remind(session: Session, as_of: date) -> ReminderRun:
-    """Every board's CE reminders, and providers' approval reminders."""
-    boards = session.execute(select(Board).order_by(Board.id)).scalars().all()
-    credentials = sum(remind_board(session, board, as_of) for board in boards)
-    return ReminderRun(credentials, remind_providers(session, as_of))
-
-
-def reminders_sent(session: Session, board_id: int) -> int:
-    return session.execute(
-        select(func.count(CeReminder.id))
-        .join(Credential, Credential.id == CeReminder.subject_id)
-        .where(CeReminder.kind == "credential", Credential.board_id == board_id)
-    ).scalar_one()
+    """Providers' approval reminders (certificants' CE reminders are in certify's expiry job)."""
+    return ReminderRun(remind_providers(session, as_of))

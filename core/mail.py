@@ -148,6 +148,17 @@ class _Connection:
             self.smtp = None
 
 
+# the random part of a one-time link (activation, password reset, survey invitation): 32 or
+# more URL-safe characters after a slash or an equals sign
+_ONE_TIME_TOKEN = re.compile(r"(?<=[/=])[A-Za-z0-9_-]{32,}")
+
+
+def without_one_time_links(text: str) -> str:
+    """The text with the secret part of every one-time link removed: what the outbox keeps
+    once a message is delivered (a delivered link is the recipient's alone)."""
+    return _ONE_TIME_TOKEN.sub("[removed after delivery]", text)
+
+
 def _deliver_one(
     session: Session,
     message_id: int,
@@ -185,6 +196,7 @@ def _deliver_one(
             outcome = "retrying"
     else:
         message.status, message.sent_at, message.last_error = "sent", now, None
+        message.body_text = without_one_time_links(message.body_text)
         outcome = "sent"
     session.flush()
     return outcome

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -227,6 +228,14 @@ class RoleAssignment(Base):
         UniqueConstraint("user_id", "role", "board_id", name="uq_role_assignment_user_role_board"),
         # a board's people in one role (its trainees, in id order)
         Index("ix_role_assignment_board_role_user", "board_id", "role", "user_id"),
+        # a board's staff, every role but trainee (the staff page: a thousand, not 50,000)
+        Index(
+            "ix_role_assignment_board_staff",
+            "board_id",
+            "user_id",
+            postgresql_where=text("role <> 'trainee'"),
+            sqlite_where=text("role <> 'trainee'"),
+        ),
     )
 
 

@@ -170,9 +170,10 @@ def staff(board_id: int) -> Any:
             db.session.commit()
             flash(f"Invitation sent to {form.email.data}.", "success")
             return redirect(url_for("core.staff", board_id=board.id))
-    return render_template(
-        "core/staff.html", board=board, form=form, staff=boards.staff_of(db.session, board)
+    page = boards.staff_page(
+        db.session, board, request.args.get("older"), request.args.get("newer")
     )
+    return render_template("core/staff.html", board=board, form=form, page=page)
 
 
 @bp.route("/boards/<int:board_id>/staff/<int:user_id>/sign-out", methods=["POST"])

@@ -28,36 +28,16 @@ def init_app(app: Flask) -> None:
     import exams.bank.views
     import exams.forms.views
     import exams.models  # noqa: F401  (every table on the metadata, for migrations)
-    import exams.standards.views  # noqa: F401  (standard setting: panels, ratings, cut)
     from core import modules
-    from core import modules as registries
     from core.extensions import db
     from core.models import Board, Role
-    from core.models import Role as Roles
     from core.modules import NavEntry, Workspace
-    from core.modules import NavEntry as Link
-    from core.modules import Workspace as Space
     from exams import counts
     from exams.access import EXAM_STAFF
     from exams.demo import load as load_demo
     from exams.web import bp
 
     app.register_blueprint(bp)
-    judges = frozenset({Roles.SME_JUDGE})
-    registries.add_workspace(
-        app, Space("judging", "Standard setting", judges, "exams.my_panels", 45)
-    )
-    registries.add_nav(
-        app,
-        Link("My rating panels", "exams.my_panels", judges, workspace="judging"),
-        Link(
-            "Standard setting",
-            "exams.board_panels",
-            frozenset({Roles.EXAM_MANAGER, Roles.BOARD_ADMIN}),
-            per_board=True,
-            order=85,
-        ),
-    )
     staff = frozenset(EXAM_STAFF)
     reviewers = frozenset({Role.EXAM_MANAGER, Role.ITEM_REVIEWER})
     managers = frozenset({Role.EXAM_MANAGER})

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import fdtri
+from scipy.special import fdtrc, fdtri
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -34,11 +34,20 @@ class CronbachAlpha:
 
 @dataclass(frozen=True)
 class IccEstimate:
-    """One intraclass correlation form with its confidence interval."""
+    """One intraclass correlation form with its confidence interval and F test.
+
+    ``f``, ``df1``, ``df2`` and ``p`` are the F test of the form as ``psych::ICC`` reports
+    it: :math:`MS_B / MS_W` on (n-1, n(k-1)) df for ICC1 and ICC1k, :math:`MS_B / MS_E` on
+    (n-1, (n-1)(k-1)) df for the others; ``p`` is the upper tail.
+    """
 
     value: float
     ci_low: float
     ci_high: float
+    f: float = float("nan")
+    df1: float = float("nan")
+    df2: float = float("nan")
+    p: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -238,9 +247,29 @@ def intraclass_corr(ratings: FloatArray, confidence: float = 0.95) -> Intraclass
     df_b, df_j, df_e = n - 1, k - 1, (n - 1) * (k - 1)
     msb, msj, mse = ss_b / df_b, ss_j / df_j, ss_e / df_e
     msw = (ss_j + ss_e) / (df_j + df_e)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        estimates = _icc_estimates(n, k, msb, msw, msj, mse, 1.0 - confidence)
+    estimates = icc_from_mean_squares(n, k, msb, msw, msj, mse, confidence)
     return IntraclassCorrelation(n, k, msb, msw, msj, mse, estimates)
+
+
+def icc_from_mean_squares(
+    n: int, k: int, msb: float, msw: float, msj: float, mse: float, confidence: float = 0.95
+) -> dict[str, IccEstimate]:
+    """The six ICC forms with their F tests and intervals from the mean squares.
+
+    ``n`` targets, ``k`` raters; ``msb``, ``msw``, ``msj``, ``mse``: the mean squares of
+    targets, within targets, raters and error (see :func:`intraclass_corr`). The formulas
+    are those of ``psych::ICC`` for both its ANOVA and its ``lmer`` path. NaN where
+    undefined.
+    """
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        return _icc_estimates(n, k, msb, msw, msj, mse, 1.0 - confidence)
+
+
+def _f_upper(f: float, dfn: float, dfd: float) -> float:
+    """Upper tail of the F distribution, NaN for invalid arguments."""
+    if not (dfn > 0 and dfd > 0 and np.isfinite(f)):
+        return float("nan")
+    return float(fdtrc(dfn, dfd, f))
 
 
 def _icc_estimates(
@@ -284,6 +313,25 @@ def _icc_estimates(
         "ICC2k": (icc2k, l2 * k / (1 + l2 * (k - 1)), u2 * k / (1 + u2 * (k - 1))),
         "ICC3k": (icc3k, 1 - 1 / f3l, 1 - 1 / f3u),
     }
+    p1 = _f_upper(float(f1), df1, df1kd)
+    p3 = _f_upper(float(f3), df1, df2kd)
+    tests = {
+        "ICC1": (f1, df1, df1kd, p1),
+        "ICC2": (f3, df1, df2kd, p3),
+        "ICC3": (f3, df1, df2kd, p3),
+        "ICC1k": (f1, df1, df1kd, p1),
+        "ICC2k": (f3, df1, df2kd, p3),
+        "ICC3k": (f3, df1, df2kd, p3),
+    }
     return {
-        name: IccEstimate(float(val), float(lo), float(hi)) for name, (val, lo, hi) in rows.items()
+        name: IccEstimate(
+            float(val),
+            float(lo),
+            float(hi),
+            float(tests[name][0]),
+            float(tests[name][1]),
+            float(tests[name][2]),
+            tests[name][3],
+        )
+        for name, (val, lo, hi) in rows.items()
     }

@@ -12,12 +12,14 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certify.models import (
     CredentialType,
     RequirementSet,
     SupervisedHoursEntry,
+    SupervisorProfile,
     TraineeProfile,
     TrainingAttendance,
     TrainingCohort,
@@ -148,7 +150,9 @@ def create_hours(
     days_ago: int = 1,
     kind: str = "experience",
 ) -> None:
-    """Confirmed entries of at most 8 hours a day, on consecutive past days."""
+    """Confirmed entries of at most 8 hours a day, on consecutive past days, by a supervisor
+    whose license the board verified (only such hours count)."""
+    verified_supervisor(session, board, supervisor)
     day = 0
     while minutes > 0:
         chunk = min(minutes, 8 * HOUR)
@@ -167,6 +171,26 @@ def create_hours(
         minutes -= chunk
         day += 1
     session.flush()
+
+
+def verified_supervisor(
+    session: Session, board: Board, supervisor: User, license_type: str = "lmhp"
+) -> SupervisorProfile:
+    """The supervisor's license profile on the board, verified by the board (made if missing)."""
+    profile = session.execute(
+        select(SupervisorProfile).where(
+            SupervisorProfile.board_id == board.id, SupervisorProfile.user_id == supervisor.id
+        )
+    ).scalar()
+    if profile is None:
+        profile = SupervisorProfile(
+            board_id=board.id, user_id=supervisor.id, license_type=license_type,
+            license_number="LIC-" + str(supervisor.id), license_state="NE",
+        )  # fmt: skip
+        session.add(profile)
+    profile.verified_at = profile.verified_at or utcnow()
+    session.flush()
+    return profile
 
 
 def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:

@@ -236,14 +236,35 @@ class ExpiryRun:
 
 
 def expire_and_remind(session: Session, as_of: date) -> ExpiryRun:
-    """Move overdue credentials to expired and send 90/60/30-day reminders once each."""
+    """The daily job: expiry after the grace period, and one email per step before and at it.
+
+    A credential past its expiry day stays as it is through its type's grace period (it can
+    still be renewed; the public page reads "expired" from the day after expiry) and is moved
+    to expired once the grace period is over. Reminders go 90, 60 and 30 days before expiry
+    and once on the first day of the grace period, each at most once per expiry day, and say
+    exactly what still stands in the way of renewing (the renewal_blockers hook: CE, ...).
+    """
+    from certify.renewal.phase import phase_of
+    from certify.renewal.policy import policies_by_type, policy_for
+
     expired = 0
     overdue = session.execute(
         select(Credential).where(
             Credential.status.in_(("active", "provisional")), Credential.expires_on < as_of
         )
     ).scalars()
+    policies: dict[int, Any] = {}
+    in_grace = []
     for credential in overdue:
+        if credential.board_id not in policies:
+            policies[credential.board_id] = policies_by_type(session, credential.board_id)
+        policy = policies[credential.board_id].get(credential.credential_type_id) or policy_for(
+            session, credential.credential_type_id, credential.board_id
+        )
+        phase = phase_of(credential.expires_on, policy.window_days, policy.grace_days, as_of)
+        if phase.kind == "grace":
+            in_grace.append((credential, phase))
+            continue
         before = credential.status
         credential.status = "expired"
         audit.record(
@@ -252,14 +273,20 @@ def expire_and_remind(session: Session, as_of: date) -> ExpiryRun:
             "credential.expired",
             credential,
             before={"status": before},
-            after={"status": "expired"},
+            after={"status": "expired", "grace_ended_on": phase.grace_ends_on},
         )
         _email(
             session,
             credential,
             f"Your credential {credential.number} has expired",
-            f"It expired on {credential.expires_on.isoformat()}. You may not practice "
-            "under it until it is renewed. Contact the board to renew.",
+            f"It expired on {credential.expires_on.isoformat()}"
+            + (
+                f" and its grace period ended on {phase.grace_ends_on.isoformat()}"
+                if policy.grace_days
+                else ""
+            )
+            + ". You may not practice under it. The board can reinstate it by its rule: "
+            "ask for reinstatement from My credentials.",
         )
         hooks.credential_changed.results(session, credential, "expired")
         expired += 1
@@ -269,20 +296,22 @@ def expire_and_remind(session: Session, as_of: date) -> ExpiryRun:
             select(Credential).where(
                 Credential.status.in_(("active", "provisional")),
                 Credential.expires_on >= as_of,
-                Credential.expires_on <= as_of + timedelta(days=90),
+                Credential.expires_on <= as_of + timedelta(days=max(REMINDER_DAYS)),
             )
         )
         .scalars()
         .all()
     )
+    due: list[tuple[Credential, int]] = []
     for credential in upcoming:
-        days_left = (credential.expires_on - as_of).days
-        due = [d for d in REMINDER_DAYS if days_left <= d]
-        if not due:
-            continue
-        days = min(due)
+        steps = [d for d in REMINDER_DAYS if (credential.expires_on - as_of).days <= d]
+        if steps:
+            due.append((credential, min(steps)))
+    due += [(credential, 0) for credential, _ in in_grace]  # 0: the grace-period notice
+    grace_ends = {credential.id: phase.grace_ends_on for credential, phase in in_grace}
+    for credential, days in due:
         sent = session.execute(
-            select(ExpiryReminder).where(
+            select(ExpiryReminder.id).where(
                 ExpiryReminder.credential_id == credential.id,
                 ExpiryReminder.expires_on == credential.expires_on,
                 ExpiryReminder.days_before == days,
@@ -295,13 +324,25 @@ def expire_and_remind(session: Session, as_of: date) -> ExpiryRun:
                 credential_id=credential.id, expires_on=credential.expires_on, days_before=days
             )
         )
-        _email(
-            session,
-            credential,
-            f"Your credential {credential.number} expires in {days_left} days",
-            f"It expires on {credential.expires_on.isoformat()}. Complete your continuing "
-            "education and renew before then.",
-        )
+        missing = renewal_blockers(session, credential, as_of)
+        if missing:
+            what = "To renew, this is still missing:\n" + "\n".join(f"- {m}" for m in missing)
+        else:
+            what = "Nothing is missing: you can ask to renew from My credentials."
+        if days:
+            left = (credential.expires_on - as_of).days
+            subject = f"Your credential {credential.number} expires in {left} days"
+            opening = f"It expires on {credential.expires_on.isoformat()}."
+        else:
+            end = grace_ends[credential.id].isoformat()
+            subject = f"Your credential {credential.number} passed its expiry day: renew by {end}"
+            opening = (
+                f"It passed its expiry day, {credential.expires_on.isoformat()}: you may not "
+                f"practice under it until it is renewed. You can still renew it until {end} "
+                "(the grace period); after that it expires and only reinstatement, by the "
+                "board's rule, brings it back."
+            )
+        _email(session, credential, subject, f"{opening}\n\n{what}")
         reminders += 1
     session.flush()
     return ExpiryRun(expired, reminders)
@@ -357,16 +398,17 @@ def renewal_blockers(session: Session, credential: Credential, as_of: date) -> l
 
 
 def renew(session: Session, credential: Credential, actor: User, as_of: date) -> None:
-    """Extend a credential by one renewal cycle from its current expiry (the renewal hook)."""
+    """Extend a credential by one renewal cycle (renewal requests call this on approval)."""
     blockers = renewal_blockers(session, credential, as_of)
     if blockers:
         raise CredentialError(" ".join(blockers))
+    from certify.renewal.policy import grace_end
+
     before = {"status": credential.status, "expires_on": credential.expires_on}
-    start = (
-        max(credential.expires_on, as_of)
-        if credential.status == "expired"
-        else credential.expires_on
-    )
+    # a renewal (up to the end of the grace period) runs on from the expiry day; a
+    # reinstatement after it starts a new cycle on the day it is granted
+    late = as_of > grace_end(session, credential)
+    start = as_of if late else credential.expires_on
     credential.expires_on = add_months(start, credential.credential_type.cycle_months)
     if credential.status == "expired":
         credential.status = (

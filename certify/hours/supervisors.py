@@ -20,7 +20,7 @@ from certify.hours.services import (
     whole_page,
 )
 from certify.models import SUPERVISOR_LICENSES, SupervisedHoursEntry, SupervisorProfile
-from core import audit, mail
+from core import accounts, audit, mail
 from core.boards import PAGE_SIZE, Page, count_of, paginate, paginate_keyset
 from core.exports import stream_rows
 from core.models import Board, Role, RoleAssignment, User, utcnow
@@ -185,6 +185,152 @@ def reject_entry(
         f"{external_url('certify.new_hours')}\n",
         board_id=entry.board_id,
     )
+
+
+# --- supervisors named by trainees, waiting for the board ----------------------------------
+
+
+@dataclass(frozen=True)
+class NomineeRow:
+    """A person trainees named as supervisor who holds no supervisor role on the board yet."""
+
+    user: User
+    entries: int
+    trainees: int
+    first_named: date
+
+
+def _not_supervisor(board_id: int) -> Any:
+    """Entries whose named supervisor holds no supervisor role on the board."""
+    return ~select(RoleAssignment.id).where(
+        RoleAssignment.user_id == SupervisedHoursEntry.supervisor_id,
+        RoleAssignment.board_id == board_id,
+        RoleAssignment.role == Role.SUPERVISOR.value,
+    ).exists()
+
+
+def pending_supervisors(session: Session, board_id: int) -> list[NomineeRow]:
+    """The pending-supervisors list: people named on pending entries of the board who are not
+    its supervisors; naming someone grants nothing until the board approves them here."""
+    rows = session.execute(
+        select(
+            User,
+            func.count(SupervisedHoursEntry.id),
+            func.count(SupervisedHoursEntry.trainee_id.distinct()),
+            func.min(SupervisedHoursEntry.created_at),
+        )
+        .join(User, User.id == SupervisedHoursEntry.supervisor_id)
+        .where(
+            SupervisedHoursEntry.board_id == board_id,
+            SupervisedHoursEntry.status == "pending",
+            _not_supervisor(board_id),
+        )
+        .group_by(User.id)
+        .order_by(func.min(SupervisedHoursEntry.created_at), User.id)
+    ).all()
+    return [NomineeRow(user, n, t, first.date()) for user, n, t, first in rows]
+
+
+def pending_supervisor_count(session: Session, board_id: int) -> int:
+    """How many named supervisors wait for the board's approval (one statement)."""
+    return session.execute(
+        select(func.count(SupervisedHoursEntry.supervisor_id.distinct())).where(
+            SupervisedHoursEntry.board_id == board_id,
+            SupervisedHoursEntry.status == "pending",
+            _not_supervisor(board_id),
+        )
+    ).scalar_one()
+
+
+def _nominee_entries(
+    session: Session, board: Board, nominee: User
+) -> list[SupervisedHoursEntry]:
+    entries = list(
+        session.execute(
+            select(SupervisedHoursEntry).where(
+                SupervisedHoursEntry.board_id == board.id,
+                SupervisedHoursEntry.supervisor_id == nominee.id,
+                SupervisedHoursEntry.status == "pending",
+            )
+        ).scalars()
+    )
+    if not entries or nominee.has_role(Role.SUPERVISOR, board_id=board.id):
+        raise HoursError({"entry": f"{nominee.full_name} is not waiting to be approved."})
+    return entries
+
+
+def approve_supervisor(session: Session, reviewer: User, board: Board, nominee: User) -> int:
+    """The board accepts a named supervisor: the supervisor role on this board, and an email
+    (an activation link for a new account). Returns how many entries now wait for them."""
+    entries = _nominee_entries(session, board, nominee)
+    if reviewer.id in {e.trainee_id for e in entries}:
+        raise HoursError(
+            {"entry": "You named this supervisor yourself: another member of the board's staff "
+             "approves them (separation of duties)."}
+        )  # fmt: skip
+    accounts.grant_role(session, nominee, Role.SUPERVISOR, board)
+    audit.record(
+        session, reviewer, "supervisor.approved", nominee,
+        after={"email": nominee.email, "entries_waiting": len(entries)}, board_id=board.id,
+    )  # fmt: skip
+    waiting = f"{len(entries)} hours entr{'y waits' if len(entries) == 1 else 'ies wait'}"
+    queue_link = external_url("certify.supervise")
+    if nominee.activated_at is None:
+        token = accounts.issue_token(session, nominee, "activation")
+        body = (
+            f"Hello {nominee.full_name},\n\n{board.name} approved you as a supervisor: trainees "
+            f"named you, and {waiting} for your confirmation.\n\nWhat to do next:\n"
+            f"1. Activate your account and choose a password (the link works once):\n"
+            f"   {external_url('auth.activate', token=token)}\n"
+            "2. Record your license type, number and state on your supervisor page; the board "
+            "verifies it, and only then do the hours you confirm count.\n"
+            f"3. Confirm or reject the hours there:\n   {queue_link}\n"
+        )
+        subject = f"{board.name} approved you as a supervisor — activate your account"
+    else:
+        body = (
+            f"Hello {nominee.full_name},\n\n{board.name} approved you as a supervisor: "
+            f"{waiting} for your confirmation at\n{queue_link}\n\nRecord your license there if "
+            "you have not; the hours you confirm count once the board verified it.\n"
+        )
+        subject = f"{board.name} approved you as a supervisor"
+    mail.queue(session, nominee.email, subject, body, board_id=board.id)
+    return len(entries)
+
+
+def decline_supervisor(
+    session: Session, reviewer: User, board: Board, nominee: User, reason: str
+) -> int:
+    """The board does not accept a named supervisor: their pending entries on this board are
+    rejected with the reason, and each trainee is told once. Returns how many were rejected."""
+    if not reason.strip():
+        raise HoursError({"reason": "Give the reason the trainees will read."})
+    entries = _nominee_entries(session, board, nominee)
+    why = f"The board did not approve {nominee.full_name} as a supervisor: {reason.strip()}"
+    by_trainee: dict[int, list[SupervisedHoursEntry]] = {}
+    for entry in entries:
+        before = entry_snapshot(entry)
+        entry.status, entry.decided_at, entry.decision_reason = "rejected", utcnow(), why
+        session.flush()
+        audit.record(session, reviewer, "hours.rejected", entry, before, entry_snapshot(entry))
+        by_trainee.setdefault(entry.trainee_id, []).append(entry)
+    audit.record(
+        session, reviewer, "supervisor.declined", nominee,
+        after={"email": nominee.email, "reason": reason.strip(), "entries": len(entries)},
+        board_id=board.id,
+    )  # fmt: skip
+    for group in by_trainee.values():
+        lines = "\n".join(f"- {describe_entry(e)} ({e.setting})" for e in group)
+        mail.queue(
+            session,
+            group[0].trainee.email,
+            f"{board.name} did not approve {nominee.full_name} as your supervisor",
+            f"Hello {group[0].trainee.full_name},\n\n{why}\n\nThese entries do not count:\n"
+            f"{lines}\n\nLog them again with a supervisor the board accepts:\n"
+            f"{external_url('certify.new_hours')}\n",
+            board_id=board.id,
+        )
+    return len(entries)
 
 
 # --- board reviewers -----------------------------------------------------------------------

@@ -79,10 +79,9 @@ class CeRuleVersion(BoardOwned, Base):
     proration: Mapped[str] = mapped_column(String(15), default="none")
     rounding: Mapped[str] = mapped_column(String(20), default="down_hour")
     carry_over_minutes: Mapped[int] = mapped_column(Integer, default=0)
-    grace_days: Mapped[int] = mapped_column(Integer, default=0)
+    # CE taken since expiry that reinstatement after the grace period needs (the window,
+    # grace period, fee and exam are certify's renewal policy)
     reinstatement_extra_minutes: Mapped[int] = mapped_column(Integer, default=0)
-    reinstatement_fee: Mapped[bool] = mapped_column(Boolean, default=False)
-    reinstatement_exam: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -100,7 +99,6 @@ class CeRuleVersion(BoardOwned, Base):
         ),
         CheckConstraint("total_minutes >= 0", name="total_nonneg"),
         CheckConstraint("carry_over_minutes >= 0", name="carry_nonneg"),
-        CheckConstraint("grace_days >= 0", name="grace_nonneg"),
         CheckConstraint("reinstatement_extra_minutes >= 0", name="extra_nonneg"),
         CheckConstraint(_among("cycle_kind", ("renewal", "calendar")), name="cycle_kind_known"),
         CheckConstraint(

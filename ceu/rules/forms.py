@@ -93,14 +93,7 @@ class RuleVersionForm(FlaskForm):
         default="down_hour",
     )
     carry_over_hours = hours_field("Carry-over into the next cycle (hours, 0 for none)")
-    grace_days = IntegerField(
-        "Grace period after expiry (days)",
-        default=0,
-        validators=[InputRequired(), NumberRange(0, 730)],
-    )
     reinstatement_hours = hours_field("Reinstatement after the grace period: extra CE hours")
-    reinstatement_fee = BooleanField("Reinstatement needs a fee")
-    reinstatement_exam = BooleanField("Reinstatement needs the exam again")
     submit = SubmitField("Save rule version")
 
 

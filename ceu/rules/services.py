@@ -155,10 +155,7 @@ class RuleInput:
     proration: str = "none"
     rounding: str = "down_hour"
     carry_over_minutes: int = 0
-    grace_days: int = 0
     reinstatement_extra_minutes: int = 0
-    reinstatement_fee: bool = False
-    reinstatement_exam: bool = False
     minimums: tuple[tuple[int, int], ...] = ()  # (category id, minutes)
     caps: tuple[CapInput, ...] = field(default_factory=tuple)
 
@@ -226,9 +223,8 @@ def _check(data: RuleInput, categories: dict[int, CeCategory]) -> None:
     except ValueError as exc:
         message = str(exc)
         raise CeRulesError(message[:1].upper() + message[1:] + ".", "caps") from exc
-    for name in ("grace_days", "reinstatement_extra_minutes"):
-        if getattr(data, name) < 0:
-            raise CeRulesError("Cannot be negative.", name)
+    if data.reinstatement_extra_minutes < 0:
+        raise CeRulesError("Cannot be negative.", "reinstatement_extra_minutes")
 
 
 def save_version(
@@ -253,8 +249,7 @@ def save_version(
         session.add(version)
     for name in (
         "effective_on", "total_minutes", "cycle_kind", "calendar_months", "calendar_first_year",
-        "proration", "rounding", "carry_over_minutes", "grace_days",
-        "reinstatement_extra_minutes", "reinstatement_fee", "reinstatement_exam",
+        "proration", "rounding", "carry_over_minutes", "reinstatement_extra_minutes",
     ):  # fmt: skip
         setattr(version, name, getattr(data, name))
     if data.cycle_kind == "renewal":
@@ -303,7 +298,7 @@ def describe(version: CeRuleVersion) -> dict[str, object]:
         "minimums": {m.category.code: m.minutes for m in version.minimums},
         "caps": [f"{c.label}: {c.percent}%" for c in version.caps],
         "carry_over_minutes": version.carry_over_minutes,
-        "grace_days": version.grace_days,
+        "reinstatement_extra_minutes": version.reinstatement_extra_minutes,
     }
 
 
@@ -340,17 +335,13 @@ def sentences(version: CeRuleVersion, ctype: CredentialType, show_ceus: bool) ->
             f"Up to {amount(version.carry_over_minutes)} beyond the total carry over into the "
             "next cycle only."
         )
-    if version.grace_days:
-        lines.append(f"Grace period after expiry: {version.grace_days} days.")
-    extra = []
     if version.reinstatement_extra_minutes:
-        extra.append(f"{amount(version.reinstatement_extra_minutes)} of CE taken since expiry")
-    if version.reinstatement_fee:
-        extra.append("a reinstatement fee")
-    if version.reinstatement_exam:
-        extra.append("passing the exam again")
-    if extra:
-        lines.append("Reinstatement after the grace period needs " + ", ".join(extra) + ".")
+        lines.append(
+            f"Reinstatement after the grace period needs "
+            f"{amount(version.reinstatement_extra_minutes)} of CE taken since expiry, on top of "
+            "the CE taken since expiry that makes up what the lapsed cycle lacked (the grace "
+            "period, fee and exam are the board's renewal rules)."
+        )
     return lines
 
 

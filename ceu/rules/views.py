@@ -192,10 +192,7 @@ def _rule_input(form: RuleVersionForm) -> RuleInput:
         proration=form.proration.data,
         rounding=form.rounding.data,
         carry_over_minutes=minutes_from_hours(form.carry_over_hours.data or 0),
-        grace_days=form.grace_days.data or 0,
         reinstatement_extra_minutes=minutes_from_hours(form.reinstatement_hours.data or 0),
-        reinstatement_fee=form.reinstatement_fee.data,
-        reinstatement_exam=form.reinstatement_exam.data,
         minimums=tuple(minimums),
         caps=tuple(caps),
     )
@@ -218,10 +215,7 @@ def new_rule_version(board_id: int, credential_type_id: int) -> Any:
         form.calendar_first_year.data = base.calendar_first_year
         form.proration.data, form.rounding.data = base.proration, base.rounding
         form.carry_over_hours.data = hours(base.carry_over_minutes)
-        form.grace_days.data = base.grace_days
         form.reinstatement_hours.data = hours(base.reinstatement_extra_minutes)
-        form.reinstatement_fee.data = base.reinstatement_fee
-        form.reinstatement_exam.data = base.reinstatement_exam
     if request.method == "GET":
         form.effective_on.data = date.today()
         form.carry_over_hours.data = form.carry_over_hours.data or 0

@@ -17,19 +17,31 @@ from exams.models.bank import (
     ItemVersion,
 )
 from exams.models.forms import FORM_STATUSES, Form, FormItem
+from exams.models.standards import (
+    SETTING_STATUSES,
+    AngoffJudge,
+    AngoffRating,
+    CutScore,
+    StandardSetting,
+)
 
 __all__ = [
     "COGNITIVE_LEVELS",
     "FORM_STATUSES",
+    "SETTING_STATUSES",
     "ITEM_STATUSES",
     "MAX_OPTIONS",
     "MIN_OPTIONS",
     "STATUS_LABELS",
     "VERSION_STATUSES",
+    "AngoffJudge",
+    "AngoffRating",
+    "CutScore",
     "Form",
     "FormItem",
     "Item",
     "ItemAssignment",
     "ItemEnemy",
     "ItemVersion",
+    "StandardSetting",
 ]

@@ -25,6 +25,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak,
 from core.pdf import build_document, generated_label, heading, para, toc_flowable
 from rds.analysis.engine import AnalysisResult
 from rds.analysis.results import finite_or_none
+from rds.reliability import ALPHA_EXPECTED
 from rds.report.layout import (
     BOLD_FONT,
     NOT_COMPUTABLE,
@@ -35,19 +36,25 @@ from rds.report.layout import (
     WrappedText,
     fmt_day,
     key_value_table,
+    lead_paragraph,
     story_headings,
+    subheading,
     text_paragraphs,
     text_table,
 )
 from rds.report.sections import (
+    blueprint_items,
     blueprint_section,
     demographics_section,
+    frequency_appendix,
     reliability_section,
     retention_section,
+    status_line,
     subgroups_section,
     task_ratings_section,
 )
 from rds.stats import cochran_sample_size
+from rds.workshop.cvr import task_cvr
 
 __all__ = ["ReportContext", "rds_report"]
 
@@ -56,6 +63,15 @@ _CENTRE = {n: STYLES[n].clone(f"{n}C", alignment=1) for n in ("Title", "Subtitle
 _TASK = STYLES["Body"].clone("Task", spaceBefore=3, spaceAfter=1)
 _BULLET = STYLES["Body"].clone("Bullet", leftIndent=14, bulletIndent=4, spaceAfter=2)
 _KSA = STYLES["Small"].clone("Ksa", fontSize=8.5, leading=11)
+
+
+@dataclass(frozen=True)
+class PreviousBlueprint:
+    """The previous approved blueprint of the same credential, for the comparison."""
+
+    label: str  # e.g. "version 3 of the 2019 study, approved 2019-06-01"
+    domains: tuple[tuple[str, int], ...]  # (domain, items)
+    tasks: tuple[str, ...]  # codes of its retained tasks
 
 
 @dataclass(frozen=True)
@@ -81,6 +97,25 @@ class ReportContext:
     approved_by: str | None
     approved_on: date | None
     generated_at: datetime  # aware UTC
+    # the survey as respondents saw it
+    importance_anchors: tuple[str, ...] = ()
+    frequency_anchors: tuple[str, ...] = ()
+    questions: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (key, label, options)
+    # invitations: (first sent, last sent), reminders sent and the day of the last one
+    invitations_sent: tuple[date, date] | None = None
+    reminders: int = 0
+    last_reminder_on: date | None = None
+    # data screening (the summary kept with the blueprint version) and the study's minimum
+    screening: Mapping[str, Any] | None = None
+    min_respondents: int | None = None
+    # the SME workshop: (code, keep, revise, drop, resolution, note) per task
+    sme_votes: tuple[tuple[str, int, int, int, str | None, str | None], ...] = ()
+    # approval
+    approval_note: str | None = None
+    approval_concerns: tuple[str, ...] = ()
+    acknowledgement: str | None = None
+    cognitive_levels: tuple[tuple[str, str], ...] = ()  # (domain, "recall 30%, ...")
+    previous: PreviousBlueprint | None = None
 
     def __post_init__(self) -> None:
         if self.blueprint_status not in ("proposed", "approved"):
@@ -89,17 +124,14 @@ class ReportContext:
 
 
 def _title_page(ctx: ReportContext, result: AnalysisResult, toc: Flowable) -> list[Flowable]:
-    approval = "Proposed (not yet approved by the board)"
-    if ctx.blueprint_status == "approved":
-        approval = f"Approved by {ctx.approved_by or 'the board'} on {fmt_day(ctx.approved_on)}"
     facts = [
         ("Board", ctx.board_name),
         ("Credential", ctx.credential_name),
         ("Study", f"{ctx.study_title}, version {ctx.study_version}"),
         ("Study started", fmt_day(ctx.started_on)),
         ("Validation survey", f"{fmt_day(ctx.survey_opens_on)} to {fmt_day(ctx.survey_closes_on)}"),
-        ("Respondents", f"{result.n_respondents:,}"),
-        ("Exam blueprint", approval),
+        ("Respondents analysed", f"{result.n_respondents:,}"),
+        ("Exam blueprint", status_line(ctx, result)),
         ("Report date", generated_label(ctx.generated_at).removeprefix("Generated ")),
     ]
     return [
@@ -119,8 +151,66 @@ def _title_page(ctx: ReportContext, result: AnalysisResult, toc: Flowable) -> li
     ]
 
 
-def _purpose(ctx: ReportContext) -> list[Flowable]:
-    intro = (
+def _missing_share(result: AnalysisResult) -> float | None:
+    """The share of importance ratings left blank by the analysed respondents."""
+    cells = result.n_respondents * len(result.tasks)
+    if not cells:
+        return None
+    return 1 - sum(t.n_importance for t in result.tasks) / cells
+
+
+def _rated_every_task(result: AnalysisResult) -> bool:
+    return bool(result.tasks) and all(
+        t.n_importance == result.n_respondents and t.n_frequency == result.n_respondents
+        for t in result.tasks
+    )
+
+
+def _summary(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
+    n = result.n_respondents
+    facts = []
+    screened = ctx.screening or {}
+    submitted = int(screened.get("submitted", n))
+    sample = f"{n:,} respondent{'s' if n != 1 else ''} analysed"
+    if submitted != n:
+        sample += f" of {submitted:,} submitted ({submitted - n:,} excluded by the data screening)"
+    rate = _response_rate(ctx, result)
+    if rate:
+        sample += f"; response rate {rate}"
+    facts.append(("Sample", sample + "."))
+    alphas = "; ".join(
+        f"{name} {fmt_number(s.alpha, 2) if s.alpha is not None else 'not computable'}"
+        for name, s in result.scales.items()
+    )
+    facts.append(("Reliability (Cronbach's alpha)", alphas + "."))
+    items = blueprint_items(result)
+    if items == 0:
+        facts.append(("Exam blueprint", "Empty: no task was retained and no item is apportioned."))
+    else:
+        kept = sum(t.retained for t in result.tasks)
+        per = ", ".join(f"{d.domain} {d.items}" for d in result.domains)
+        facts.append(
+            (
+                "Exam blueprint",
+                f"{items} items over {kept} retained tasks of {len(result.tasks)}: {per}.",
+            )
+        )
+    facts.append(("Status", status_line(ctx, result)))
+    decisions = [f"{len(ctx.overrides)} retention override{'s' if len(ctx.overrides) != 1 else ''}"]
+    resolved = [v for v in ctx.sme_votes if v[4]]
+    if resolved:
+        dropped = sum(1 for v in resolved if v[4] == "drop")
+        revised = sum(1 for v in resolved if v[4] == "revise")
+        decisions.append(
+            f"the SME panel dropped {dropped} and revised {revised} draft task statements"
+        )
+    if ctx.approval_concerns:
+        decisions.append(
+            f"approved with {len(ctx.approval_concerns)} acknowledged concern"
+            f"{'s' if len(ctx.approval_concerns) != 1 else ''} (Appendix E)"
+        )
+    facts.append(("Key decisions", "; ".join(decisions) + "."))
+    intro = para(
         f"This report documents the role delineation study (RDS) of the {ctx.credential_name} "
         f"for the {ctx.board_name}: the scope of service drafted by subject matter experts "
         "(SMEs), the validation survey of incumbents, the analysis of their ratings and the "
@@ -128,27 +218,27 @@ def _purpose(ctx: ReportContext) -> list[Flowable]:
         "Accreditation of Certification Programs and the AERA/APA/NCME Standards for "
         "Educational and Psychological Testing expect. The study is repeated every 5 to 7 years."
     )
-    return [heading("1 Purpose"), *text_paragraphs(ctx.purpose, ""), para(intro)]
+    return [heading("1 Executive summary"), intro, key_value_table(facts)]
 
 
-def _scope(ctx: ReportContext) -> list[Flowable]:
-    out = [heading("2 Scope of service and SME panel"), heading("Target audience", 2)]
-    out += text_paragraphs(ctx.target_audience)
-    out += [heading("Minimum requirements", 2), *text_paragraphs(ctx.minimum_requirements)]
-    out.append(heading("Performance domains", 2))
+def _purpose(ctx: ReportContext) -> list[Flowable]:
+    out = [heading("2 Purpose and scope of service"), *text_paragraphs(ctx.purpose, "")]
+    out += [subheading("Target audience"), *text_paragraphs(ctx.target_audience)]
+    out += [subheading("Minimum requirements"), *text_paragraphs(ctx.minimum_requirements)]
+    out.append(subheading("Performance domains"))
     rows = [[name, len(tasks), sum(len(t[2]) for t in tasks)] for name, tasks in ctx.domains]
     header = ["Performance domain", "Task statements", "KSA statements"]
     out.append(text_table(rows, header, [4.2, 1.4, 1.4], (1, 2)) if rows else para("Not recorded."))
-    out.append(heading("Subject matter expert panel", 2))
-    if not ctx.sme_panel:
-        return [*out, para("No subject matter experts were recorded for this study.")]
-    years = [y for _, _, y in ctx.sme_panel if y is not None]
-    text = f"The scope of service was drafted by a panel of {len(ctx.sme_panel)} SMEs"
-    if years:
-        text += f" with {sum(years) / len(years):.1f} years of experience on average"
-    rows = [[n, b, "not recorded" if y is None else y] for n, b, y in ctx.sme_panel]
-    table = text_table(rows, ["Name", "Background", "Years of experience"], [2.2, 3.4, 1.4], (2,))
-    return [*out, para(text + "."), table]
+    return out
+
+
+def _response_rate(ctx: ReportContext, result: AnalysisResult) -> str | None:
+    achieved = int((ctx.screening or {}).get("submitted", result.n_respondents))
+    if ctx.invitations:
+        return f"{100 * achieved / ctx.invitations:.1f}% of the {ctx.invitations:,} invited"
+    if ctx.incumbents:
+        return f"{100 * achieved / ctx.incumbents:.1f}% of the {ctx.incumbents:,} incumbents"
+    return None
 
 
 def _sample_rows(ctx: ReportContext, result: AnalysisResult) -> list[tuple[str, str]]:
@@ -158,7 +248,6 @@ def _sample_rows(ctx: ReportContext, result: AnalysisResult) -> list[tuple[str, 
     if sample is None and ctx.incumbents:
         sample = cochran_sample_size(ctx.incumbents, min(achieved, ctx.incumbents))
         moe = finite_or_none(sample.margin_of_error) if achieved <= ctx.incumbents else None
-    invited = "not recorded" if ctx.invitations is None else f"{ctx.invitations:,}"
     if sample is None:
         rows = [("Incumbents (population N)", "not recorded")]
         rows.append(("Required sample", f"{NOT_COMPUTABLE}: the number of incumbents is unknown"))
@@ -167,51 +256,264 @@ def _sample_rows(ctx: ReportContext, result: AnalysisResult) -> list[tuple[str, 
         rows.append(
             ("Required sample (Cochran, finite population correction)", f"{sample.required:,}")
         )
-    rows += [("Invitations sent", invited), ("Responses achieved", f"{achieved:,}")]
-    base = ctx.invitations or (sample.population if sample is not None else None)
-    whom = "invited" if ctx.invitations else "incumbents"
-    rate = f"{100 * achieved / base:.1f}% of the {base:,} {whom}" if base else NOT_COMPUTABLE
-    rows.append(("Response rate", rate))
+    if ctx.invitations:
+        rows.append(("Personal invitations sent", f"{ctx.invitations:,}"))
+    else:
+        rows.append(
+            ("Personal invitations", "none: the survey was answered through its public link")
+        )
+    screened = ctx.screening or {}
+    if screened and int(screened.get("submitted", achieved)) != achieved:
+        rows.append(("Responses submitted", f"{int(screened['submitted']):,}"))
+        rows.append(("Excluded by the data screening", f"{int(screened.get('excluded', 0)):,}"))
+    rows.append(("Responses analysed", f"{achieved:,}"))
+    rows.append(("Response rate", _response_rate(ctx, result) or NOT_COMPUTABLE))
     if sample is not None:
         text = f"±{100 * moe:.1f} percentage points" if moe is not None else NOT_COMPUTABLE
         short = sample.required - achieved
         rows.append(("Margin of error (95% confidence)", text))
         rows.append(("Required sample reached", "yes" if short <= 0 else f"no: {short:,} short"))
+    if ctx.min_respondents:
+        rows.append(("The study's minimum for a blueprint", f"{ctx.min_respondents:,} respondents"))
     return rows
 
 
 def _method(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
     low, high = result.options.scale_min, result.options.scale_max
-    scales = f"importance and frequency, from {low:g} to {high:g}"
-    if (low, high) == (0, 4):
-        scales = (
-            "importance from 0 (not important) to 4 (extremely important) and frequency "
-            "from 0 (never) to 4 (repeatedly)"
-        )
-    out = [
-        heading("3 Survey method"),
+    n_panel = len(ctx.sme_panel)
+    out: list[Flowable] = [heading("3 Method"), subheading("Scope-of-service workshop")]
+    out.append(
         para(
-            f"The validation survey ran over the internet from {fmt_day(ctx.survey_opens_on)} to "
-            f"{fmt_day(ctx.survey_closes_on)}. Incumbents answered anonymously and rated every "
-            f"task statement on two scales: {scales}. A frequency of 0 means that the "
-            "respondent does not perform the task."
+            f"A panel of {n_panel} subject matter expert{'s' if n_panel != 1 else ''} (section 4, "
+            "Appendix D) drafted the performance domains, task statements and the knowledge, "
+            "skills and abilities (KSAs) each task needs. Each expert then voted keep, revise or "
+            "drop on every draft task through a private link, and the psychometrician recorded "
+            "the panel's resolution of each task; dropped tasks left the survey."
+            if n_panel
+            else "No subject matter expert panel is recorded for this study; the scope of "
+            "service was entered directly."
+        )
+    )
+    n_tasks = len(result.tasks)
+    out += [
+        subheading("Survey development"),
+        para(
+            f"The validation survey presented the {n_tasks} task statements the panel kept or "
+            "revised, one page per performance domain, after the demographic questions "
+            f"({len(ctx.questions)} asked). Appendix B shows the instrument as respondents saw "
+            "it. Respondents answered anonymously: no name, address or clock time is stored "
+            "with the answers."
         ),
-        heading("Sample", 2),
-        key_value_table(_sample_rows(ctx, result)),
+        subheading("Rating scales and anchors"),
+    ]
+    if ctx.importance_anchors and ctx.frequency_anchors:
+        rows = [
+            [str(int(low) + i), imp, freq]
+            for i, (imp, freq) in enumerate(
+                zip(ctx.importance_anchors, ctx.frequency_anchors, strict=False)
+            )
+        ]
+        out.append(text_table(rows, ["Point", "Importance", "Frequency"], [0.8, 3.1, 3.1], (0,)))
+    out.append(
+        para(
+            f"Both scales run from {low:g} to {high:g}. The lowest frequency point means that the "
+            "respondent does not perform the task; % performing is the share of frequency "
+            "ratings above it."
+        )
+    )
+    out += [subheading("Sampling frame and invitations")]
+    frame = (
+        f"The population is the board's {ctx.incumbents:,} incumbents."
+        if ctx.incumbents
+        else "The number of incumbents was not recorded, so the required sample could not be set."
+    )
+    if ctx.invitations:
+        sent = ctx.invitations_sent
+        when = f" from {fmt_day(sent[0])} to {fmt_day(sent[1])}" if sent else ""
+        frame += f" {ctx.invitations:,} personal invitations were emailed{when}"
+        if ctx.reminders:
+            frame += (
+                f"; {ctx.reminders:,} reminders went to those who had not answered, the last on "
+                f"{fmt_day(ctx.last_reminder_on)}"
+            )
+        frame += "."
+    else:
+        frame += (
+            " No personal invitations were sent: the survey was answered through its public link."
+        )
+    frame += (
+        f" The survey ran from {fmt_day(ctx.survey_opens_on)} to {fmt_day(ctx.survey_closes_on)}."
+    )
+    out += [para(frame), key_value_table(_sample_rows(ctx, result))]
+    out.append(
         para(
             "Required sample: n0 = z² p (1 - p) / e² = 384.16 with z = 1.96, p = 0.5 and "
             "e = 0.05; n = n0 / (1 + (n0 - 1) / N), rounded up. Margin of error achieved: "
             "1.96 × sqrt(0.25 / n × (N - n) / (N - 1)).",
             "Small",
+        )
+    )
+    out += _screening(ctx, result)
+    imin, pmin = float(result.options.importance_min), result.options.performing_min
+    out += [
+        subheading("Retention rule and rationale"),
+        para(
+            f"A task is retained when its mean importance is at least {imin:.2f} and at least "
+            f"{fmt_percent(pmin, 0)} of the respondents perform it: a task that matters little "
+            "or that most incumbents never do is not one an entry-level exam should sample. A "
+            "psychometrician may keep or drop a task against the rule with a written reason "
+            "(section 8)."
+        ),
+        subheading("Weighting and rounding"),
+        para(
+            f"Criticality ({result.options.method}) is {_METHOD_TEXT.get(result.options.method, result.options.method)}. "
+            "A retained task weighs its criticality over the sum for all retained tasks; a "
+            "domain weighs the sum of its tasks. The test length is apportioned to the domains "
+            "and then to their tasks by largest remainder, so every count is a whole number and "
+            "the counts add up to the test length."
         ),
     ]
     warnings = list(result.warnings)
     if warnings:
-        out.append(heading("Notes from the analysis", 2))
+        out.append(subheading("Notes from the analysis"))
         out += [Paragraph(escape(w), _BULLET, bulletText="•") for w in warnings[:MAX_WARNINGS]]
         if len(warnings) > MAX_WARNINGS:
             out.append(para(f"... and {len(warnings) - MAX_WARNINGS} more."))
     return out
+
+
+_METHOD_TEXT = {
+    "multiplicative": "the mean, over the respondents who rated both scales, of importance "
+    "x frequency",
+    "product-of-means": "mean importance x mean frequency",
+    "additive": "(mean importance + mean frequency) / 2",
+    "geometric": "the square root of mean importance x mean frequency",
+}
+
+
+def _screening(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
+    out: list[Flowable] = [subheading("Data screening and missing data")]
+    screened = ctx.screening
+    if screened:
+        rules = screened.get("rules") or []
+        rows = [
+            [r.get("title", r.get("rule", "")), r.get("text", ""), f"{int(r.get('flagged', 0)):,}",
+             "excluded" if r.get("excluded") else "kept"]
+            for r in rules
+        ]  # fmt: skip
+        decided = (
+            f"The psychometrician's decision: {screened.get('reason')}"
+            if screened.get("decided") and screened.get("reason")
+            else "No screening decision was recorded: only blank submissions were excluded."
+        )
+        out += [
+            para(
+                "Before the analysis each submitted response was checked against the rules "
+                f"below; {int(screened.get('excluded', 0)):,} of "
+                f"{int(screened.get('submitted', 0)):,} were excluded. {decided}"
+            ),
+            text_table(
+                rows, ["Rule", "What it flags", "Flagged", "Decision"], [1.5, 3.9, 0.7, 0.9], (2,)
+            ),
+        ]
+    else:
+        out.append(para("No data screening was recorded for this analysis."))
+    share = _missing_share(result)
+    if _rated_every_task(result):
+        missing = "Every analysed respondent rated every task on both scales."
+    else:
+        missing = (
+            "Not every respondent rated every task: "
+            f"{fmt_percent(share)} of the importance ratings are blank. "
+            "Blank ratings are left out, never imputed: each task's statistics use the ratings "
+            "it has (its n is in section 6), Cronbach's alpha uses every pair of tasks rated "
+            "together, and the complete-case ICCs use only the respondents who rated every task "
+            "(their number is in section 7)."
+        )
+    return [*out, para(missing)]
+
+
+def _sme_panel(ctx: ReportContext) -> list[Flowable]:
+    out: list[Flowable] = [heading("4 SME panel and content validity")]
+    if not ctx.sme_panel:
+        return [*out, para("No subject matter experts were recorded for this study.")]
+    years = [y for _, _, y in ctx.sme_panel if y is not None]
+    text = f"The panel had {len(ctx.sme_panel)} members"
+    if years:
+        text += (
+            f" with {sum(years) / len(years):.1f} years of experience on average "
+            f"(from {min(years)} to {max(years)})"
+        )
+    out.append(para(text + "; the roster with their qualifications is in Appendix D."))
+    if not ctx.sme_votes:
+        return [*out, para("No votes of the panel on the draft task statements were recorded.")]
+    out.append(
+        para(
+            "Content validity ratio (CVR, Lawshe 1975) per draft task: (n_e - N/2) / (N/2) with "
+            "n_e the experts voting keep (essential) among the N who voted. The critical CVR is "
+            "the exact one for N votes at the 5% level (Ayre and Scally, 2014); a task below it "
+            "lacks a significant consensus that it is essential. The last column is the panel's "
+            "resolution."
+        )
+    )
+    rows = []
+    below = 0
+    for code, keep, revise, drop, resolution, note in ctx.sme_votes:
+        row = task_cvr(keep, revise, drop)
+        if row.significant is False:
+            below += 1
+        crit = fmt_number(row.critical, 3) if row.critical is not None else "none (N < 5)"
+        resolved = (resolution or "unresolved") + (f": {note}" if note else "")
+        rows.append([code, keep, revise, drop, fmt_number(row.ratio, 2), crit, resolved])
+    header = ["Task", "Keep", "Revise", "Drop", "CVR", "Critical", "Resolution"]
+    out.append(text_table(rows, header, [0.6, 0.55, 0.6, 0.55, 0.6, 0.9, 3.2], (1, 2, 3, 4, 5)))
+    out.append(para(f"{below} of {len(rows)} draft tasks fall below the critical CVR."))
+    return out
+
+
+def _limitations(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
+    points = []
+    n = result.n_respondents
+    sample = result.sample_size
+    if sample is not None and sample.achieved < sample.required:
+        points.append(
+            f"The sample of {n:,} falls short of the {sample.required:,} required for "
+            f"{sample.population:,} incumbents: the task means carry more sampling error than "
+            "planned."
+        )
+    if ctx.incumbents is None:
+        points.append("The number of incumbents is unknown, so the sample's adequacy is unknown.")
+    if ctx.min_respondents and n < ctx.min_respondents:
+        points.append(
+            f"Fewer respondents ({n:,}) than the study's minimum ({ctx.min_respondents:,})."
+        )
+    for name, s in result.scales.items():
+        if s.alpha is None:
+            points.append(f"The reliability of the {name} ratings could not be computed.")
+        elif s.alpha < ALPHA_EXPECTED:
+            points.append(
+                f"Cronbach's alpha of the {name} ratings ({s.alpha:.2f}) is below {ALPHA_EXPECTED:.2f}."
+            )
+    if not _rated_every_task(result):
+        points.append(
+            f"{fmt_percent(_missing_share(result))} of the importance ratings are blank; tasks "
+            "with fewer ratings have wider standard errors (section 6)."
+        )
+    if not ctx.invitations:
+        points.append(
+            "Respondents answered through a public link, so who answered cannot be checked "
+            "against the population beyond the screening question and the demographics."
+        )
+    points.append(
+        "The board holds no breakdown of its incumbents by the demographic questions, so the "
+        "sample's representativeness is judged by size and by the subgroup comparisons only."
+    )
+    if blueprint_items(result) == 0:
+        points.append("No task was retained: there is no blueprint to use.")
+    return [
+        heading("11 Limitations"),
+        *(Paragraph(escape(p), _BULLET, bulletText="•") for p in points),
+    ]
 
 
 def _appendix(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
@@ -225,7 +527,7 @@ def _appendix(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
     codes = [stringWidth(code, BOLD_FONT, _TASK.fontSize) for _, ts in scope for code, _, _ in ts]
     indent = min(1.6 * inch, max([0.75 * inch, *(w + 10 for w in codes)]))  # the code column
     for number, (domain, tasks) in enumerate(scope, start=1):
-        out.append(heading(f"A.{number} {domain}", 2))
+        out.append(subheading(f"A.{number} {domain}"))
         for code, statement, ksas in tasks:
             text = statement or "(statement not recorded)"
             block = [WrappedText(text, _TASK, TEXT_WIDTH, indent=indent, label=code)]
@@ -233,6 +535,68 @@ def _appendix(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
                 WrappedText(k, _KSA, TEXT_WIDTH, indent=indent + 12, bullet="–") for k in ksas
             ]
             out.append(KeepTogether(block) if ksas else block[0])
+    return out
+
+
+def _instrument(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
+    out: list[Flowable] = [PageBreak(), heading("Appendix B: The survey instrument")]
+    out.append(
+        para(
+            "The questions in the order respondents met them: the demographic questions, then "
+            "one page per performance domain on which each task is rated on both scales."
+        )
+    )
+    if ctx.questions:
+        out.append(subheading("About you"))
+        for number, (_, label, options) in enumerate(ctx.questions, start=1):
+            out.append(para(f"Q{number}. {label}"))
+            out += [Paragraph(escape(o), _BULLET, bulletText="○") for o in options]
+    low = int(result.options.scale_min)
+    for title, anchors in (
+        ("Importance", ctx.importance_anchors),
+        ("Frequency", ctx.frequency_anchors),
+    ):
+        if anchors:
+            scale = "; ".join(f"{low + i} {a}" for i, a in enumerate(anchors))
+            out.append(para(f"{title} scale: {scale}.", "Small"))
+    if ctx.importance_anchors:
+        out.append(
+            para(
+                "Each task: “How important is this task to your work?” (importance) and "
+                "“How often do you perform it?” (frequency), on the scales above.",
+                "Small",
+            )
+        )
+    for domain, tasks in ctx.domains:
+        out.append(subheading(domain))
+        out += [WrappedText(text or "", _TASK, TEXT_WIDTH, indent=0.75 * inch, label=code)
+                for code, text, _ in tasks]  # fmt: skip
+    return out
+
+
+def _roster(ctx: ReportContext) -> list[Flowable]:
+    out: list[Flowable] = [heading("Appendix D: SME roster")]
+    if not ctx.sme_panel:
+        return [*out, para("No subject matter experts were recorded for this study.")]
+    rows = [
+        [n, b or "not recorded", "not recorded" if y is None else y] for n, b, y in ctx.sme_panel
+    ]
+    header = ["Name", "Qualifications and background", "Years of experience"]
+    return [*out, text_table(rows, header, [2.2, 3.4, 1.4], (2,))]
+
+
+def _approval(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
+    out: list[Flowable] = [heading("Appendix E: Approval note")]
+    out.append(lead_paragraph("Status:", status_line(ctx, result)))
+    if ctx.blueprint_status != "approved":
+        return [*out, para("The board has not approved this blueprint version.")]
+    out.append(lead_paragraph("Note for the record:", ctx.approval_note or "none recorded"))
+    if ctx.approval_concerns:
+        out.append(para("The approver acknowledged these concerns:"))
+        out += [Paragraph(escape(c), _BULLET, bulletText="•") for c in ctx.approval_concerns]
+        out.append(lead_paragraph("Reason given:", ctx.acknowledgement or "none recorded"))
+    else:
+        out.append(para("No approval concern (sample, reliability, minimum respondents) applied."))
     return out
 
 
@@ -247,21 +611,27 @@ def rds_report(context: ReportContext, result: AnalysisResult | Mapping[str, Any
         result = AnalysisResult.from_dict(result)
     figure = Figures()
     sections = [
+        _summary(context, result),
         _purpose(context),
-        _scope(context),
         _method(context, result),
-        demographics_section(result, figure),
+        _sme_panel(context),
+        demographics_section(result, figure, context.questions),
         task_ratings_section(context, result, figure),
         reliability_section(result, figure),
-        subgroups_section(result),
         retention_section(context, result),
+        subgroups_section(result),
         blueprint_section(context, result, figure),
+        _limitations(context, result),
     ]
     toc = toc_flowable()
     story = [DraftPass(), *_title_page(context, result, toc)]
     for section in sections:
         story += [CondPageBreak(2.2 * inch), *section]
     story += _appendix(context, result)
+    story += _instrument(context, result)
+    story += [PageBreak(), *frequency_appendix(result)]
+    story += [PageBreak(), *_roster(context)]
+    story += [CondPageBreak(3 * inch), *_approval(context, result)]
     # Seeding the contents with this report's headings gives the first build pass a table of
     # contents of its final length, so page numbers settle after two passes instead of three.
     for level, text in story_headings(story):

@@ -40,6 +40,11 @@ BOLD_FONT = SANS_BOLD  # the font of task codes set in bold
 _LABEL = STYLES["TableCell"].clone("Label", fontName=SANS_BOLD, textColor=NAVY)
 
 
+def subheading(text: str) -> Flowable:
+    """A second-level heading kept out of the table of contents (which then fits one page)."""
+    return para(text, "Heading2")
+
+
 def fmt_number(value: Any, digits: int = 2) -> str:
     """A number with `digits` decimals, or "not computable" for None."""
     return NOT_COMPUTABLE if value is None else f"{float(value):.{digits}f}"

@@ -31,6 +31,7 @@ from rds.report.layout import (
     fmt_number,
     fmt_percent,
     lead_paragraph,
+    subheading,
     text_table,
 )
 
@@ -86,16 +87,40 @@ def _notes(result: AnalysisResult, needle: str) -> list[Flowable]:
     return [para(f"Not computable: {w}", "Small") for w in found]
 
 
-def demographics_section(result: AnalysisResult, figure: Figures) -> list[Flowable]:
-    """Section 4: each demographic question's answers as a table and a bar chart."""
-    out: list[Flowable] = [heading("4 Respondent demographics")]
+def in_questionnaire_order(
+    counts: dict[str, int], options: tuple[str, ...] | list[str]
+) -> dict[str, int]:
+    """The answer counts in the order the questionnaire offered them; answers it did not
+    offer (an imported file's) follow in the order they first appeared."""
+    ordered = {o: counts[o] for o in options if o in counts}
+    return ordered | {k: v for k, v in counts.items() if k not in ordered}
+
+
+def demographics_section(
+    result: AnalysisResult,
+    figure: Figures,
+    questions: tuple[tuple[str, str, tuple[str, ...]], ...] = (),
+    intro: list[Flowable] | None = None,
+) -> list[Flowable]:
+    """Section 5: the sample, then each demographic question's answers (table and chart)."""
+    out: list[Flowable] = [heading("5 Sample and population"), *(intro or [])]
     demographics = result.demographics
     if not demographics:
         return [*out, para("The survey asked no demographic questions.")]
     n = result.n_respondents
-    out.append(para(f"{n:,} respondents. Shares are of those who answered each question."))
-    for variable, counts in demographics.items():
-        label, answered = _label(variable), sum(counts.values())
+    asked = {key: (label, options) for key, label, options in questions}
+    out.append(
+        para(
+            f"{n:,} respondents analysed, by their answers to the demographic questions (in the "
+            "questionnaire's order). Shares are of those who answered each question. The board "
+            "holds no breakdown of its incumbents by these questions, so the sample is compared "
+            "with the population in size only (section 3)."
+        )
+    )
+    for variable, raw in demographics.items():
+        label, options = asked.get(variable, (_label(variable), ()))
+        counts = in_questionnaire_order(dict(raw), options)
+        answered = sum(counts.values())
         share = {lvl: fmt_percent(c / answered if answered else None) for lvl, c in counts.items()}
         rows = [[lvl, f"{c:,}", share[lvl]] for lvl, c in counts.items()]
         rows.append(["Answered", f"{answered:,}", fmt_percent(answered / n if n else None)])
@@ -103,21 +128,21 @@ def demographics_section(result: AnalysisResult, figure: Figures) -> list[Flowab
         if len(counts) > MAX_BARS:  # too long to stand beside the chart: stack them
             table = text_table(rows, ["Answer", "n", "%"], [4.6, 1.2, 1.2], (1, 2))
             chart = figure(png, f"Respondents by {label}; the numbers are in the table above.")
-            out += [heading(label, 2), table, KeepTogether(chart)]
+            out += [subheading(label), table, KeepTogether(chart)]
             continue
         table = text_table(rows, ["Answer", "n", "%"], [1.45, 0.5, 0.55], (1, 2))
         parts = ", ".join(f"{lvl} {c:,} ({share[lvl]})" for lvl, c in counts.items())
         chart = figure(png, f"Respondents by {label}: {parts}.", 4.4 * inch)
         side = Table([[table, chart]], colWidths=[2.6 * inch, 4.4 * inch])
         side.setStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
-        out.append(KeepTogether([heading(label, 2), side]))
+        out.append(KeepTogether([subheading(label), side]))
     return out
 
 
 def task_ratings_section(
     ctx: ReportContext, result: AnalysisResult, figure: Figures
 ) -> list[Flowable]:
-    """Section 5: every task's ratings, criticality and retention, with the scatter plot."""
+    """Section 6: every task's ratings, criticality and retention, with the scatter plot."""
     tasks, options = result.tasks, result.options
     method = options.method
     imin, pmin = float(options.importance_min), options.performing_min
@@ -125,9 +150,11 @@ def task_ratings_section(
     overridden = set(_overrides(ctx, result))
     kept = sum(1 for t in tasks if t.retained)
     intro = para(
-        "Means and standard deviations are over each task's non-missing ratings; % performing "
+        "n is the number of importance ratings of the task; the mean, standard deviation (SD) "
+        "and standard error of the mean (SE) are over them, leaving out blanks. % performing "
         f"is the share of frequency ratings above 0. Criticality ({method}) is "
-        f"{_METHODS.get(method, method)}. {kept} of {len(tasks)} tasks were retained."
+        f"{_METHODS.get(method, method)}. {kept} of {len(tasks)} tasks were retained. The "
+        "frequency ratings' n, SD and SE are in Appendix C."
     )
     png = importance_frequency_scatter(tasks, imin, pmin, scale=scale)
     chart = figure(
@@ -140,36 +167,91 @@ def task_ratings_section(
         [
             t.task_id,
             t.domain,
-            *(fmt_number(v) for v in (t.mean_importance, t.sd_importance, t.mean_frequency)),
+            f"{t.n_importance:,}",
+            *(fmt_number(v) for v in (t.mean_importance, t.sd_importance, t.se_importance)),
+            fmt_number(t.mean_frequency),
             fmt_percent(t.pct_performing),
             fmt_number(t.criticality),
             ("Yes" if t.retained else "No") + (" (override)" * (t.task_id in overridden)),
         ]
         for t in tasks
     ]
-    header = ["Task", "Domain", "Mean importance", "SD", "Mean frequency", "% performing"]
-    header += ["Criticality", "Retained"]
-    widths = [0.6, 1.8, 0.85, 0.45, 0.8, 0.85, 0.8, 0.85]
-    heading5 = heading("5 Task ratings")
-    return [KeepTogether([heading5, intro, *chart]), text_table(rows, header, widths, range(2, 7))]
+    header = ["Task", "Domain", "n", "Mean importance", "SD", "SE", "Mean frequency"]
+    header += ["% performing", "Criticality", "Retained"]
+    widths = [0.55, 1.35, 0.45, 0.75, 0.5, 0.5, 0.75, 0.75, 0.7, 0.7]
+    heading6 = heading("6 Task ratings")
+    return [KeepTogether([heading6, intro, *chart]), text_table(rows, header, widths, range(2, 9))]
+
+
+def frequency_appendix(result: AnalysisResult) -> list[Flowable]:
+    """Appendix C: every task's statistics on both scales, in full."""
+    rows = [
+        [
+            t.task_id,
+            f"{t.n_importance:,}",
+            *(fmt_number(v) for v in (t.mean_importance, t.sd_importance, t.se_importance)),
+            f"{t.n_frequency:,}",
+            *(fmt_number(v) for v in (t.mean_frequency, t.sd_frequency, t.se_frequency)),
+            fmt_percent(t.pct_performing),
+            fmt_number(t.criticality, 3),
+        ]
+        for t in result.tasks
+    ]
+    header = ["Task", "n imp.", "Mean", "SD", "SE", "n freq.", "Mean", "SD", "SE", "% perf."]
+    header.append("Criticality")
+    widths = [0.6, 0.6, 0.6, 0.55, 0.55, 0.65, 0.6, 0.55, 0.55, 0.65, 0.8]
+    intro = para(
+        "Importance (imp.) and frequency (freq.) of every task: the number of ratings, mean, "
+        "standard deviation and standard error of the mean, the share performing and the "
+        "criticality to three decimals."
+    )
+    return [
+        heading("Appendix C: Full task statistics"),
+        intro,
+        text_table(rows, header, widths, range(1, 11)),
+    ]
+
+
+def reliability_sentences(
+    name: str, scale: ScaleResult, respondents: int, average: float | None
+) -> str:
+    """What a scale's reliability table says, in sentences that never print a missing value
+    as if it were one."""
+    alpha, complete = scale.alpha, scale.n_complete
+    if alpha is None:
+        first = (
+            f"Cronbach's alpha of the {name} ratings could not be computed (see the note below)."
+        )
+    else:
+        first = (
+            f"Cronbach's alpha of the {name} ratings is {alpha:.3f} "
+            f"(95% CI {fmt_interval(scale.alpha_ci95)}): {alpha_reading(alpha)}."
+        )
+    if complete >= respondents:
+        who = f"All {respondents:,} respondents rated every task on this scale."
+    else:
+        who = (
+            f"{complete:,} of the {respondents:,} respondents rated every task on this scale; "
+            "the ICCs below rest on them alone (alpha uses every pair of ratings)."
+        )
+    if average is None:
+        icc = "The average-measure ICC2k could not be computed."
+    else:
+        icc = f"The average-measure ICC2k is {average:.3f}: {icc_reading(average)}."
+    return f"{first} {who} {icc}"
 
 
 def _scale_section(name: str, scale: ScaleResult, result: AnalysisResult) -> list[Flowable]:
     alpha, alpha_ci, icc = scale.alpha, scale.alpha_ci95, scale.icc
     average = icc["ICC2k"].value if "ICC2k" in icc else None
-    text = (
-        f"Cronbach's alpha of the {name} ratings is {fmt_number(alpha, 3)} "
-        f"(95% CI {fmt_interval(alpha_ci)}): "
-        f"{alpha_reading(alpha)}. {scale.n_complete:,} respondents rated every "
-        f"task; the average-measure ICC2k of {fmt_number(average, 3)} is {icc_reading(average)}."
-    )
+    text = reliability_sentences(name, scale, result.n_respondents, average)
     rows = [["Cronbach's alpha", "tasks as items", fmt_number(alpha, 3), fmt_interval(alpha_ci)]]
     rows[0].append(alpha_reading(alpha))
     for form, model in _ICC_MODELS.items():
         value, ci = (icc[form].value, icc[form].ci95) if form in icc else (None, None)
         rows.append([form, model, fmt_number(value, 3), fmt_interval(ci), icc_reading(value)])
     header = ["Statistic", "Model", "Value", "95% CI", "Reading"]
-    out = [heading(f"{name.capitalize()} ratings", 2), para(text)]
+    out = [subheading(f"{name.capitalize()} ratings"), para(text)]
     out.append(text_table(rows, header, [1.2, 2.7, 0.7, 1.4, 1.0], (2,)))
     if any(row[2] == NOT_COMPUTABLE for row in rows):
         out += _notes(result, f"{name} ") or [para("Not computable: see section 3.", "Small")]
@@ -198,7 +280,7 @@ def reliability_section(result: AnalysisResult, figure: Figures) -> list[Flowabl
         f"expected. {parts}."
     )
     chart = figure(reliability_chart(scales), caption)
-    out: list[Flowable] = [KeepTogether([heading("6 Reliability"), intro, *chart])]
+    out: list[Flowable] = [KeepTogether([heading("7 Reliability"), intro, *chart])]
     for name, scale in scales.items():
         out += _scale_section(name, scale, result)
     return out
@@ -208,7 +290,7 @@ def subgroups_section(result: AnalysisResult) -> list[Flowable]:
     """Section 7: each large enough subgroup's criticality against everyone else's."""
     groups = result.subgroups
     out = [
-        heading("7 Subgroup comparisons"),
+        heading("9 Subgroup comparisons"),
         para(
             f"For every demographic group of at least {result.options.min_group} "
             "respondents, the criticality of the retained tasks computed from the group's "
@@ -254,7 +336,7 @@ def retention_section(ctx: ReportContext, result: AnalysisResult) -> list[Flowab
             f"{fmt_percent(pmin, 0)} of the respondents perform it, unless the psychometrician "
             "overrides the decision with a written reason."
         ),
-        heading("Tasks not retained", 2),
+        subheading("Tasks not retained"),
     ]
     rows = []
     for t in (t for t in result.tasks if not t.retained):
@@ -273,49 +355,114 @@ def retention_section(ctx: ReportContext, result: AnalysisResult) -> list[Flowab
     out.append(
         text_table(rows, header, widths, (2, 3)) if rows else para("Every task was retained.")
     )
-    out.append(heading("Overrides", 2))
+    out.append(subheading("Overrides"))
     if not overrides:
         return [*out, para("No retention decision was overridden.")]
     rows = [[c, "Retained" if k else "Not retained", r] for c, (k, r) in overrides.items()]
     return [*out, text_table(rows, ["Task", "Decision", "Reason"], [0.8, 1.2, 5.0])]
 
 
+def blueprint_items(result: AnalysisResult) -> int:
+    """The items the blueprint really apportions (0 when no task is retained)."""
+    return sum(d.items for d in result.domains)
+
+
+def status_line(ctx: ReportContext, result: AnalysisResult) -> str:
+    """The blueprint's status as the title page and section 10 state it."""
+    if blueprint_items(result) == 0:
+        if ctx.blueprint_status == "approved":
+            return (
+                "Recorded as approved, but empty: no task was retained and no item is "
+                "apportioned, so it cannot serve as an exam blueprint."
+            )
+        return "Empty: no task was retained and no item is apportioned; it cannot be approved."
+    if ctx.blueprint_status == "approved":
+        return f"Approved by {ctx.approved_by or 'the board'} on {fmt_day(ctx.approved_on)}."
+    return "Proposed: not yet approved by the board."
+
+
+def _comparison(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
+    previous = ctx.previous
+    if previous is None:
+        return [
+            subheading("Comparison with the previous blueprint"),
+            para("No earlier blueprint of this credential was approved: this is the first."),
+        ]
+    before = dict(previous.domains)
+    names = [d.domain for d in result.domains] + [n for n in before if n not in
+                                                   {d.domain for d in result.domains}]  # fmt: skip
+    now = {d.domain: d.items for d in result.domains}
+    rows = []
+    for name in names:
+        old, new = before.get(name), now.get(name)
+        change = (
+            "new domain" if old is None else "domain removed" if new is None else f"{new - old:+d}"
+        )
+        rows.append([name, "-" if old is None else old, "-" if new is None else new, change])
+    kept = {t.task_id for t in result.tasks if t.retained}
+    added = sorted(kept - set(previous.tasks))
+    dropped = sorted(set(previous.tasks) - kept)
+    out = [
+        subheading("Comparison with the previous blueprint"),
+        para(
+            f"Against {previous.label}: items per domain, and the tasks added and dropped "
+            "(by task code)."
+        ),  # fmt: skip
+        text_table(
+            rows, ["Performance domain", "Before", "Now", "Change"], [3.4, 1.1, 1.1, 1.4], (1, 2)
+        ),
+        para(f"Tasks added: {', '.join(added) or 'none'}."),
+        para(f"Tasks dropped: {', '.join(dropped) or 'none'}."),
+    ]
+    return out
+
+
 def blueprint_section(
     ctx: ReportContext, result: AnalysisResult, figure: Figures
 ) -> list[Flowable]:
-    """Section 9: weights and items per domain and per retained task."""
+    """Section 10: weights, items and cognitive levels per domain, items per retained task with
+    its KSAs, and the comparison with the previous approved blueprint."""
     domains, tasks = result.domains, result.tasks
-    status = "Proposed: not yet approved by the board."
-    if ctx.blueprint_status == "approved":
-        status = f"Approved by {ctx.approved_by or 'the board'} on {fmt_day(ctx.approved_on)}."
+    status = lead_paragraph("Status:", status_line(ctx, result))
+    if blueprint_items(result) == 0:
+        text = (
+            f"The test length asked for was {result.total_items} items, but no task met the "
+            "retention rule (section 8), so no item is apportioned to any domain. A blueprint "
+            "needs retained tasks: change the retention options or record overrides, and run "
+            "the analysis again."
+        )
+        return [heading("10 Exam blueprint"), status, para(text), *_comparison(ctx, result)]
     intro = para(
         "A retained task weighs its criticality over the sum for all retained tasks and a domain "
-        f"the sum of its tasks' weights. The {result.total_items} items are "
-        "apportioned to the domains, then to their tasks, by largest remainder (Raymond, 2002)."
+        f"the sum of its tasks' weights. The {blueprint_items(result)} items are "
+        "apportioned to the domains, then to their tasks, by largest remainder (Raymond, 2002); "
+        "a domain's share is therefore its weight rounded to whole items."
     )
     parts = "; ".join(f"{d.domain} {fmt_percent(d.weight)}, {d.items} items" for d in domains)
     chart = figure(domain_weights_bar(domains), f"Weight and items per domain: {parts}.")
-    head = KeepTogether(
-        [heading("9 Exam blueprint"), lead_paragraph("Status:", status), intro, *chart]
-    )
+    head = KeepTogether([heading("10 Exam blueprint"), status, intro, *chart])
+    levels = dict(ctx.cognitive_levels)
     rows: list[list[object]] = [
-        [d.domain, d.n_tasks, d.n_retained, fmt_percent(d.weight), d.items] for d in domains
-    ]
+        [d.domain, d.n_tasks, d.n_retained, fmt_percent(d.weight), d.items,
+         levels.get(d.domain, "not set")]
+        for d in domains
+    ]  # fmt: skip
     weight = sum(d.weight for d in domains)
     n_tasks, n_retained = sum(d.n_tasks for d in domains), sum(d.n_retained for d in domains)
-    rows.append(["Total", n_tasks, n_retained, fmt_percent(weight), sum(d.items for d in domains)])
-    header = ["Performance domain", "Tasks", "Retained", "Weight", "Items"]
-    out = [head, text_table(rows, header, [3.4, 0.85, 0.85, 1.0, 0.9], (1, 2, 3, 4))]
-    out.append(heading("Items per task", 2))
-    statements = {code: text for _, ts in ctx.domains for code, text, _ in ts}
+    rows.append(["Total", n_tasks, n_retained, fmt_percent(weight), blueprint_items(result), ""])
+    header = ["Performance domain", "Tasks", "Retained", "Weight", "Items", "Cognitive levels"]
+    out = [head, text_table(rows, header, [2.3, 0.7, 0.8, 0.8, 0.7, 1.7], (1, 2, 3, 4))]
+    out.append(subheading("Items per task"))
+    statements = {code: (text, ksas) for _, ts in ctx.domains for code, text, ksas in ts}
     for d in domains:
         kept = [t for t in tasks if t.domain == d.domain and t.retained]
-        rows = [
-            [t.task_id, statements.get(t.task_id, ""), fmt_percent(t.weight, 2), t.items]
-            for t in kept
-        ]
+        rows = []
+        for t in kept:
+            text, ksas = statements.get(t.task_id, ("", ()))
+            cell = "\n".join([text, *(f"- {k}" for k in ksas)])
+            rows.append([t.task_id, cell, fmt_percent(t.weight, 2), t.items])
         if rows:
             out.append(para(f"{d.domain} ({d.items} items)", "Heading3"))
-            header = ["Task", "Task statement", "Weight", "Items"]
+            header = ["Task", "Task statement and its KSAs", "Weight", "Items"]
             out.append(text_table(rows, header, [0.7, 4.6, 0.9, 0.8], (2, 3)))
-    return out
+    return [*out, *_comparison(ctx, result)]

@@ -6,7 +6,7 @@ import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core import mail
@@ -120,9 +120,32 @@ def send_reminders(session: Session, actor: User, study: Study, now: datetime) -
     return count
 
 
+# Who answered is shown per invitation only once the survey has closed and at least this
+# many invitations were answered: while it is open, watching the list around one submission
+# would tell whose answers arrived (issue 11, #8). Totals are always shown.
+ANSWERED_STATE_MINIMUM = 10
+CLOSED = ("survey_closed", "analyzed", "archived")
+
+
+def answered_state_shown(study: Study, answered: int) -> bool:
+    """Whether the invitation list may say which invitations were answered."""
+    return study.status in CLOSED and answered >= ANSWERED_STATE_MINIMUM
+
+
 def invitations_query(study: Study, state: str = "") -> Any:
-    """Invitations of the study for a paginated table, optionally only answered / waiting."""
+    """Invitations of the study for a paginated table, by address.
+
+    The answered / waiting filter applies only when answered_state_shown (checked in the
+    query itself: before, a hand-made URL gets every invitation, not a filtered list).
+    """
     query = select(SurveyInvitation).where(SurveyInvitation.study_id == study.id)
-    if state in ("answered", "waiting"):
-        query = query.where(SurveyInvitation.used.is_(state == "answered"))
+    if state in ("answered", "waiting") and study.status in CLOSED:
+        answered = (
+            select(func.count(SurveyInvitation.id))
+            .where(SurveyInvitation.study_id == study.id, SurveyInvitation.used.is_(True))
+            .scalar_subquery()
+        )
+        query = query.where(
+            or_(SurveyInvitation.used.is_(state == "answered"), answered < ANSWERED_STATE_MINIMUM)
+        )
     return query.order_by(SurveyInvitation.email)

@@ -26,15 +26,49 @@ NOT_RESUMABLE = "These answers were already submitted, or the resume link is not
 INVITATION_USED = "Answers were already submitted with this invitation. Thank you for taking part!"
 
 
+def _sealing_key() -> bytes:
+    """The AES key that seals an invitation's reference inside a resume key (from SECRET_KEY)."""
+    import hashlib
+
+    from flask import current_app
+
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hashlib.sha256(b"peercert survey resume key\x00" + secret).digest()
+
+
 def _new_resume_key(invitation_id: int | None) -> str:
-    """A random resume key; an invited respondent's key also names the invitation to use up."""
+    """A random resume key. An invited respondent's key also carries, sealed with AES-GCM under
+    a server key, the invitation to use up at submission: neither its holder nor anyone who
+    reads it in a log or an address bar can tell which invitation it is (issue 11, #8)."""
     key = secrets.token_urlsafe(24)
-    return f"{key}.{invitation_id}" if invitation_id is not None else key
+    if invitation_id is None:
+        return key
+    import base64
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(_sealing_key()).encrypt(nonce, str(invitation_id).encode(), key.encode())
+    return f"{key}.{base64.urlsafe_b64encode(nonce + sealed).decode().rstrip('=')}"
 
 
 def _invitation_id(resume_key: str) -> int | None:
-    _, separator, tail = resume_key.rpartition(".")
-    return int(tail) if separator and tail.isdigit() else None
+    """The invitation sealed in a resume key; None for a public respondent's or a forged key."""
+    import base64
+    import binascii
+
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    key, separator, tail = resume_key.partition(".")
+    if not separator or not tail:
+        return None
+    try:
+        blob = base64.urlsafe_b64decode(tail + "=" * (-len(tail) % 4))
+        plain = AESGCM(_sealing_key()).decrypt(blob[:12], blob[12:], key.encode())
+    except (ValueError, binascii.Error, InvalidTag):
+        return None
+    return int(plain) if plain.isdigit() else None
 
 
 def study_by_link(session: Session, public_token: str) -> Study | None:

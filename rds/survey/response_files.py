@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from datetime import date
 from typing import Any
 
@@ -111,12 +112,15 @@ def import_responses(
 
 
 def export_table(session: Session, study: Study) -> tuple[list[str], list[list[Any]]]:
-    """Submitted responses in the engine's format, respondent ids R00001... in response order."""
+    """Submitted responses in the engine's format, in a new random order at every export
+    (respondent ids R00001... follow it): the order says nothing about when anyone answered."""
     codes = [t.code for t in surveyed_tasks(session, study)]
     keys = [q.key for q in questions_of(session, study)]
     header = ["respondent_id", *keys, *[f"{c}_{s}" for c in codes for s in SCALES]]
     rows: list[list[Any]] = []
-    for number, (demographics, ratings) in enumerate(submitted_answers(session, study), start=1):
+    answers = list(submitted_answers(session, study))
+    secrets.SystemRandom().shuffle(answers)
+    for number, (demographics, ratings) in enumerate(answers, start=1):
         row: list[Any] = [f"R{number:05d}", *[demographics.get(k) for k in keys]]
         for code in codes:
             row.extend(ratings.get(code) or [None, None])

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
 from certify.credentials import services as credentials
 from certify.hours import supervisors
 from certify.models import SupervisedHoursEntry
 from core import audit
-from core.boards import audit_page
+from core.boards import audit_page, paginate_keyset
 from core.extensions import db
 from core.models import Board, Role
 from tests.factories import create_board, create_credential_type, create_user, login
@@ -136,3 +138,20 @@ def test_a_credential_number_is_found_by_its_start(app) -> None:  # type: ignore
 
 def _board(slug: str) -> Board:  # pragma: no cover - for debugging
     return db.session.query(Board).filter_by(slug=slug).one()
+
+
+def test_a_list_read_by_key_counts_up_to_its_cap_and_then_says_more_than(app) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        session = db.session
+        board = create_board(session, "ne")
+        trainee = create_user(session, "t@example.org", [(Role.TRAINEE, board)])
+        sup = create_user(session, "s@example.org", [(Role.SUPERVISOR, board)])
+        _entries(session, board, trainee, sup, 60)
+        query = select(SupervisedHoursEntry).where(SupervisedHoursEntry.board_id == board.id)
+        keys = [(SupervisedHoursEntry.worked_on, date), (SupervisedHoursEntry.id, int)]
+        exact = paginate_keyset(session, query, keys, count_cap=60)
+        assert (exact.total, exact.more_than, exact.total_text) == (60, False, "60")
+        capped = paginate_keyset(session, query, keys, count_cap=59)
+        assert (capped.total, capped.more_than, capped.total_text) == (59, True, "more than 59")
+        assert [e.id for e in capped.items] == [e.id for e in exact.items]  # the same page
+        assert paginate_keyset(session, query, keys, count_cap=None).total == 60

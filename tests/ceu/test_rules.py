@@ -47,7 +47,6 @@ def test_an_admin_saves_a_new_version_and_an_impossible_one_is_refused(
         "proration": "proportional",
         "rounding": "down_hour",
         "carry_over_hours": "0",
-        "grace_days": "30",
         "reinstatement_hours": "0",
     }
     page = client.post(url, data=data).get_data(as_text=True)

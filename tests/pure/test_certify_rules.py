@@ -43,6 +43,7 @@ def training(minutes: int, on: date = date(2025, 1, 10), **kw: object) -> Traini
 def hours(minutes: int, kind: str = "experience", **kw: object) -> HoursEntry:
     kw.setdefault("worked_on", date(2026, 1, 5))
     kw.setdefault("confirmed", True)
+    kw.setdefault("supervisor_verified", True)
     return HoursEntry(minutes=minutes, kind=kind, **kw)  # type: ignore[arg-type]
 
 
@@ -211,6 +212,49 @@ def test_experience_counts_confirmed_past_entries_only() -> None:
     )
     done = replace(facts, hours=(*facts.hours, hours(4 * H)))
     assert check(req, done, "experience").met
+
+
+def test_an_entry_dated_exactly_on_the_check_date_counts() -> None:
+    """The check date is today, not the future: hours worked that day count (both kinds)."""
+    req = Requirements(experience_minutes=10 * H, supervision_minutes=2 * H)
+    facts = ApplicantFacts(
+        hours=(
+            hours(10 * H, worked_on=AS_OF),
+            hours(2 * H, "supervision", worked_on=AS_OF, supervisor_license="lmhp"),
+        )
+    )
+    assert check(req, facts, "experience").detail == "10 of 10 experience hours"
+    assert check(req, facts, "supervision").met
+    day_after = AS_OF + timedelta(days=1)
+    late = ApplicantFacts(hours=(hours(10 * H, worked_on=day_after),))
+    assert check(req, late, "experience").detail == (
+        "0 of 10 experience hours (10 h dated after 2026-06-15 not counted)"
+    )
+
+
+def test_hours_count_only_once_the_board_verified_the_supervisor() -> None:
+    """A supervisor with an unchecked license (perhaps the trainee's second account) confirms
+    nothing that counts: the checklist says how many hours wait for the verification."""
+    req = Requirements(experience_minutes=48 * H, supervision_minutes=10 * H)
+    unchecked = {"supervisor_verified": False, "supervisor_license": "lmhp"}
+    facts = ApplicantFacts(
+        hours=(hours(48 * H, **unchecked), hours(10 * H, "supervision", **unchecked))
+    )
+    experience, supervision = check(req, facts, "experience"), check(req, facts, "supervision")
+    assert not experience.met and not supervision.met
+    assert experience.detail == (
+        "0 of 48 experience hours (48 h waiting for supervisor verification)"
+    )
+    assert supervision.detail == (
+        "0 of 10 supervision hours (10 h waiting for supervisor verification)"
+    )
+    verified = ApplicantFacts(
+        hours=tuple(replace(e, supervisor_verified=True) for e in facts.hours)
+    )
+    assert evaluate(req, verified, AS_OF).eligible
+    # an entry not confirmed yet is "not confirmed", whatever its supervisor's license
+    pending = ApplicantFacts(hours=(hours(2 * H, confirmed=False, supervisor_verified=False),))
+    assert "2 h not confirmed not counted" in check(req, pending, "experience").detail
 
 
 def test_sud_only_supervisor_not_counted_on_mental_health_credential() -> None:

@@ -68,6 +68,7 @@ PURE_MODULES: dict[str, list[str]] = {
         "resultfile.py",
         "cli.py",
         "__main__.py",
+        "standards/__init__.py",
     ],
     "verify": [
         "badges/__init__.py",

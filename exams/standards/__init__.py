@@ -1,0 +1,1 @@
+"""Standard setting: modified-Angoff panels, ratings and the cut a board adopts."""

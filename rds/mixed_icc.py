@@ -1,0 +1,413 @@
+"""Intraclass correlations that use every rating: a crossed random-effects model fitted by REML.
+
+Pure numpy/scipy; no Flask, no SQLAlchemy. :func:`mixed_icc` is R ``psych::ICC(x,
+lmer=TRUE)``: the two-way crossed random-effects model of targets and raters
+``y ~ 1 + (1 | target) + (1 | rater)`` fitted by REML (as ``lme4::lmer``) on every
+observed rating, and the six Shrout-Fleiss forms computed from its variance components the
+way psych does. Unlike the ANOVA forms of :func:`rds.reliability.intraclass_corr`, it does
+not need raters who rated every target.
+
+The fit is fast on large surveys: the REML criterion is evaluated through the mixed-model
+equations with the larger factor (usually the respondents) eliminated in closed form, since
+its block is diagonal. What remains is a dense system of the size of the smaller factor
+(the tasks), assembled from per-count sufficient statistics computed once (see
+:func:`fit_crossed_reml`), so that each evaluation of the criterion costs
+O(K m^2 + m^3) for m tasks and K distinct counts of ratings per respondent, whatever the
+number of respondents.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.linalg import LinAlgError, cho_factor, cho_solve
+from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
+
+from rds.reliability import IccEstimate, icc_from_mean_squares
+
+__all__ = [
+    "CrossedRemlFit",
+    "MixedIcc",
+    "fit_crossed_reml",
+    "mixed_icc",
+    "spearman_brown",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+# Above this many float64 entries the per-count cross-product matrices are not kept and
+# each evaluation forms the weighted cross product from the incidence matrix instead.
+_GROUP_STACK_LIMIT = 40_000_000
+
+
+@dataclass(frozen=True)
+class CrossedRemlFit:
+    """REML fit of ``y ~ 1 + (1 | target) + (1 | rater)`` on the observed cells.
+
+    Variances are those ``lme4::VarCorr`` reports: ``var_targets`` (psych's ``MS_id``),
+    ``var_raters`` (``MS_items``) and ``var_residual`` (``sigma^2``). ``theta`` are the
+    relative standard deviations (target, rater) in lme4's parametrisation,
+    ``deviance`` the REML criterion (``-2 log L_R``) at the optimum, ``intercept`` the
+    estimated grand mean.
+    """
+
+    n_targets: int
+    n_raters: int
+    n_ratings: int
+    var_targets: float
+    var_raters: float
+    var_residual: float
+    intercept: float
+    theta: tuple[float, float]
+    deviance: float
+    converged: bool
+    evaluations: int
+
+
+@dataclass(frozen=True)
+class MixedIcc:
+    """ICCs from the variance components of a crossed REML fit (``psych::ICC(lmer=TRUE)``).
+
+    ``n_targets``/``n_raters`` count the targets and raters with at least one rating
+    (psych's ``n.obs`` and ``nj`` when none is empty); ``n_per_target`` and
+    ``n_per_rater`` the ratings of each (in input order, empty ones included as 0).
+    ``ms_*`` are the mean squares psych derives from the variance components:
+    ``MSB = nj var_targets + var_residual``, ``MSJ = n.obs var_raters + var_residual``,
+    ``MSE = var_residual``, ``MSW = var_residual + var_raters``. ``estimates`` holds the
+    six forms with psych's F tests and intervals computed from those mean squares with the
+    nominal complete-design degrees of freedom (an approximation under missing ratings).
+    ``value`` is NaN when the ratings have no variance or fewer than 2 targets or raters.
+    """
+
+    fit: CrossedRemlFit | None
+    n_targets: int
+    n_raters: int
+    n_ratings: int
+    n_per_target: IntArray
+    n_per_rater: IntArray
+    ms_targets: float
+    ms_raters: float
+    ms_error: float
+    ms_within: float
+    estimates: dict[str, IccEstimate]
+
+
+class _Criterion:
+    """The profiled REML criterion of the crossed model as a function of theta.
+
+    Orientation: ``x`` has the eliminated factor on its rows (``n_elim`` levels) and the
+    kept factor on its columns (``n_keep`` levels); ``keep_is_target`` says which of the
+    two model factors the kept one is.
+    """
+
+    def __init__(self, x: FloatArray, mask: npt.NDArray[np.bool_], keep_is_target: bool) -> None:
+        self.keep_is_target = keep_is_target
+        n_obs = int(mask.sum())
+        self.n_obs = n_obs
+        filled = np.where(mask, x, 0.0)
+        self.centre = float(filled.sum() / n_obs)
+        y = np.where(mask, x - self.centre, 0.0)
+        self.yy = float(np.square(y).sum())
+        counts_elim = mask.sum(axis=1).astype(np.int64)  # ratings per eliminated level
+        self.counts_keep = mask.sum(axis=0).astype(np.float64)  # per kept level
+        sums_elim = y.sum(axis=1)
+        self.sums_keep = y.sum(axis=0)
+        self.sum_y = float(y.sum())  # ~0 after centring, kept for exactness
+        distinct, inverse = np.unique(counts_elim, return_inverse=True)
+        self.m = distinct.astype(np.float64)  # ratings per level, per group
+        n_groups, n_keep = distinct.size, mask.shape[1]
+        self.c = np.bincount(inverse, minlength=n_groups).astype(np.float64)
+        self.q = np.bincount(inverse, weights=sums_elim**2, minlength=n_groups)
+        self.t = np.bincount(inverse, weights=sums_elim, minlength=n_groups)
+        # Counts are whole numbers: exact in float32 (up to 2**24 levels) at half the cost.
+        inc = mask.astype(np.float32 if mask.shape[0] < 2**24 else np.float64)
+        self.g = np.zeros((n_groups, n_keep))
+        self.h = np.zeros((n_groups, n_keep))
+        order = np.argsort(inverse, kind="stable")
+        bounds = np.searchsorted(inverse[order], np.arange(n_groups + 1))
+        self.stack: FloatArray | None = None
+        self.inc, self.inverse = inc, inverse
+        if n_groups * n_keep * n_keep <= _GROUP_STACK_LIMIT:
+            self.stack = np.empty((n_groups, n_keep, n_keep))
+        for k in range(n_groups):
+            rows = order[bounds[k] : bounds[k + 1]]
+            block = inc[rows]
+            self.g[k] = block.sum(axis=0, dtype=np.float64)
+            self.h[k] = sums_elim[rows] @ block.astype(np.float64)
+            if self.stack is not None:
+                self.stack[k] = (block.T @ block).astype(np.float64)
+        self.evaluations = 0
+
+    def _weighted_cross(self, w: FloatArray) -> FloatArray:
+        """Sum over eliminated levels of w(count) n_l n_l' (n_l: its incidence row)."""
+        if self.stack is not None:
+            return np.asarray(np.tensordot(w, self.stack, axes=1), dtype=np.float64)
+        per_level = w[self.inverse].astype(np.float32)
+        return np.asarray(
+            (self.inc.T @ (self.inc * per_level[:, None])).astype(np.float64), dtype=np.float64
+        )
+
+    def solve(self, theta_keep: float, theta_elim: float) -> tuple[float, float, float]:
+        """(REML deviance, penalised residual sum of squares, intercept) at theta."""
+        self.evaluations += 1
+        tk, te = float(theta_keep), float(theta_elim)
+        n_keep = self.counts_keep.size
+        a = te * te * self.m + 1.0  # diagonal of the eliminated block, per group
+        w = te * te / a
+        cross = self._weighted_cross(w)
+        big = np.empty((n_keep + 1, n_keep + 1))
+        core = big[:n_keep, :n_keep]
+        core[...] = -(tk * tk) * cross
+        core[np.diag_indices(n_keep)] += tk * tk * self.counts_keep + 1.0
+        mixed = tk * (self.counts_keep - (w * self.m) @ self.g)
+        big[:n_keep, n_keep] = mixed
+        big[n_keep, :n_keep] = mixed
+        big[n_keep, n_keep] = self.n_obs - float(np.dot(w, self.c * self.m * self.m))
+        rhs = np.empty(n_keep + 1)
+        rhs[:n_keep] = tk * (self.sums_keep - w @ self.h)
+        rhs[n_keep] = self.sum_y - float(np.dot(w * self.m, self.t))
+        yy = self.yy - float(np.dot(w, self.q))
+        try:
+            factor = cho_factor(big, lower=True, check_finite=False)
+        except LinAlgError:
+            return math.inf, math.nan, math.nan
+        sol = cho_solve(factor, rhs, check_finite=False)
+        pwrss = yy - float(np.dot(sol, rhs))
+        logdet = float(np.dot(self.c, np.log(a))) + 2.0 * float(
+            np.log(np.abs(np.diag(factor[0]))).sum()
+        )
+        dof = self.n_obs - 1
+        if not pwrss > 0:
+            return math.inf, pwrss, math.nan
+        deviance = logdet + dof * (1.0 + math.log(2.0 * math.pi * pwrss / dof))
+        # The intercept: the last unknown, after back-substitution of the centring.
+        return deviance, pwrss, float(sol[n_keep]) + self.centre
+
+    def deviance(self, theta: FloatArray) -> float:
+        """REML deviance at theta = (theta_keep, theta_elim)."""
+        return self.solve(abs(float(theta[0])), abs(float(theta[1])))[0]
+
+
+def _starting_theta(x: FloatArray, mask: npt.NDArray[np.bool_]) -> tuple[float, float]:
+    """Moment estimates of the relative SDs (kept, eliminated) from the observed means."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        grand = float(np.where(mask, x, 0.0).sum() / mask.sum())
+        col = np.where(mask, x, 0.0).sum(axis=0) / mask.sum(axis=0)
+        row = np.where(mask, x, 0.0).sum(axis=1) / mask.sum(axis=1)
+        resid = np.where(mask, x - col[None, :] - row[:, None] + grand, 0.0)
+        dof = max(int(mask.sum()) - mask.shape[0] - mask.shape[1] + 1, 1)
+        s2 = float(np.square(resid).sum() / dof)
+        var_col = float(np.nanvar(col))
+        var_row = float(np.nanvar(row))
+    if not s2 > 0 or not math.isfinite(s2):
+        return 1.0, 1.0
+    mean_per_col = float(mask.sum(axis=0).mean())
+    mean_per_row = float(mask.sum(axis=1).mean())
+    vc = max(var_col - s2 / mean_per_col, 0.0)
+    vr = max(var_row - s2 / mean_per_row, 0.0)
+    return math.sqrt(vc / s2) or 0.1, math.sqrt(vr / s2) or 0.1
+
+
+def _search(crit: _Criterion, start: tuple[float, float]) -> tuple[Any, Any]:
+    """Minimise the criterion over theta >= 0: L-BFGS-B, then Nelder-Mead to 1e-12."""
+    first = minimize(
+        crit.deviance,
+        np.array(start),
+        method="L-BFGS-B",
+        bounds=[(0.0, None), (0.0, None)],
+        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500},
+    )
+    polish = minimize(
+        crit.deviance,
+        np.maximum(first.x, 0.0),
+        method="Nelder-Mead",
+        bounds=[(0.0, None), (0.0, None)],
+        options={"xatol": 1e-12, "fatol": 1e-13, "maxiter": 2000},
+    )
+    return first, polish
+
+
+def fit_crossed_reml(ratings: FloatArray) -> CrossedRemlFit | None:
+    r"""Fit ``y ~ 1 + (1 | target) + (1 | rater)`` by REML, as ``lme4::lmer`` does.
+
+    Parameters
+    ----------
+    ratings : ndarray, shape (n_targets, n_raters)
+        Ratings with NaN for missing, targets (tasks) as rows and raters (respondents) as
+        columns, as ``psych::ICC`` takes them. Rows and columns without a rating are
+        ignored.
+
+    Returns
+    -------
+    CrossedRemlFit or None
+        ``None`` when fewer than 2 targets or 2 raters have ratings, or the ratings have
+        no variance (the criterion is then undefined).
+
+    Notes
+    -----
+    With :math:`y_{ij} = \mu + t_i + r_j + e_{ij}` over the observed cells,
+    :math:`t \sim N(0, \sigma^2 \theta_t^2 I)`, :math:`r \sim N(0, \sigma^2 \theta_r^2 I)`,
+    :math:`e \sim N(0, \sigma^2 I)`, lme4's profiled REML criterion is
+
+    .. math::
+
+        d(\theta) = \log|\Lambda^T Z^T Z \Lambda + I| + \log|R_X|^2
+            + (n - 1)\left[1 + \log\frac{2\pi\, r^2(\theta)}{n - 1}\right]
+
+    with :math:`r^2` the penalised residual sum of squares and
+    :math:`\hat\sigma^2 = r^2 / (n - 1)`. In the mixed-model equations the block of the
+    larger factor (size :math:`L`) is diagonal, :math:`a_l = \theta^2 n_l + 1`, and is
+    eliminated in closed form (a Schur complement), leaving a system of size
+    :math:`m + 1` for the other factor and the intercept:
+
+    .. math::
+
+        K = \begin{pmatrix} \theta_k^2 D + I & \theta_k d \\ \theta_k d^T & n \end{pmatrix}
+            - \sum_l \frac{\theta_l^2}{a_l} v_l v_l^T, \quad
+        v_l = \begin{pmatrix} \theta_k\, z_l \\ n_l \end{pmatrix}
+
+        \log|\Lambda^T Z^T Z \Lambda + I| + \log|R_X|^2 = \sum_l \log a_l + \log|K|
+
+    where :math:`z_l` is level l's 0/1 incidence row over the kept factor and :math:`n_l`
+    its count. The weight :math:`\theta^2/a_l` depends on l only through :math:`n_l`, so
+    the sums over levels are taken once per distinct count from precomputed cross
+    products :math:`\sum_{l: n_l = c} z_l z_l^T`: each evaluation costs
+    :math:`O(K m^2 + m^3)` for K distinct counts. The criterion is minimised over
+    :math:`\theta \ge 0` (L-BFGS-B from moment estimates, then Nelder-Mead polishing to
+    1e-12), which is lme4's problem solved to a tighter tolerance than lme4's default.
+
+    References
+    ----------
+    .. [1] Bates, D., Maechler, M., Bolker, B., & Walker, S. (2015). Fitting linear
+           mixed-effects models using lme4. Journal of Statistical Software, 67(1), 1-48.
+    .. [2] Henderson, C. R. (1975). Best linear unbiased estimation and prediction under a
+           selection model. Biometrics, 31(2), 423-447.
+    """
+    x = np.asarray(ratings, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError("ratings must be a 2-D array (targets x raters)")
+    mask = ~np.isnan(x)
+    rows = mask.any(axis=1)
+    cols = mask.any(axis=0)
+    if int(rows.sum()) < 2 or int(cols.sum()) < 2:
+        return None
+    if not rows.all() or not cols.all():
+        x, mask = x[np.ix_(rows, cols)], mask[np.ix_(rows, cols)]
+    observed = x[mask]
+    if observed.size < 3 or float(observed.max()) == float(observed.min()):
+        return None
+    n_targets, n_raters = x.shape
+    # Eliminate the larger factor: its block of the mixed-model equations is diagonal.
+    keep_is_target = n_targets <= n_raters
+    xe, me = (x.T, mask.T) if keep_is_target else (x, mask)
+    crit = _Criterion(xe, me, keep_is_target)
+    start = _starting_theta(xe, me)
+    # Each evaluation is a few small dense operations: threads only cost time there (and
+    # much of it on a busy machine), so BLAS runs single-threaded during the search.
+    with threadpool_limits(limits=1):
+        first, polish = _search(crit, start)
+    best = polish if polish.fun <= first.fun else first
+    theta_keep, theta_elim = (abs(float(v)) for v in best.x)
+    deviance, pwrss, intercept = crit.solve(theta_keep, theta_elim)
+    sigma2 = pwrss / (crit.n_obs - 1)
+    theta_t, theta_r = (theta_keep, theta_elim) if keep_is_target else (theta_elim, theta_keep)
+    return CrossedRemlFit(
+        n_targets=int(n_targets),
+        n_raters=int(n_raters),
+        n_ratings=int(crit.n_obs),
+        var_targets=theta_t * theta_t * sigma2,
+        var_raters=theta_r * theta_r * sigma2,
+        var_residual=sigma2,
+        intercept=intercept,
+        theta=(theta_t, theta_r),
+        deviance=deviance,
+        converged=bool(first.success or polish.success) and math.isfinite(deviance),
+        evaluations=crit.evaluations,
+    )
+
+
+def mixed_icc(ratings: FloatArray, confidence: float = 0.95) -> MixedIcc:
+    r"""The six ICC forms from a crossed REML fit on every rating: ``psych::ICC(x, lmer=TRUE)``.
+
+    Parameters
+    ----------
+    ratings : ndarray, shape (n_targets, n_raters)
+        Ratings with NaN for missing, targets (tasks) as rows and raters (respondents) as
+        columns. Targets and raters without any rating are left out (psych would count
+        them in ``n.obs``/``nj``; give it the matrix without them to compare).
+    confidence : float
+        Confidence level of the intervals, default 0.95.
+
+    Returns
+    -------
+    MixedIcc
+        With :math:`\sigma^2_t, \sigma^2_r, \sigma^2_e` from :func:`fit_crossed_reml`,
+        :math:`n` targets and :math:`k` raters, psych sets
+        :math:`MS_B = k\sigma^2_t + \sigma^2_e`, :math:`MS_J = n\sigma^2_r + \sigma^2_e`,
+        :math:`MS_E = \sigma^2_e`, :math:`MS_W = \sigma^2_e + \sigma^2_r` and applies the
+        Shrout-Fleiss formulas of :func:`rds.reliability.intraclass_corr` (so that, e.g.,
+        :math:`ICC2 = \sigma^2_t / (\sigma^2_t + \sigma^2_r + \sigma^2_e)` and
+        :math:`ICC3 = \sigma^2_t / (\sigma^2_t + \sigma^2_e)`). Values are NaN when the fit
+        is impossible (see :func:`fit_crossed_reml`).
+    """
+    x = np.asarray(ratings, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError("ratings must be a 2-D array (targets x raters)")
+    if not 0 < confidence < 1:
+        raise ValueError("confidence must be between 0 and 1")
+    mask = ~np.isnan(x)
+    per_target = mask.sum(axis=1).astype(np.int64)
+    per_rater = mask.sum(axis=0).astype(np.int64)
+    n = int((per_target > 0).sum())
+    k = int((per_rater > 0).sum())
+    fit = fit_crossed_reml(x)
+    nan = math.nan
+    if fit is None:
+        msb = msj = mse = msw = nan
+    else:
+        mse = fit.var_residual
+        msb = k * fit.var_targets + mse
+        msj = n * fit.var_raters + mse
+        msw = mse + fit.var_raters
+    estimates = icc_from_mean_squares(n, k, msb, msw, msj, mse, confidence)
+    return MixedIcc(
+        fit=fit,
+        n_targets=n,
+        n_raters=k,
+        n_ratings=int(per_target.sum()),
+        n_per_target=per_target,
+        n_per_rater=per_rater,
+        ms_targets=msb,
+        ms_raters=msj,
+        ms_error=mse,
+        ms_within=msw,
+        estimates=estimates,
+    )
+
+
+def spearman_brown(reliability: float | FloatArray, k: float | FloatArray) -> FloatArray:
+    r"""Reliability of the mean of k ratings from the single-rating reliability.
+
+    .. math:: \rho_k = \frac{k \rho_1}{1 + (k - 1) \rho_1}
+
+    NaN where :math:`k < 1` or :math:`\rho_1` is NaN. With :math:`\rho_1` the
+    absolute-agreement single-rater ICC2 of the crossed model,
+    :math:`\rho_k = \sigma^2_t / (\sigma^2_t + (\sigma^2_r + \sigma^2_e)/k)`: the reliability
+    of a task mean over k random respondents.
+
+    References
+    ----------
+    .. [1] Brown, W. (1910); Spearman, C. (1910). British Journal of Psychology, 3, 271-295
+           and 296-322.
+    """
+    rho = np.asarray(reliability, dtype=np.float64)
+    kk = np.asarray(k, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = kk * rho / (1.0 + (kk - 1.0) * rho)
+    return np.asarray(np.where(kk >= 1, out, np.nan), dtype=np.float64)
