@@ -1,7 +1,7 @@
 """index for the staff page (issue 17): a board's staff, every role but trainee
 
 Revision ID: c9e1f3a5b7d2
-Revises: 6b480b739c24
+Revises: 5d1e7a3c9b24
 Create Date: 2026-12-01 03:00:00.000000
 
 Written by hand. The staff page lists a board's staff (supervisors too) by name, a page at a
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "c9e1f3a5b7d2"
-down_revision = "6b480b739c24"
+down_revision = "5d1e7a3c9b24"
 branch_labels = None
 depends_on = None
 
