@@ -46,6 +46,8 @@ $BIN/ruff check . || status=1
 $BIN/ruff format --check . || status=1
 echo "== mypy on every package"
 $BIN/mypy || status=1
+echo "== bandit (security lint): no medium or high finding in the application's code"
+$BIN/bandit -q -r app.py core certify rds ceu verify exams -ll || status=1
 
 export PEERCERT_CHROMIUM="$CHROMIUM"
 if [ -x "$CHROMIUM" ]; then
