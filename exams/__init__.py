@@ -24,28 +24,58 @@ def __getattr__(name: str) -> Any:
 
 
 def init_app(app: Flask) -> None:
-    """Plug exams into the app: routes, workspace and navigation, panels, demo data."""
+    """Plug exams into the app: routes, the Exams workspace and navigation, panels, demo."""
+    import exams.bank.views
+    import exams.forms.views
     import exams.models  # noqa: F401  (every table on the metadata, for migrations)
     import exams.standards.views  # noqa: F401  (standard setting: panels, ratings, cut)
-    from core import modules as registries
-    from core.models import Role as Roles
-    from core.modules import NavEntry as Link
-    from core.modules import Workspace as Space
+    from core import modules
+    from core.extensions import db
+    from core.models import Board, Role
+    from core.modules import NavEntry, Workspace
+    from exams import counts
+    from exams.access import EXAM_STAFF
+    from exams.demo import load as load_demo
     from exams.web import bp
 
     app.register_blueprint(bp)
-    judges = frozenset({Roles.SME_JUDGE})
-    registries.add_workspace(
-        app, Space("judging", "Standard setting", judges, "exams.my_panels", 45)
+    staff = frozenset(EXAM_STAFF)
+    reviewers = frozenset({Role.EXAM_MANAGER, Role.ITEM_REVIEWER})
+    managers = frozenset({Role.EXAM_MANAGER})
+    judges = frozenset({Role.SME_JUDGE})
+    modules.add_workspace(app, Workspace("exams", "Exams", staff, "exams.home", 40))
+    modules.add_workspace(
+        app, Workspace("judging", "Standard setting", judges, "exams.my_panels", 45)
     )
-    registries.add_nav(
+    modules.add_nav(
         app,
-        Link("My rating panels", "exams.my_panels", judges, workspace="judging"),
-        Link(
+        NavEntry("My exam work", "exams.home", staff, workspace="exams"),
+        NavEntry("Exams", "exams.board_exams", staff, per_board=True, order=80),
+        NavEntry("Item bank", "exams.bank", staff, per_board=True, order=81),
+        NavEntry(
+            "Items to review",
+            "exams.review_queue",
+            reviewers,
+            per_board=True,
+            count=counts.to_review,
+            order=82,
+        ),
+        NavEntry("Writing assignments", "exams.assignments", staff, per_board=True, order=83),
+        NavEntry("Exam forms", "exams.forms", managers, per_board=True, order=84),
+        NavEntry(
             "Standard setting",
             "exams.board_panels",
-            frozenset({Roles.EXAM_MANAGER, Roles.BOARD_ADMIN}),
+            frozenset({Role.EXAM_MANAGER, Role.BOARD_ADMIN}),
             per_board=True,
             order=85,
         ),
+        NavEntry("My rating panels", "exams.my_panels", judges, workspace="judging"),
     )
+    for role in EXAM_STAFF:
+        modules.add_dashboard_panel(app, role, "exams/panels/staff.html")
+    modules.add_board_panel(app, "exams/panels/board.html", order=40)
+    modules.add_demo(app, "exams", load_demo, order=40)
+
+    @app.template_global("exam_board_summary")
+    def exam_board_summary(board: Board) -> counts.BoardSummary:
+        return counts.board_summary(db.session, board.id)

@@ -60,6 +60,9 @@ PURE_MODULES: dict[str, list[str]] = {
     ],
     "exams": [
         "assembly.py",
+        "itemfile.py",  # the item bank's CSV/XLSX rows (core/sheets.py reads the workbook)
+        "bank/__init__.py",
+        "forms/__init__.py",
         "scoring.py",
         "angoff.py",  # uses rds/reliability.py for the judges' ICC
         "resultfile.py",
