@@ -7,7 +7,7 @@ version's values become the type's renewal policy (a 90-day window, staff review
 renewal), and the columns leave ce_rule_version; the downgrade puts them back.
 
 Revision ID: f4b2d6e8a0c1
-Revises: 6b480b739c24
+Revises: c9e1f3a5b7d2
 Create Date: 2026-12-01 03:30:00
 
 """
@@ -21,7 +21,7 @@ import core.models
 
 # revision identifiers, used by Alembic.
 revision = "f4b2d6e8a0c1"
-down_revision = "6b480b739c24"
+down_revision = "c9e1f3a5b7d2"
 branch_labels = None
 depends_on = None
 
