@@ -57,6 +57,8 @@ def test_renewal_opens_with_the_window_and_needs_every_attestation(  # type: ign
 ) -> None:
     board, holder, staff, credential_id = _world(app, make_board, make_user, days_left=120)
     login(client, holder.email)
+    mine = client.get("/me/credentials").get_data(as_text=True)
+    assert f'href="/me/credentials/{credential_id}/renew"' in mine
     page = client.get(f"/me/credentials/{credential_id}/renew").get_data(as_text=True)
     opens = (date.today() + timedelta(days=30)).isoformat()
     assert f"Renewal opens on {opens}" in page and "Ask to renew" not in page
