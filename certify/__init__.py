@@ -78,6 +78,10 @@ def init_app(app: Flask) -> None:
     modules.add_dashboard_panel(
         app, Role.TRAINEE, "certify/panels/eligibility.html", dashboard.trainee_facts
     )
+    for role in dashboard.STAFF_ROLES:
+        modules.add_dashboard_panel(
+            app, role, "certify/panels/board_work.html", dashboard.staff_facts
+        )
     for role, template in (
         (Role.SUPERVISOR, "certify/panels/supervisor.html"),
         (Role.TRAINEE, "certify/panels/trainee_hours.html"),

@@ -12,15 +12,23 @@ from datetime import date
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certify.applications import eligibility
 from certify.applications.services import for_trainee
+from certify.board.services import EXPIRING_DAYS, expiring
 from certify.credentials.services import held_by
-from certify.models import DOCUMENT_KINDS, Application, Credential, CredentialType
+from certify.models import (
+    DOCUMENT_KINDS,
+    Application,
+    ApplicationDocument,
+    Credential,
+    CredentialType,
+    SupervisorProfile,
+)
 from certify.rules import missing_summary
-from core.models import AuditEvent, Board, Role, User
+from core.models import AuditEvent, Board, OutboxMessage, Role, User
 
 CLOSED = ("certified", "denied", "withdrawn")
 EXPIRY_NOTICE_DAYS = 90
@@ -167,3 +175,105 @@ def certificant_facts(session: Session, user: User) -> dict[str, Any]:
         else:
             lines.append(Line(f"{name} is {credential.status} (it ended on {ends}).", mine, "info"))
     return {"lines": lines}
+
+
+STAFF_ROLES = (Role.BOARD_ADMIN, Role.BOARD_REVIEWER)
+WAITING = ("submitted", "resubmitted")
+
+
+@dataclass(frozen=True)
+class Count:
+    """A number of things waiting, in words, linked to the queue filtered to them."""
+
+    number: int
+    text: str
+    url: str
+
+
+def _plural(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
+def _board_counts(session: Session, board: Board, as_of: date) -> list[Count]:
+    """What waits on one board's staff: six statements whatever the board's size."""
+    by_status = dict(
+        session.execute(
+            select(Application.status, func.count())
+            .where(
+                Application.board_id == board.id, Application.status.in_((*WAITING, "in_review"))
+            )
+            .group_by(Application.status)
+        ).all()
+    )
+    oldest = session.execute(
+        select(func.min(Application.submitted_at)).where(
+            Application.board_id == board.id, Application.status.in_(WAITING)
+        )
+    ).scalar()
+    documents = session.execute(
+        select(func.count()).where(
+            ApplicationDocument.board_id == board.id, ApplicationDocument.status == "pending"
+        )
+    ).scalar_one()
+    unverified = session.execute(
+        select(func.count()).where(
+            SupervisorProfile.board_id == board.id, SupervisorProfile.verified_at.is_(None)
+        )
+    ).scalar_one()
+    failed = session.execute(
+        select(func.count()).where(
+            OutboxMessage.board_id == board.id, OutboxMessage.status == "failed"
+        )
+    ).scalar_one()
+    soon = expiring(session, board.id, as_of)
+    waiting = sum(by_status.get(s, 0) for s in WAITING)
+    in_review = by_status.get("in_review", 0)
+    age = (
+        f" (the oldest sent {(as_of - oldest.date()).days} days ago)" if oldest and waiting else ""
+    )
+    first, last = EXPIRING_DAYS[0], EXPIRING_DAYS[-1]
+
+    def link(endpoint: str, **args: Any) -> str:
+        return url_for(endpoint, board_id=board.id, **args)
+
+    return [
+        Count(
+            waiting,
+            _plural(waiting, "application waits", "applications wait") + " for review" + age,
+            link("certify.review_queue", status="submitted"),
+        ),
+        Count(
+            in_review,
+            _plural(in_review, "application is", "applications are") + " in review",
+            link("certify.review_queue", status="in_review"),
+        ),
+        Count(
+            documents,
+            _plural(documents, "document waits", "documents wait") + " to be checked",
+            link("certify.document_queue"),
+        ),
+        Count(
+            unverified,
+            _plural(unverified, "supervisor's license", "supervisors' licenses") + " to verify",
+            link("certify.board_supervisors", status="unverified"),
+        ),
+        Count(
+            soon[last],
+            _plural(soon[last], "credential expires", "credentials expire")
+            + f" within {last} days ({soon[first]} within {first})",
+            link("certify.board_credentials", expiring=last),
+        ),
+        Count(
+            failed,
+            _plural(failed, "email", "emails") + " could not be sent",
+            link("core.board"),
+        ),
+    ]
+
+
+def staff_facts(session: Session, user: User) -> dict[str, Any]:
+    """For each board where the person is board staff: what waits, counted and linked."""
+    board_ids = sorted({b for role in STAFF_ROLES for b in user.board_ids(role)})
+    boards = session.execute(select(Board).where(Board.id.in_(board_ids)).order_by(Board.name))
+    today = date.today()
+    return {"boards": [(board, _board_counts(session, board, today)) for board in boards.scalars()]}

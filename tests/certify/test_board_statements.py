@@ -38,6 +38,7 @@ SMALL, LARGE = 3, 40  # LARGE is more than one page of every list (25 or 50 rows
 
 # every board page and export, by a name for the failure message
 PAGES = {
+    "dashboard": "/dashboard",
     "overview": "/boards/{board}",
     "pipeline": "/boards/{board}/pipeline",
     "applications": "/boards/{board}/applications",

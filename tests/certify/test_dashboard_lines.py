@@ -9,7 +9,7 @@ from sqlalchemy import select
 from certify.credentials import services as credentials
 from certify.models import Application, ApplicationDocument, CredentialType
 from core.extensions import db
-from core.models import Board, Role, User
+from core.models import Board, Role, User, utcnow
 from tests.factories import credential_type, login, ready_trainee
 
 
@@ -98,3 +98,32 @@ def test_a_certificant_sees_expiry_soon_and_a_suspension_with_its_reason_and_con
     page = _dashboard(client)
     assert f"{number} is suspended: Audit of hours pending." in page
     assert "contact help@board.example.org" in page
+
+
+def test_board_staff_read_what_waits_counted_and_linked_to_the_filtered_queue(
+    app, client, make_board, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    board = make_board("ne")
+    ctype_id = credential_type(app, board)
+    admin = make_user("admin@example.org", [(Role.BOARD_ADMIN, board)])
+    reviewer = make_user("rev@example.org", [(Role.BOARD_REVIEWER, board)])
+    for i, status in enumerate(("submitted", "submitted", "resubmitted", "in_review", "draft")):
+        trainee = make_user(f"t{i}@example.org", [(Role.TRAINEE, board)])
+        sent = None if status == "draft" else utcnow() - timedelta(days=9 - i)
+        with app.app_context():
+            db.session.add(
+                Application(
+                    board_id=board.id, trainee_id=trainee.id, credential_type_id=ctype_id,
+                    status=status, submitted_at=sent,
+                )
+            )  # fmt: skip
+            db.session.commit()
+    for person in (admin, reviewer):
+        login(client, person.email)
+        page = _dashboard(client)
+        assert page.count('data-testid="panel-board-work"') == 1
+        assert "3 applications wait for review (the oldest sent 9 days ago)" in page
+        assert f'href="/boards/{board.id}/applications?status=submitted"' in page
+        assert "1 application is in review" in page
+        assert "0 documents wait to be checked" in page
+        client.post("/logout")
