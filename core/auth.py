@@ -86,6 +86,7 @@ def roles_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[...,
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped.required_roles = roles  # type: ignore[attr-defined]  # read by core.permissions
         return wrapped
 
     return decorator
