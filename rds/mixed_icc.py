@@ -44,6 +44,9 @@ IntArray = npt.NDArray[np.int64]
 # Above this many float64 entries the per-count cross-product matrices are not kept and
 # each evaluation forms the weighted cross product from the incidence matrix instead.
 _GROUP_STACK_LIMIT = 40_000_000
+# Below this relative SD the gradient is taken by a forward difference (the analytic one is
+# 0/0 at the boundary theta = 0).
+_SMALL_THETA = 1e-6
 
 
 @dataclass(frozen=True)
@@ -99,99 +102,144 @@ class MixedIcc:
 
 
 class _Criterion:
-    """The profiled REML criterion of the crossed model as a function of theta.
+    """The profiled REML criterion of the crossed model and its gradient in theta.
 
-    Orientation: ``x`` has the eliminated factor on its rows (``n_elim`` levels) and the
-    kept factor on its columns (``n_keep`` levels); ``keep_is_target`` says which of the
-    two model factors the kept one is.
+    Orientation: ``x`` has the eliminated factor on its rows (``L`` levels) and the kept
+    factor on its columns (``m`` levels). Everything that depends on the eliminated levels
+    enters through per-count sums (``c``, ``q``, ``t``, ``g``, ``h`` and the cross-product
+    stack), computed once here.
     """
 
-    def __init__(self, x: FloatArray, mask: npt.NDArray[np.bool_], keep_is_target: bool) -> None:
-        self.keep_is_target = keep_is_target
+    def __init__(self, x: FloatArray, mask: npt.NDArray[np.bool_]) -> None:
         n_obs = int(mask.sum())
         self.n_obs = n_obs
+        self.n_elim, self.n_keep = mask.shape
         filled = np.where(mask, x, 0.0)
         self.centre = float(filled.sum() / n_obs)
-        y = np.where(mask, x - self.centre, 0.0)
+        y = np.where(mask, x - self.centre, 0.0)  # centred: the intercept absorbs the shift
         self.yy = float(np.square(y).sum())
-        counts_elim = mask.sum(axis=1).astype(np.int64)  # ratings per eliminated level
-        self.counts_keep = mask.sum(axis=0).astype(np.float64)  # per kept level
-        sums_elim = y.sum(axis=1)
+        counts_elim = mask.sum(axis=1).astype(np.int64)
+        self.counts_keep = mask.sum(axis=0).astype(np.float64)
+        self.sums_elim = y.sum(axis=1)
         self.sums_keep = y.sum(axis=0)
-        self.sum_y = float(y.sum())  # ~0 after centring, kept for exactness
+        self.sum_y = float(self.sums_elim.sum())
         distinct, inverse = np.unique(counts_elim, return_inverse=True)
-        self.m = distinct.astype(np.float64)  # ratings per level, per group
-        n_groups, n_keep = distinct.size, mask.shape[1]
+        self.m = distinct.astype(np.float64)  # ratings per eliminated level, per group
+        n_groups = distinct.size
         self.c = np.bincount(inverse, minlength=n_groups).astype(np.float64)
-        self.q = np.bincount(inverse, weights=sums_elim**2, minlength=n_groups)
-        self.t = np.bincount(inverse, weights=sums_elim, minlength=n_groups)
-        # Counts are whole numbers: exact in float32 (up to 2**24 levels) at half the cost.
-        inc = mask.astype(np.float32 if mask.shape[0] < 2**24 else np.float64)
-        self.g = np.zeros((n_groups, n_keep))
-        self.h = np.zeros((n_groups, n_keep))
+        self.q = np.bincount(inverse, weights=self.sums_elim**2, minlength=n_groups)
+        self.t = np.bincount(inverse, weights=self.sums_elim, minlength=n_groups)
+        # 0/1 incidence: whole numbers, exact in float32 (up to 2**24 levels) at half the cost
+        self.inc: npt.NDArray[Any] = mask.astype(
+            np.float32 if mask.shape[0] < 2**24 else np.float64
+        )
+        self.inverse = inverse
+        self.counts_elim = counts_elim.astype(np.float64)
+        self.g = np.zeros((n_groups, self.n_keep))
+        self.h = np.zeros((n_groups, self.n_keep))
+        self.stack: FloatArray | None = None
+        if n_groups * self.n_keep * self.n_keep <= _GROUP_STACK_LIMIT:
+            self.stack = np.empty((n_groups, self.n_keep, self.n_keep))
         order = np.argsort(inverse, kind="stable")
         bounds = np.searchsorted(inverse[order], np.arange(n_groups + 1))
-        self.stack: FloatArray | None = None
-        self.inc, self.inverse = inc, inverse
-        if n_groups * n_keep * n_keep <= _GROUP_STACK_LIMIT:
-            self.stack = np.empty((n_groups, n_keep, n_keep))
         for k in range(n_groups):
-            rows = order[bounds[k] : bounds[k + 1]]
-            block = inc[rows]
+            block = self.inc[order[bounds[k] : bounds[k + 1]]]
             self.g[k] = block.sum(axis=0, dtype=np.float64)
-            self.h[k] = sums_elim[rows] @ block.astype(np.float64)
+            self.h[k] = self.sums_elim[order[bounds[k] : bounds[k + 1]]] @ block.astype(np.float64)
             if self.stack is not None:
-                self.stack[k] = (block.T @ block).astype(np.float64)
+                self.stack[k] = block.T @ block
         self.evaluations = 0
 
-    def _weighted_cross(self, w: FloatArray) -> FloatArray:
-        """Sum over eliminated levels of w(count) n_l n_l' (n_l: its incidence row)."""
+    def _weighted(self, tk: float, w: FloatArray) -> FloatArray:
+        """sum_l w(n_l) b_l b_l' / te^2 with b_l = te [tk z_l; n_l], as an (m+1) matrix."""
+        m = self.n_keep
+        out = np.empty((m + 1, m + 1))
         if self.stack is not None:
-            return np.asarray(np.tensordot(w, self.stack, axes=1), dtype=np.float64)
-        per_level = w[self.inverse].astype(np.float32)
-        return np.asarray(
-            (self.inc.T @ (self.inc * per_level[:, None])).astype(np.float64), dtype=np.float64
-        )
+            cross: npt.NDArray[Any] = np.tensordot(w, self.stack, axes=1)
+        else:
+            per_level = w[self.inverse]
+            cross = self.inc.T @ (self.inc * per_level[:, None].astype(self.inc.dtype))
+        out[:m, :m] = (tk * tk) * cross
+        side = tk * ((w * self.m) @ self.g)
+        out[:m, m] = side
+        out[m, :m] = side
+        out[m, m] = float(np.dot(w, self.c * self.m * self.m))
+        return out
 
-    def solve(self, theta_keep: float, theta_elim: float) -> tuple[float, float, float]:
-        """(REML deviance, penalised residual sum of squares, intercept) at theta."""
+    def solve(self, tk: float, te: float, gradient: bool = False) -> tuple[float, ...]:
+        r"""REML deviance, penalised RSS, intercept (and the gradient) at theta.
+
+        With ``gradient`` the last two values are the derivatives in (theta_keep,
+        theta_elim): :math:`[2(q_k - \operatorname{tr}_k A^{-1}) - 2\nu \|u_k\|^2 / r^2]
+        / \theta_k` for each factor's block k of the mixed-model matrix A (NaN at 0).
+        """
         self.evaluations += 1
-        tk, te = float(theta_keep), float(theta_elim)
-        n_keep = self.counts_keep.size
-        a = te * te * self.m + 1.0  # diagonal of the eliminated block, per group
+        m = self.n_keep
+        a = te * te * self.m + 1.0  # the diagonal of the eliminated block, per group
         w = te * te / a
-        cross = self._weighted_cross(w)
-        big = np.empty((n_keep + 1, n_keep + 1))
-        core = big[:n_keep, :n_keep]
-        core[...] = -(tk * tk) * cross
-        core[np.diag_indices(n_keep)] += tk * tk * self.counts_keep + 1.0
-        mixed = tk * (self.counts_keep - (w * self.m) @ self.g)
-        big[:n_keep, n_keep] = mixed
-        big[n_keep, :n_keep] = mixed
-        big[n_keep, n_keep] = self.n_obs - float(np.dot(w, self.c * self.m * self.m))
-        rhs = np.empty(n_keep + 1)
-        rhs[:n_keep] = tk * (self.sums_keep - w @ self.h)
-        rhs[n_keep] = self.sum_y - float(np.dot(w * self.m, self.t))
+        big = -self._weighted(tk, w)
+        big[np.diag_indices(m)] += tk * tk * self.counts_keep + 1.0
+        big[:m, m] += tk * self.counts_keep
+        big[m, :m] += tk * self.counts_keep
+        big[m, m] += self.n_obs
+        rhs = np.empty(m + 1)
+        rhs[:m] = tk * (self.sums_keep - w @ self.h)
+        rhs[m] = self.sum_y - float(np.dot(w * self.m, self.t))
         yy = self.yy - float(np.dot(w, self.q))
+        nan = math.nan
         try:
             factor = cho_factor(big, lower=True, check_finite=False)
         except LinAlgError:
-            return math.inf, math.nan, math.nan
+            return (math.inf, nan, nan, nan, nan) if gradient else (math.inf, nan, nan)
         sol = cho_solve(factor, rhs, check_finite=False)
         pwrss = yy - float(np.dot(sol, rhs))
+        dof = self.n_obs - 1
+        if not pwrss > 0:
+            return (math.inf, pwrss, nan, nan, nan) if gradient else (math.inf, pwrss, nan)
         logdet = float(np.dot(self.c, np.log(a))) + 2.0 * float(
             np.log(np.abs(np.diag(factor[0]))).sum()
         )
-        dof = self.n_obs - 1
-        if not pwrss > 0:
-            return math.inf, pwrss, math.nan
         deviance = logdet + dof * (1.0 + math.log(2.0 * math.pi * pwrss / dof))
-        # The intercept: the last unknown, after back-substitution of the centring.
-        return deviance, pwrss, float(sol[n_keep]) + self.centre
+        intercept = float(sol[m]) + self.centre
+        if not gradient:
+            return deviance, pwrss, intercept
+        inv = cho_solve(factor, np.eye(m + 1), check_finite=False)
+        u_keep, beta = sol[:m], float(sol[m])
+        # kept factor: its block of A^-1 is the leading block of K^-1
+        d_keep = (
+            2.0 * (m - float(np.trace(inv[:m, :m])))
+            - 2.0 * dof * float(np.dot(u_keep, u_keep)) / pwrss
+        )
+        # eliminated factor: (A^-1)_ee = D^-1 + D^-1 B' K^-1 B D^-1, u_l = (te S_l - b_l's)/a_l
+        a_level = te * te * self.counts_elim + 1.0
+        bs = te * (tk * (self.inc @ u_keep.astype(self.inc.dtype)) + self.counts_elim * beta)
+        u_elim = (te * self.sums_elim - bs) / a_level
+        trace_elim = float(np.dot(self.c, 1.0 / a)) + float(
+            np.sum(inv * self._weighted(tk, te * te / (a * a)))
+        )
+        d_elim = (
+            2.0 * (self.n_elim - trace_elim) - 2.0 * dof * float(np.dot(u_elim, u_elim)) / pwrss
+        )
+        g_keep = d_keep / tk if tk > 0 else nan
+        g_elim = d_elim / te if te > 0 else nan
+        return deviance, pwrss, intercept, g_keep, g_elim
 
     def deviance(self, theta: FloatArray) -> float:
         """REML deviance at theta = (theta_keep, theta_elim)."""
         return self.solve(abs(float(theta[0])), abs(float(theta[1])))[0]
+
+    def deviance_and_gradient(self, theta: FloatArray) -> tuple[float, FloatArray]:
+        """Deviance and gradient; a forward difference where a theta is (nearly) 0."""
+        tk, te = abs(float(theta[0])), abs(float(theta[1]))
+        dev, _, _, g_keep, g_elim = self.solve(tk, te, gradient=True)
+        grad = np.array([g_keep, g_elim])
+        for i, value in enumerate((tk, te)):
+            if value < _SMALL_THETA or not math.isfinite(grad[i]):
+                step = _SMALL_THETA
+                moved = [tk, te]
+                moved[i] = value + step
+                grad[i] = (self.solve(moved[0], moved[1])[0] - dev) / step
+        return dev, grad
 
 
 def _starting_theta(x: FloatArray, mask: npt.NDArray[np.bool_]) -> tuple[float, float]:
@@ -214,23 +262,16 @@ def _starting_theta(x: FloatArray, mask: npt.NDArray[np.bool_]) -> tuple[float, 
     return math.sqrt(vc / s2) or 0.1, math.sqrt(vr / s2) or 0.1
 
 
-def _search(crit: _Criterion, start: tuple[float, float]) -> tuple[Any, Any]:
-    """Minimise the criterion over theta >= 0: L-BFGS-B, then Nelder-Mead to 1e-12."""
-    first = minimize(
-        crit.deviance,
+def _search(crit: _Criterion, start: tuple[float, float]) -> Any:
+    """Minimise the criterion over theta >= 0 by L-BFGS-B with the analytic gradient."""
+    return minimize(
+        crit.deviance_and_gradient,
         np.array(start),
+        jac=True,
         method="L-BFGS-B",
         bounds=[(0.0, None), (0.0, None)],
-        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500},
+        options={"ftol": 1e-16, "gtol": 1e-9, "maxiter": 1000, "maxls": 50},
     )
-    polish = minimize(
-        crit.deviance,
-        np.maximum(first.x, 0.0),
-        method="Nelder-Mead",
-        bounds=[(0.0, None), (0.0, None)],
-        options={"xatol": 1e-12, "fatol": 1e-13, "maxiter": 2000},
-    )
-    return first, polish
 
 
 def fit_crossed_reml(ratings: FloatArray) -> CrossedRemlFit | None:
@@ -279,8 +320,16 @@ def fit_crossed_reml(ratings: FloatArray) -> CrossedRemlFit | None:
     the sums over levels are taken once per distinct count from precomputed cross
     products :math:`\sum_{l: n_l = c} z_l z_l^T`: each evaluation costs
     :math:`O(K m^2 + m^3)` for K distinct counts. The criterion is minimised over
-    :math:`\theta \ge 0` (L-BFGS-B from moment estimates, then Nelder-Mead polishing to
-    1e-12), which is lme4's problem solved to a tighter tolerance than lme4's default.
+    :math:`\theta \ge 0` by L-BFGS-B from moment estimates with the analytic gradient
+
+    .. math::
+
+        \frac{\partial d}{\partial \theta_k} = \frac{1}{\theta_k}\left[
+            2\,(q_k - \operatorname{tr}_k A^{-1}) - 2 (n - 1) \frac{\|u_k\|^2}{r^2}\right]
+
+    (A the mixed-model matrix, :math:`\operatorname{tr}_k` the trace of its inverse over
+    factor k's :math:`q_k` levels, :math:`u_k` their spherical effects), which is lme4's
+    problem solved to a tighter tolerance than lme4's default stopping rule.
 
     References
     ----------
@@ -306,13 +355,12 @@ def fit_crossed_reml(ratings: FloatArray) -> CrossedRemlFit | None:
     # Eliminate the larger factor: its block of the mixed-model equations is diagonal.
     keep_is_target = n_targets <= n_raters
     xe, me = (x.T, mask.T) if keep_is_target else (x, mask)
-    crit = _Criterion(xe, me, keep_is_target)
+    crit = _Criterion(xe, me)
     start = _starting_theta(xe, me)
     # Each evaluation is a few small dense operations: threads only cost time there (and
     # much of it on a busy machine), so BLAS runs single-threaded during the search.
     with threadpool_limits(limits=1):
-        first, polish = _search(crit, start)
-    best = polish if polish.fun <= first.fun else first
+        best = _search(crit, start)
     theta_keep, theta_elim = (abs(float(v)) for v in best.x)
     deviance, pwrss, intercept = crit.solve(theta_keep, theta_elim)
     sigma2 = pwrss / (crit.n_obs - 1)
@@ -327,7 +375,7 @@ def fit_crossed_reml(ratings: FloatArray) -> CrossedRemlFit | None:
         intercept=intercept,
         theta=(theta_t, theta_r),
         deviance=deviance,
-        converged=bool(first.success or polish.success) and math.isfinite(deviance),
+        converged=bool(best.success) and math.isfinite(deviance),
         evaluations=crit.evaluations,
     )
 

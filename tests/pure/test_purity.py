@@ -39,6 +39,7 @@ PURE_MODULES: dict[str, list[str]] = {
     "rds": [
         "stats.py",
         "reliability.py",
+        "mixed_icc.py",
         "exam_blueprint.py",
         "cli.py",
         "__main__.py",

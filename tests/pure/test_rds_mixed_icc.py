@@ -49,12 +49,16 @@ def dense_reml(x: np.ndarray) -> tuple[float, float, float]:
         v = vt * gt + vr * gr + ve * np.eye(n)
         sign, logdet_v = np.linalg.slogdet(v)
         vi = np.linalg.inv(v)
-        xvx = float(ones.T @ vi @ ones)
+        xvx = float((ones.T @ vi @ ones)[0, 0])
         p = vi - (vi @ ones @ ones.T @ vi) / xvx
         return logdet_v + math.log(xvx) + float(y @ p @ y)
 
-    best = minimize(criterion, np.log([0.3, 0.2, 0.6]), method="Nelder-Mead",
-                    options={"xatol": 1e-11, "fatol": 1e-13, "maxiter": 5000})
+    best = minimize(
+        criterion,
+        np.log([0.3, 0.2, 0.6]),
+        method="Nelder-Mead",
+        options={"xatol": 1e-11, "fatol": 1e-13, "maxiter": 5000},
+    )
     vt, vr, ve = np.exp(best.x)
     return float(vt), float(vr), float(ve)
 
@@ -71,7 +75,9 @@ def test_complete_data_gives_the_anova_forms() -> None:
     assert mixed.n_ratings == 60 * 15 and mixed.fit is not None and mixed.fit.converged
 
 
-@pytest.mark.parametrize(("n_resp", "n_tasks", "missing", "seed"), [(12, 6, 0.2, 1), (5, 9, 0.25, 2)])
+@pytest.mark.parametrize(
+    ("n_resp", "n_tasks", "missing", "seed"), [(12, 6, 0.2, 1), (5, 9, 0.25, 2)]
+)
 def test_brute_force_reml_agrees(n_resp: int, n_tasks: int, missing: float, seed: int) -> None:
     # (5 x 9): more targets than raters, so the other factor is the one eliminated
     x = survey(n_resp, n_tasks, missing, seed)
