@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from certify.models import Credential
+from certify.models import Credential, CredentialType
+from ceu import demo as ce_demo
 from core import demo
 from core.extensions import db
 from core.models import Board
@@ -26,6 +27,7 @@ FAILING = {"serious", "critical"}
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 PASSWORDS = {email: password for email, _, _, _, password in demo.PEOPLE}
+PASSWORDS[ce_demo.PROVIDER_EMAIL] = ce_demo.PROVIDER_PASSWORD
 
 
 @pytest.fixture
@@ -47,8 +49,15 @@ def demo_ids(app) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         board = db.session.execute(select(Board).where(Board.slug == "ne-dbh")).scalar_one()
         assert credential is not None and study is not None
         slug = db.session.get(Board, credential.board_id).slug
+        cpss = db.session.execute(
+            select(CredentialType.id).where(
+                CredentialType.board_id == board.id, CredentialType.code == "CPSS"
+            )
+        ).scalar_one()
         return {
             "ne": board.id,
+            "credential": credential.id,
+            "cpss": cpss,
             "verify": f"/verify/{slug}/{credential.number}",
             "study": study.id,
             "token": study.public_token,
@@ -117,7 +126,8 @@ def test_public_pages(browser, live_server, demo_ids) -> None:  # type: ignore[n
         audit = Audit(browser, live_server, f"public-{size}")
         if size == "phone":
             audit.phone()
-        for path in ("/login", "/register", demo_ids["verify"], survey):
+        ce = ("/ce/ne-dbh/courses", "/ce/ne-dbh/providers/apply")  # the CE catalog, applying
+        for path in ("/login", "/register", demo_ids["verify"], *ce, survey):
             audit.visit(path)
         audit.page.get_by_test_id("start-survey").click()
         audit.check()  # the demographics page
@@ -137,7 +147,38 @@ ROLES = {
         ["/dashboard", "/me/certification", "/me/hours", "/me/training", "/me/credentials"],
         ["/dashboard", "/me/certification", "/me/hours", "/me/training"],
     ),
-    "certified": ("certified@demo.peercert", ["/me/credentials"], ["/me/credentials"]),
+    "certified": (
+        "certified@demo.peercert",
+        ["/me/credentials", "/me/ce", "/me/ce/add", "/me/credentials/{credential}/renew"],
+        ["/me/credentials", "/me/ce", "/me/ce/add", "/me/credentials/{credential}/renew"],
+    ),
+    # continuing education and renewal, for the board's staff
+    "board_admin_ce": (
+        "ne.admin@demo.peercert",
+        [
+            "/boards/{ne}/ce",
+            "/boards/{ne}/ce/report",
+            "/boards/{ne}/ce/rules",
+            "/boards/{ne}/ce/audits",
+            "/boards/{ne}/ce/review",
+            "/boards/{ne}/ce/providers",
+            "/boards/{ne}/ce/courses",
+            "/boards/{ne}/ce/rosters",
+            "/boards/{ne}/renewals",
+            "/boards/{ne}/renewals/rules/{cpss}",
+        ],
+        ["/boards/{ne}/ce/report", "/boards/{ne}/renewals"],
+    ),
+    "ce_provider": (
+        ce_demo.PROVIDER_EMAIL,
+        [
+            "/dashboard",
+            "/boards/{ne}/ce/provider",
+            "/boards/{ne}/ce/provider/rosters",
+            "/boards/{ne}/ce/provider/review",
+        ],
+        ["/boards/{ne}/ce/provider", "/boards/{ne}/ce/provider/rosters"],
+    ),
     "board_admin": (
         "ne.admin@demo.peercert",
         [
