@@ -63,6 +63,17 @@ EMPLOYER_PAGES = {
     "verify.api_keys",
     "verify.revoke_api_key",
 }
+# renewal (certify) and continuing education (ceu): pages for holders and for board staff
+RENEWAL_AND_CE_PAGES = {
+    "certify.renew_credential",
+    "certify.board_renewals",
+    "certify.board_renewal",
+    "certify.renewal_policy",
+    "ceu.my_ce",
+    "ceu.board_ce",
+    "ceu.provider_roster",
+    "ceu.provider_review",
+}
 VALUES = {
     "kind": "certificate",
     "status": "accepted",
@@ -86,6 +97,13 @@ def test_public_routes_are_the_ones_modules_declare(app) -> None:  # type: ignor
     from core.modules import registry
 
     assert registry(app).public_endpoints == PUBLIC
+
+
+def test_renewal_and_ce_pages_are_guarded(app) -> None:  # type: ignore[no-untyped-def]
+    """The renewal and CE pages exist, are not public, and so join the checks below."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert RENEWAL_AND_CE_PAGES <= endpoints
+    assert not RENEWAL_AND_CE_PAGES & PUBLIC
 
 
 def test_every_private_route_requires_login(app) -> None:  # type: ignore[no-untyped-def]
