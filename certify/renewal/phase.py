@@ -38,12 +38,12 @@ class Phase:
         if self.kind == "early":
             return (
                 f"Renewal opens on {self.opens_on.isoformat()}, "
-                f"{(self.opens_on - as_of).days} days from now."
+                f"{_days(self.opens_on - as_of)} from now."
             )
         if self.kind == "open":
             return (
                 f"Renewal is open until the expiry day, {self.expires_on.isoformat()} "
-                f"({(self.expires_on - as_of).days} days left)."
+                f"({_days(self.expires_on - as_of)} left)."
             )
         if self.kind == "grace":
             return (
@@ -55,6 +55,10 @@ class Phase:
             f"The grace period ended on {self.grace_ends_on.isoformat()}: the credential is "
             "expired and needs reinstatement by the board's rule."
         )
+
+
+def _days(span: timedelta) -> str:
+    return "1 day" if span.days == 1 else f"{span.days} days"
 
 
 def phase_of(expires_on: date, window_days: int, grace_days: int, as_of: date) -> Phase:

@@ -35,7 +35,7 @@ def test_without_grace_the_day_after_expiry_is_reinstatement() -> None:
     assert phase_of(EXPIRES, 0, 0, EXPIRES).kind == "open"
     day = date(2027, 4, 30)
     assert phase_of(EXPIRES, 60, 0, day).sentence(day) == (
-        "Renewal opens on 2027-05-01, 1 days from now."
+        "Renewal opens on 2027-05-01, 1 day from now."
     )
     with pytest.raises(ValueError):
         phase_of(EXPIRES, -1, 0, EXPIRES)
