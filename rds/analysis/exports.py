@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 from core.exports import csv_text, xlsx_book
 from rds.analysis import charts
 from rds.models import BlueprintVersion, Study, SubjectMatterExpert, SurveyInvitation
-from rds.report.document import ReportContext, rds_report
+from rds.report.document import PreviousBlueprint, ReportContext, rds_report
 from rds.scope.services import study_ksas
 from rds.scope.studies import credential_types
 from rds.survey.services import questions_of, surveyed_tasks
+from rds.workshop.services import tally
 
 CHART_NAME = re.compile(r"^(scatter|domains|reliability|demographics-[A-Za-z0-9_]{1,40})$")
 
@@ -165,9 +166,28 @@ def report_context(
         .where(SubjectMatterExpert.study_id == study.id)
         .order_by(SubjectMatterExpert.name)
     ).scalars()
-    invitations = session.execute(
-        select(func.count(SurveyInvitation.id)).where(SurveyInvitation.study_id == study.id)
-    ).scalar_one()
+    invitations, first_sent, last_sent, reminders, last_reminder = session.execute(
+        select(
+            func.count(SurveyInvitation.id),
+            func.min(SurveyInvitation.sent_at),
+            func.max(SurveyInvitation.sent_at),
+            func.count(SurveyInvitation.reminded_at),
+            func.max(SurveyInvitation.reminded_at),
+        ).where(SurveyInvitation.study_id == study.id)
+    ).one()
+    votes = tuple(
+        (
+            e.task.code,
+            e.counts["keep"],
+            e.counts["revise"],
+            e.counts["drop"],
+            e.task.sme_resolution,
+            e.task.sme_note,
+        )
+        for _, entries in tally(session, study)
+        for e in entries
+        if e.votes
+    )
     overrides = version.options.get("overrides") or {}
     approved = version.approved_at is not None
     return ReportContext(
@@ -185,6 +205,21 @@ def report_context(
         survey_closes_on=study.survey_closes_on,
         incumbents=study.incumbents,
         invitations=int(invitations),
+        importance_anchors=tuple(study.importance_anchors),
+        frequency_anchors=tuple(study.frequency_anchors),
+        questions=tuple((q.key, q.label, tuple(q.options)) for q in questions_of(session, study)),
+        invitations_sent=(first_sent.date(), last_sent.date())
+        if first_sent and last_sent
+        else None,
+        reminders=int(reminders),
+        last_reminder_on=last_reminder.date() if last_reminder else None,
+        screening=version.options.get("screening"),
+        min_respondents=study.min_respondents,
+        sme_votes=votes,
+        approval_note=version.approval_note,
+        approval_concerns=tuple(version.approval_concerns or ()),
+        acknowledgement=version.acknowledgement,
+        previous=previous_blueprint(session, study, version),
         sme_panel=tuple((s.name, s.background, s.years_experience) for s in smes),
         domains=tuple((name, tuple(tasks)) for name, tasks in by_domain.items()),
         overrides=tuple((c, bool(o["retained"]), o["reason"]) for c, o in overrides.items()),
@@ -192,6 +227,43 @@ def report_context(
         approved_by=version.approved_by.full_name if version.approved_by else None,
         approved_on=version.approved_at.date() if version.approved_at else None,
         generated_at=now,
+    )
+
+
+def previous_blueprint(
+    session: Session, study: Study, version: BlueprintVersion
+) -> PreviousBlueprint | None:
+    """The blueprint this one follows: of the board's studies of the same credential type, the
+    last one approved before this version (or, unapproved, before now), this version left out."""
+    query = (
+        select(BlueprintVersion)
+        .join(Study, BlueprintVersion.study_id == Study.id)
+        .where(
+            BlueprintVersion.board_id == study.board_id,
+            BlueprintVersion.status.in_(("approved", "superseded")),
+            BlueprintVersion.approved_at.is_not(None),
+            BlueprintVersion.id != version.id,
+        )
+        .order_by(BlueprintVersion.approved_at.desc(), BlueprintVersion.id.desc())
+    )
+    if study.credential_type_id is None:
+        query = query.where(Study.id == study.id)
+    else:
+        query = query.where(Study.credential_type_id == study.credential_type_id)
+    if version.approved_at is not None:
+        query = query.where(BlueprintVersion.approved_at < version.approved_at)
+    found = session.execute(query).scalars().first()
+    if found is None or found.approved_at is None:
+        return None
+    earlier = found.analysis()
+    label = (
+        f"blueprint version {found.version} of {found.study.title} (study version "
+        f"{found.study.version}), approved {found.approved_at.date().isoformat()}"
+    )
+    return PreviousBlueprint(
+        label,
+        tuple((d.domain, d.items) for d in earlier.domains),
+        tuple(t.task_id for t in earlier.tasks if t.retained),
     )
 
 

@@ -35,6 +35,8 @@ from rds.report.layout import (
     Figures,
     WrappedText,
     fmt_day,
+    fmt_number,
+    fmt_percent,
     key_value_table,
     lead_paragraph,
     story_headings,
@@ -355,6 +357,7 @@ def _method(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
     )
     out += _screening(ctx, result)
     imin, pmin = float(result.options.importance_min), result.options.performing_min
+    method = result.options.method
     out += [
         subheading("Retention rule and rationale"),
         para(
@@ -366,7 +369,7 @@ def _method(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
         ),
         subheading("Weighting and rounding"),
         para(
-            f"Criticality ({result.options.method}) is {_METHOD_TEXT.get(result.options.method, result.options.method)}. "
+            f"Criticality ({method}) is {_METHOD_TEXT.get(method, method)}. "
             "A retained task weighs its criticality over the sum for all retained tasks; a "
             "domain weighs the sum of its tasks. The test length is apportioned to the domains "
             "and then to their tasks by largest remainder, so every count is a whole number and "
@@ -492,7 +495,8 @@ def _limitations(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
             points.append(f"The reliability of the {name} ratings could not be computed.")
         elif s.alpha < ALPHA_EXPECTED:
             points.append(
-                f"Cronbach's alpha of the {name} ratings ({s.alpha:.2f}) is below {ALPHA_EXPECTED:.2f}."
+                f"Cronbach's alpha of the {name} ratings ({s.alpha:.2f}) is below "
+                f"{ALPHA_EXPECTED:.2f}."
             )
     if not _rated_every_task(result):
         points.append(

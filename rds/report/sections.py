@@ -227,7 +227,9 @@ def reliability_sentences(
             f"Cronbach's alpha of the {name} ratings is {alpha:.3f} "
             f"(95% CI {fmt_interval(scale.alpha_ci95)}): {alpha_reading(alpha)}."
         )
-    if complete >= respondents:
+    if complete >= respondents == 1:
+        who = "The one respondent rated every task on this scale."
+    elif complete >= respondents:
         who = f"All {respondents:,} respondents rated every task on this scale."
     else:
         who = (

@@ -58,6 +58,7 @@ PURE_MODULES: dict[str, list[str]] = {
         "survey/io.py",
         "survey/tables.py",
         "workshop/__init__.py",
+        "workshop/cvr.py",  # Lawshe's CVR and its exact critical values
     ],
     "exams": [
         "assembly.py",

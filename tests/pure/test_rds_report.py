@@ -22,16 +22,22 @@ from rds.survey.io import read_survey
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
 SECTIONS = [
-    "1 Purpose",
-    "2 Scope of service and SME panel",
-    "3 Survey method",
-    "4 Respondent demographics",
-    "5 Task ratings",
-    "6 Reliability",
-    "7 Subgroup comparisons",
+    "1 Executive summary",
+    "2 Purpose and scope of service",
+    "3 Method",
+    "4 SME panel and content validity",
+    "5 Sample and population",
+    "6 Task ratings",
+    "7 Reliability",
     "8 Retention decisions",
-    "9 Exam blueprint",
+    "9 Subgroup comparisons",
+    "10 Exam blueprint",
+    "11 Limitations",
     "Appendix A: Task and KSA statements",
+    "Appendix B: The survey instrument",
+    "Appendix C: Full task statistics",
+    "Appendix D: SME roster",
+    "Appendix E: Approval note",
 ]
 FORBIDDEN = ("flask", "sqlalchemy", "flask_sqlalchemy", "flask_login", "flask_wtf", "werkzeug")
 
@@ -114,14 +120,14 @@ def _body(pages: list[str]) -> str:
 def test_blueprint_table_prints_the_engine_numbers(sample) -> None:
     result, _, pages = sample
     body = _body(pages)
-    blueprint = body[body.index("9 Exam blueprint") : body.index("Items per task")]
+    blueprint = body[body.index("10 Exam blueprint") : body.index("Items per task")]
     for d in result["domains"]:
         row = (
             f"{d['domain']} {d['n_tasks']} {d['n_retained']} {100 * d['weight']:.1f}% {d['items']}"
         )
         assert row in blueprint
     assert sum(d["items"] for d in result["domains"]) == 120
-    assert "Total 42 37 100.0% 120" in blueprint
+    assert "Total 42 37 100.0% 120" in blueprint and "not set" in blueprint
     assert "Approved by Dr. Jane Smith on 2026-09-01" in blueprint
 
 
@@ -129,13 +135,14 @@ def test_blueprint_table_prints_the_engine_numbers(sample) -> None:
 def test_items_per_task_and_task_ratings(sample) -> None:
     result, _, pages = sample
     body = _body(pages)
-    per_task = body[body.index("Items per task") : body.index("Appendix A")]
-    ratings = body[body.index("5 Task ratings") : body.index("6 Reliability")]
+    per_task = body[body.index("Items per task") : body.index("Comparison with the previous")]
+    ratings = body[body.index("6 Task ratings") : body.index("7 Reliability")]
     for t in result["tasks"]:
         if t["retained"]:
             assert re.search(rf"{t['task_id']} .*? {100 * t['weight']:.2f}% {t['items']}", per_task)
-        mean = f"{t['mean_importance']:.2f} {t['sd_importance']:.2f} {t['mean_frequency']:.2f}"
-        assert f"{t['task_id']} {t['domain']} {mean}" in ratings
+        mean = f"{t['mean_importance']:.2f} {t['sd_importance']:.2f} {t['se_importance']:.2f}"
+        n = t["n_importance"]
+        assert f"{t['task_id']} {t['domain']} {n} {mean} {t['mean_frequency']:.2f}" in ratings
     assert "ER04 Ethical Responsibility" in ratings and "No (override)" in ratings
 
 
@@ -143,7 +150,7 @@ def test_items_per_task_and_task_ratings(sample) -> None:
 def test_reliability_prints_alpha_with_ci_and_reading(sample) -> None:
     result, _, pages = sample
     body = _body(pages)
-    section = body[body.index("6 Reliability") : body.index("7 Subgroup comparisons")]
+    section = body[body.index("7 Reliability") : body.index("8 Retention decisions")]
     for name, scale in result["scales"].items():
         low, high = scale["alpha_ci95"]
         printed = f"Cronbach's alpha tasks as items {scale['alpha']:.3f} {low:.3f} to {high:.3f}"
@@ -169,7 +176,7 @@ def test_sections_in_order_with_contents_and_page_numbers(sample) -> None:
     assert "Page 1 of" in pages[0] and f"Page 1 of {total}" in pages[0]
     assert f"Page {total} of {total}" in pages[-1]
     assert "Generated 2026-11-23 14:05 UTC" in pages[-1]
-    survey = body[body.index("3 Survey method") : body.index("4 Respondent demographics")]
+    survey = body[body.index("3 Method") : body.index("4 SME panel")]
     sample_size = result["sample_size"]
     required = sample_size["required"]
     assert f"Required sample (Cochran, finite population correction) {required}" in survey
@@ -227,10 +234,10 @@ def test_null_statistics_print_as_not_computable_with_the_warning() -> None:
     assert "Not computable: Cronbach's alpha of the importance ratings needs at least 2" in text
     assert "Not computable: Subgroup role=Peer has everyone in it; r is null." in text
     assert "0.750 0.600 to 0.850 acceptable" in text
-    assert "Proposed: not yet approved by the board." in text
+    assert "Empty: no task was retained and no item is apportioned" in text
     assert "The survey asked no demographic questions." in text
     # an override the engine applied but the context does not explain is still reported
-    assert "A02 Advocacy 3.00 not computable not computable not computable" in text
+    assert "A02 Advocacy 0 3.00 not computable not computable not computable" in text
     assert "No (override)" in text and "A02 Not retained reason not recorded" in text
     assert "ER04 Not retained Duplicates ER01 after the SME review" in text
     assert "nan" not in text.lower().split()
@@ -316,6 +323,7 @@ def test_report_modules_import_no_web_or_database_library(module: str) -> None:
         "rds.analysis.engine",
         "rds.analysis.results",
         "rds.analysis.charts",
+        "rds.workshop.cvr",
         *report,
     }
     assert not any(n.startswith(("rds.web", "rds.views", "rds.models")) for n in names)
