@@ -122,9 +122,10 @@ def _table(data: bytes, filename: str) -> list[list[str]]:
         raise ItemFileError([Problem(1, "file", f"The CSV cannot be read: {exc}.")]) from exc
 
 
-def read(data: bytes, filename: str) -> list[ItemRow]:
-    """The file's data rows; ItemFileError listing every problem the file itself has
-    (unknown or missing columns, empty required cells, a key that is not A-E)."""
+def read(data: bytes, filename: str) -> tuple[list[ItemRow], list[Problem]]:
+    """The file's data rows and the problems of its cells (empty required cells, a key that
+    is not A-E), so that the import can list them with its own; ItemFileError when the file
+    cannot be read at all (not CSV or XLSX, no header, unknown or missing columns)."""
     table = _table(data, filename)
     if not table or not any(cell.strip() for cell in table[0]):
         raise ItemFileError([Problem(1, "file", "The file is empty: it needs a header row.")])
@@ -155,7 +156,5 @@ def read(data: bytes, filename: str) -> list[ItemRow]:
             problems.append(Problem(number, "key", "Write the key as a letter A to E."))
         rows.append(row)
     if not rows and not problems:
-        problems.append(Problem(2, "file", "The file has no item rows."))
-    if problems:
-        raise ItemFileError(problems)
-    return rows
+        raise ItemFileError([Problem(2, "file", "The file has no item rows.")])
+    return rows, problems

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -21,11 +21,17 @@ from exams.models import Item
 
 
 def import_items(
-    session: Session, actor: User, board_id: int, credential_type_id: int, rows: list[ItemRow]
+    session: Session,
+    actor: User,
+    board_id: int,
+    credential_type_id: int,
+    rows: list[ItemRow],
+    file_problems: Sequence[Problem] = (),
 ) -> list[Item]:
-    """Every row becomes a draft item, or none does: ItemFileError lists every bad row."""
+    """Every row becomes a draft item, or none does: ItemFileError lists every problem of
+    every row (the file's own, given, and the blueprint's), one per row and column."""
     blueprint = blueprint_for(session, board_id, credential_type_id)
-    problems: list[Problem] = []
+    problems: list[Problem] = list(file_problems)
     contents: list[tuple[ItemRow, ItemContent]] = []
     given = [r.cells.get("code", "").strip() for r in rows if r.cells.get("code", "").strip()]
     taken = set()
@@ -59,7 +65,15 @@ def import_items(
             problems.append(Problem(row.row, FIELD_COLUMNS.get(field_name, field_name), message))
         contents.append((row, content))
     if problems:
-        raise ItemFileError(problems)
+        first: dict[tuple[int, str], Problem] = {}
+        for problem in problems:
+            first.setdefault((problem.row, problem.column), problem)
+        raise ItemFileError(
+            sorted(
+                first.values(),
+                key=lambda p: (p.row, HEADER.index(p.column) if p.column in HEADER else -1),
+            )
+        )
     return [
         create_item(
             session,

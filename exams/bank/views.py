@@ -199,9 +199,9 @@ def bank_import(board_id: int) -> Any:
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            rows = read(upload.read(), upload.filename or "")
+            rows, file_problems = read(upload.read(), upload.filename or "")
             created = import_items(
-                db.session, current_user, board.id, form.credential_type.data, rows
+                db.session, current_user, board.id, form.credential_type.data, rows, file_problems
             )
         except ItemFileError as exc:
             db.session.rollback()
