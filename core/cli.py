@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError
 
-from core import audit, demo, mail, setup
+from core import audit, backup, demo, mail, setup
 from core.extensions import db
 from core.urls import external_url
 
@@ -128,5 +128,6 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Board {board.slug} ({board.name}) {verb}.")
 
     audit_group.add_command(audit.checkpoint_command)  # defined with the audit chain
+    backup.register(app)  # backup, restore, export <board>
     for group in (mail_group, audit_group, demo_group, admin_group, board_group):
         app.cli.add_command(group)
