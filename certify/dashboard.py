@@ -18,17 +18,16 @@ from sqlalchemy.orm import Session
 from certify.applications import eligibility
 from certify.applications.services import for_trainee
 from certify.board.services import EXPIRING_DAYS, expiring
-from certify.credentials.services import held_by
+from certify.credentials.services import held_by, status_reasons
 from certify.models import (
     DOCUMENT_KINDS,
     Application,
     ApplicationDocument,
-    Credential,
     CredentialType,
     SupervisorProfile,
 )
 from certify.rules import missing_summary
-from core.models import AuditEvent, Board, OutboxMessage, Role, User
+from core.models import Board, OutboxMessage, Role, User
 
 CLOSED = ("certified", "denied", "withdrawn")
 EXPIRY_NOTICE_DAYS = 90
@@ -114,23 +113,6 @@ def trainee_facts(session: Session, user: User) -> dict[str, Any]:
     return {"lines": lines}
 
 
-def _suspension_reasons(session: Session, suspended: list[Credential]) -> dict[int, str]:
-    """The reason given when each suspended credential was last suspended (one statement)."""
-    if not suspended:
-        return {}
-    events = session.execute(
-        select(AuditEvent.entity_id, AuditEvent.after)
-        .where(
-            AuditEvent.entity_type == "Credential",
-            AuditEvent.action == "credential.suspended",
-            AuditEvent.entity_id.in_([str(c.id) for c in suspended]),
-        )
-        .order_by(AuditEvent.id)
-    ).all()
-    reasons = {int(entity_id): (after or {}).get("reason", "") for entity_id, after in events}
-    return {key: str(value) for key, value in reasons.items() if value}
-
-
 def certificant_facts(session: Session, user: User) -> dict[str, Any]:
     """The certificant's lines: each credential's status and expiry, a renewal notice inside
     90 days, and for a suspension the reason and whom to contact."""
@@ -152,7 +134,7 @@ def certificant_facts(session: Session, user: User) -> dict[str, Any]:
             select(Board).where(Board.id.in_({c.board_id for c in credentials}))
         ).scalars()
     }
-    reasons = _suspension_reasons(session, [c for c in credentials if c.status == "suspended"])
+    reasons = status_reasons(session, [c for c in credentials if c.status == "suspended"])
     mine = url_for("certify.my_credentials")
     lines = []
     for credential in credentials:

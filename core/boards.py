@@ -189,6 +189,18 @@ def audit_page(
     until: date | None = None,
 ) -> KeysetPage:
     """The board's audit events, newest first, filtered by action prefix, actor and dates."""
+    query = audit_query(board, action, actor, since, until)
+    return paginate_keyset(session, query, [(AuditEvent.id, int)], older, newer)
+
+
+def audit_query(
+    board: Board,
+    action: str = "",
+    actor: str = "",
+    since: date | None = None,
+    until: date | None = None,
+) -> Select[AuditEvent]:
+    """The board's audit events matching the filters, with their actors (unordered)."""
     query = select(AuditEvent).where(AuditEvent.board_id == board.id)
     if action:
         query = query.where(AuditEvent.action.startswith(action))
@@ -200,5 +212,4 @@ def audit_page(
     if until:
         end = datetime.combine(until + timedelta(days=1), time(), UTC)
         query = query.where(AuditEvent.created_at < end)
-    query = query.options(joinedload(AuditEvent.actor))
-    return paginate_keyset(session, query, [(AuditEvent.id, int)], older, newer)
+    return query.options(joinedload(AuditEvent.actor))

@@ -29,7 +29,7 @@ from certify.models import (
 from core import audit, mail
 from core.boards import AnyRows
 from core.exports import stream_rows
-from core.models import Board, User, utcnow
+from core.models import AuditEvent, Board, User, utcnow
 from core.urls import external_url
 
 REMINDER_DAYS = (90, 60, 30)
@@ -462,6 +462,33 @@ def certificate_data(credential: Credential) -> CertificateData:
         verify_url=verify_url(credential),
         generated_at=utcnow(),
     )
+
+
+def status_reasons(session: Session, credentials: list[Credential]) -> dict[int, str]:
+    """The reason given when each credential took its present status (one statement).
+
+    Kept in the audit trail by change_status; a credential that never changed status, or
+    changed without a reason on record, is left out.
+    """
+    if not credentials:
+        return {}
+    actions = {f"credential.{c.status}" for c in credentials}
+    events = session.execute(
+        select(AuditEvent.entity_id, AuditEvent.action, AuditEvent.after)
+        .where(
+            AuditEvent.entity_type == "Credential",
+            AuditEvent.action.in_(actions),
+            AuditEvent.entity_id.in_([str(c.id) for c in credentials]),
+        )
+        .order_by(AuditEvent.id)
+    ).all()
+    status = {str(c.id): f"credential.{c.status}" for c in credentials}
+    reasons: dict[int, str] = {}
+    for entity_id, action, after in events:
+        reason = str((after or {}).get("reason") or "")
+        if action == status.get(entity_id) and reason:
+            reasons[int(entity_id)] = reason
+    return reasons
 
 
 def _endorsements(credential: Credential) -> list[Endorsement]:

@@ -105,11 +105,14 @@ def board_credential(board_id: int, credential_id: int) -> Any:
         for t, result in upgrades
     ]
     db.session.commit()
+    certificate = certificate_data(credential)
     return render_template(
         "certify/credentials/detail.html",
         board=board,
         credential=credential,
-        sentence=status_sentence(certificate_data(credential), date.today()),
+        endorsements=certificate.endorsements,
+        reason=services.status_reasons(db.session, [credential]).get(credential.id),
+        sentence=status_sentence(certificate, date.today()),
         status_form=status_form,
         discipline_form=DisciplineForm(),
         upgrade_form=upgrade_form,

@@ -125,6 +125,9 @@ def _export_urls(app) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-
             for endpoint in ("certify.board_credentials", "certify.review_queue"):
                 for fmt in ("csv", "xlsx"):
                     urls.append(("admin", endpoint, url_for(endpoint, board_id=board, format=fmt)))
+            for fmt in ("csv", "xlsx"):
+                url = url_for("core.audit_export", board_id=board, fmt=fmt)
+                urls.append(("admin", "core.audit_export", url))
         for board, cohort in cohorts:
             for endpoint in ("certify.training_roster_template", "certify.training_attendance_csv"):
                 urls.append(
@@ -214,6 +217,7 @@ def test_no_export_keeps_a_live_formula(app, client) -> None:  # type: ignore[no
 def test_every_export_route_is_checked(app) -> None:  # type: ignore[no-untyped-def]
     """A new download route that writes CSV or XLSX must join the test above."""
     checked = {
+        "core.audit_export",
         "certify.config_credential_types_csv",
         "certify.training_programs_csv",
         "certify.training_coverage_csv",
