@@ -71,6 +71,9 @@ def create_app(config: dict[str, Any] | type[Config] | None = None) -> Flask:
     install(app, INSTALLED_MODULES)
     _register_errors(app)
     app.after_request(_security_headers)
+    from core.logs import init_app as init_logs
+
+    init_logs(app)  # JSON lines with request ids, no personal data
     from core.navigation import shell
 
     app.jinja_env.globals["shell"] = shell
