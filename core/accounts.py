@@ -37,6 +37,10 @@ class AccountError(ValueError):
     """A problem the person can fix; the message says what."""
 
 
+class AlreadyHoldsRole(AccountError):
+    """An invitation to someone who already holds the role: nothing to do, nothing sent."""
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -173,10 +177,19 @@ def send_activation(session: Session, user: User) -> None:
 def invite_staff(
     session: Session, inviter: User, board: Board, email: str, full_name: str, role: Role
 ) -> User:
-    """A board admin invites staff; the person sets a password through a one-time link."""
+    """A board admin invites staff; the person sets a password through a one-time link.
+
+    Someone who already holds the role on this board is not invited again: the admin is told
+    so and nobody is emailed.
+    """
     if role not in INVITABLE_ROLES:
         raise AccountError(f"{role.label} cannot be invited as board staff.")
     user = find_user(session, email)
+    if user is not None and user.has_role(role, board_id=board.id):
+        raise AlreadyHoldsRole(
+            f"{user.full_name} ({user.email}) is already {role.label} at {board.name}; "
+            "no invitation was sent."
+        )
     if user is None:
         user = User(email=normalise_email(email), full_name=full_name.strip())
         session.add(user)

@@ -76,6 +76,9 @@ class Config:
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     # boards (slugs, comma-separated; "*" for all) where issuing and revoking need two people
     FOUR_EYES_BOARDS = os.environ.get("FOUR_EYES_BOARDS", "")
+    # the earliest date a record about a person may carry (hours, training, discipline): one
+    # date, or per board by short name with a default, e.g. "ne-dbh=2015-01-01, 2000-01-01"
+    EARLIEST_RECORD_DATE = os.environ.get("EARLIEST_RECORD_DATE", "2000-01-01")
 
 
 class DevelopmentConfig(Config):

@@ -145,6 +145,23 @@ class VerifySupervisorForm(FlaskForm):
     submit = SubmitField("Verify supervisor")
 
 
+class ApproveSupervisorForm(FlaskForm):
+    """The board accepts a supervisor trainees named (a confirmation with its CSRF token)."""
+
+    submit = SubmitField("Approve as supervisor")
+
+
+class DeclineSupervisorForm(FlaskForm):
+    """Why the board does not accept a supervisor trainees named (the trainees read it)."""
+
+    reason = TextAreaField(
+        "Reason (the trainees read it)",
+        validators=[DataRequired(message="Give the reason the trainees will read."),
+                    Length(max=2000)],
+    )  # fmt: skip
+    submit = SubmitField("Decline and reject their pending entries")
+
+
 class ConfirmForm(FlaskForm):
     """An empty form: a confirmation with its CSRF token."""
 

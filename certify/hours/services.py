@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from certify import plausibility
 from certify.models import SETTINGS, SupervisedHoursEntry, SupervisorProfile
 from certify.rules import HoursEntry
 from core import accounts, audit, mail
@@ -106,10 +107,21 @@ def _check_entry(session: Session, trainee: User, data: EntryInput, today: date)
         errors["worked_on"] = (
             f"{data.worked_on.isoformat()} is in the future; log hours once you have worked them."
         )
+    elif (board := session.get(Board, data.board_id)) is not None:
+        problem = plausibility.record_date_problem(
+            data.worked_on,
+            today,
+            earliest=plausibility.earliest_record_date(board),
+            born=plausibility.birth_date_of(session, data.board_id, trainee.id),
+        )
+        if problem:
+            errors["worked_on"] = problem
     if data.minutes <= 0:
         errors["hours"] = "Enter more than 0 hours (for example 2.5)."
     elif data.minutes > DAY_MINUTES:
         errors["hours"] = "One entry can have at most 24 hours."
+    elif plausibility.quarter_hours_problem(data.minutes):
+        errors["hours"] = "Enter hours in steps of 0.25 (15 minutes), for example 2.5."
     email = accounts.normalise_email(data.supervisor_email)
     supervisor = accounts.find_user(session, email)
     if email == trainee.email.lower():
@@ -161,7 +173,13 @@ def _check_entry(session: Session, trainee: User, data: EntryInput, today: date)
 def log_entry(
     session: Session, trainee: User, data: EntryInput, today: date | None = None
 ) -> SupervisedHoursEntry:
-    """Store a pending entry, inviting or notifying the named supervisor by email."""
+    """Store a pending entry; email the named supervisor when the board already accepts them.
+
+    Naming a supervisor grants no role and changes no existing account: someone who is not a
+    supervisor of the board (a new address gets a bare account without role or password)
+    goes to the board's pending-supervisors list, and hears from the platform only once the
+    board approves them (certify.hours.supervisors.approve_supervisor).
+    """
     today = today or utcnow().date()
     supervisor = _check_entry(session, trainee, data, today)
     board = session.get(Board, data.board_id)
@@ -175,11 +193,10 @@ def log_entry(
         )
         session.add(supervisor)
         session.flush()
-    new_role = not supervisor.has_role(Role.SUPERVISOR, board_id=board.id)
-    if new_role:
-        accounts.grant_role(session, supervisor, Role.SUPERVISOR, board)
+    accepted = supervisor.has_role(Role.SUPERVISOR, board_id=board.id)
+    if not accepted:
         audit.record(
-            session, trainee, "supervisor.invited", supervisor,
+            session, trainee, "supervisor.nominated", supervisor,
             after={"email": supervisor.email, "new_account": new_account}, board_id=board.id,
         )  # fmt: skip
     entry = SupervisedHoursEntry(
@@ -194,7 +211,8 @@ def log_entry(
     except IntegrityError as exc:  # the same entry stored by a parallel request
         raise HoursError({"worked_on": "You already logged this entry."}) from exc
     audit.record(session, trainee, "hours.logged", entry, after=entry_snapshot(entry))
-    _email_supervisor(session, trainee, supervisor, entry, board, new_role)
+    if accepted:
+        _email_supervisor(session, trainee, supervisor, entry, board)
     return entry
 
 
@@ -204,7 +222,6 @@ def _email_supervisor(
     supervisor: User,
     entry: SupervisedHoursEntry,
     board: Board,
-    new_role: bool,
 ) -> None:
     queue_link = external_url("certify.supervise")
     what = f"{trainee.full_name} logged {describe_entry(entry)} ({entry.setting}) with you"
@@ -222,9 +239,8 @@ def _email_supervisor(
         )
         subject = f"{trainee.full_name} named you as supervisor — activate your account"
     else:
-        extra = f"\nYou can now confirm hours for {board.name}.\n" if new_role else ""
         body = (
-            f"Hello {supervisor.full_name},\n\n{what} at {board.name}.\n{extra}\n"
+            f"Hello {supervisor.full_name},\n\n{what} at {board.name}.\n\n"
             f"Confirm or reject it at:\n{queue_link}\n"
         )
         subject = (

@@ -202,11 +202,15 @@ class NomineeRow:
 
 def _not_supervisor(board_id: int) -> Any:
     """Entries whose named supervisor holds no supervisor role on the board."""
-    return ~select(RoleAssignment.id).where(
-        RoleAssignment.user_id == SupervisedHoursEntry.supervisor_id,
-        RoleAssignment.board_id == board_id,
-        RoleAssignment.role == Role.SUPERVISOR.value,
-    ).exists()
+    return (
+        ~select(RoleAssignment.id)
+        .where(
+            RoleAssignment.user_id == SupervisedHoursEntry.supervisor_id,
+            RoleAssignment.board_id == board_id,
+            RoleAssignment.role == Role.SUPERVISOR.value,
+        )
+        .exists()
+    )
 
 
 def pending_supervisors(session: Session, board_id: int) -> list[NomineeRow]:
@@ -242,9 +246,7 @@ def pending_supervisor_count(session: Session, board_id: int) -> int:
     ).scalar_one()
 
 
-def _nominee_entries(
-    session: Session, board: Board, nominee: User
-) -> list[SupervisedHoursEntry]:
+def _nominee_entries(session: Session, board: Board, nominee: User) -> list[SupervisedHoursEntry]:
     entries = list(
         session.execute(
             select(SupervisedHoursEntry).where(
@@ -273,7 +275,8 @@ def approve_supervisor(session: Session, reviewer: User, board: Board, nominee: 
         session, reviewer, "supervisor.approved", nominee,
         after={"email": nominee.email, "entries_waiting": len(entries)}, board_id=board.id,
     )  # fmt: skip
-    waiting = f"{len(entries)} hours entr{'y waits' if len(entries) == 1 else 'ies wait'}"
+    n = len(entries)
+    waiting = f"{n} entr{'y' if n == 1 else 'ies'} of hours wait{'s' if n == 1 else ''}"
     queue_link = external_url("certify.supervise")
     if nominee.activated_at is None:
         token = accounts.issue_token(session, nominee, "activation")

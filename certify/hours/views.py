@@ -12,7 +12,9 @@ from certify import bp, duties
 from certify.hours import services, supervisors
 from certify.hours.forms import (
     PERFORMANCE_DOMAINS,
+    ApproveSupervisorForm,
     ConfirmForm,
+    DeclineSupervisorForm,
     HoursEntryForm,
     RejectHoursForm,
     SupervisorProfileForm,
@@ -117,11 +119,16 @@ def new_hours() -> Any:
                 getattr(form, name).errors = [*getattr(form, name).errors, message]
         else:
             db.session.commit()
-            flash(
-                f"Logged {hours_text(entry.minutes, decimals=1)} hours; we emailed"
-                f" {entry.supervisor.email} to confirm them.",
-                "success",
-            )
+            logged = f"Logged {hours_text(entry.minutes, decimals=1)} hours"
+            if entry.supervisor.has_role(Role.SUPERVISOR, board_id=entry.board_id):
+                flash(f"{logged}; we emailed {entry.supervisor.email} to confirm them.", "success")
+            else:
+                flash(
+                    f"{logged}. {entry.supervisor.full_name} is not a supervisor of this board "
+                    "yet: the board checks and approves the supervisors trainees name, and then "
+                    "we email them to confirm your hours.",
+                    "info",
+                )
             return redirect(url_for("certify.my_hours"))
     return render_template(
         "certify/hours/new.html", form=form, domains=PERFORMANCE_DOMAINS, has_boards=bool(boards)
@@ -263,7 +270,80 @@ def board_supervisors(board_id: int) -> Any:
     board = _staff_board(board_id)
     status = request.args.get("status", "")
     page = supervisors.board_supervisors(db.session, board.id, status, _page())
-    return render_template("certify/hours/supervisors.html", board=board, page=page, status=status)
+    return render_template(
+        "certify/hours/supervisors.html",
+        board=board,
+        page=page,
+        status=status,
+        pending=supervisors.pending_supervisors(db.session, board.id),
+        approve_form=ApproveSupervisorForm(formdata=None),
+    )
+
+
+def _nominee(board: Board, user_id: int) -> Any:
+    """A person named as supervisor on a pending entry of the board (404 otherwise)."""
+    found = next(
+        (r for r in supervisors.pending_supervisors(db.session, board.id) if r.user.id == user_id),
+        None,
+    )
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/boards/<int:board_id>/supervisors/pending/<int:user_id>/approve", methods=["POST"])
+@roles_required(*STAFF)
+def approve_supervisor(board_id: int, user_id: int) -> Any:
+    board = _staff_board(board_id)
+    nominee = _nominee(board, user_id).user
+    back = redirect(url_for("certify.board_supervisors", board_id=board.id))
+    if not ApproveSupervisorForm().validate_on_submit() or duties.blocked(
+        current_user, nominee.id, "approve yourself as a supervisor"
+    ):
+        return back
+    try:
+        waiting = supervisors.approve_supervisor(db.session, current_user, board, nominee)
+    except services.HoursError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return back
+    db.session.commit()
+    flash(
+        f"{nominee.full_name} is a supervisor of {board.name} now and was emailed: "
+        f"{waiting} entr{'y waits' if waiting == 1 else 'ies wait'} for them. Their hours count "
+        "once you verify their license.",
+        "success",
+    )
+    return back
+
+
+@bp.route(
+    "/boards/<int:board_id>/supervisors/pending/<int:user_id>/decline", methods=["GET", "POST"]
+)
+@roles_required(*STAFF)
+def decline_supervisor(board_id: int, user_id: int) -> Any:
+    board = _staff_board(board_id)
+    row = _nominee(board, user_id)
+    form = DeclineSupervisorForm()
+    if form.validate_on_submit():
+        try:
+            count = supervisors.decline_supervisor(
+                db.session, current_user, board, row.user, form.reason.data
+            )
+        except services.HoursError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(
+                f"{row.user.full_name} was not approved; {count} pending entr"
+                f"{'y was' if count == 1 else 'ies were'} rejected and the trainees told why.",
+                "success",
+            )
+            return redirect(url_for("certify.board_supervisors", board_id=board.id))
+    return render_template(
+        "certify/hours/decline_supervisor.html", board=board, row=row, form=form
+    ), (400 if request.method == "POST" else 200)
 
 
 @bp.route("/boards/<int:board_id>/supervisors.xlsx", defaults={"fmt": "xlsx"})

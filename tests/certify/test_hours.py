@@ -68,9 +68,12 @@ def _setup(make_board: Any, make_user: Any) -> tuple[Any, Any, Any]:
     return board, trainee, supervisor
 
 
-def test_logging_invites_a_supervisor_without_an_account(app, client, make_board, make_user):
+def test_logging_names_a_supervisor_the_board_then_approves(app, client, make_board, make_user):
+    """Naming a supervisor grants nothing (issue 10, issue 11 High #3): the board approves
+    them from its pending-supervisors list, and only then are they emailed."""
     board = make_board("ne")
     make_user("tia@x.org", [(Role.TRAINEE, board)])
+    make_user("rev@x.org", [(Role.BOARD_REVIEWER, board)])
     login(client, "tia@x.org")
     response = _log(client, board, supervisor_email="New.Sup@X.org", supervisor_name="Nia New")
     assert response.status_code == 302
@@ -84,12 +87,24 @@ def test_logging_invites_a_supervisor_without_an_account(app, client, make_board
     with app.app_context():
         sup = db.session.execute(select(User).where(User.email == "new.sup@x.org")).scalar_one()
         assert sup.password_hash is None and sup.activated_at is None
-        assert sup.has_role(Role.SUPERVISOR, board_id=board.id)
+        assert sup.roles == []  # no role at all, let alone staff
         assert entry.supervisor_id == sup.id
         actions = set(db.session.execute(select(AuditEvent.action)).scalars())
-        assert {"supervisor.invited", "hours.logged"} <= actions
+        assert {"supervisor.nominated", "hours.logged"} <= actions
+        sup_id = sup.id
+    assert _outbox(app, "new.sup@x.org") == []  # nobody is emailed before the board decides
+    assert "Waiting for the board to approve Nia New" in client.get("/me/hours").text
+    client.post("/logout")
+    login(client, "rev@x.org")
+    listed = client.get(f"/boards/{board.id}/supervisors").text
+    assert 'data-testid="pending-supervisor-row"' in listed and "new.sup@x.org" in listed
+    approved = client.post(f"/boards/{board.id}/supervisors/pending/{sup_id}/approve")
+    assert approved.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, sup_id).has_role(Role.SUPERVISOR, board_id=board.id)
     [mail] = _outbox(app, "new.sup@x.org")
-    assert "Tia logged 2.5 hours of experience" in mail.body_text
+    assert "approved you as a supervisor" in mail.body_text
+    assert "1 entry of hours waits" in mail.body_text
     assert "Record your license" in mail.body_text and "Confirm or reject" in mail.body_text
     token = re.search(r"/activate/(\S+)", mail.body_text).group(1)
     client.post("/logout")

@@ -19,6 +19,7 @@ from certify.models import (
     Standing,
     StandingRecompute,
     SupervisedHoursEntry,
+    SupervisorProfile,
     TrainingCohort,
     TrainingModule,
     TrainingProgram,
@@ -133,11 +134,22 @@ def test_stored_and_live_agree_after_each_kind_of_change(app) -> None:  # type: 
         supervisors.confirm_entries(session, sup, entries)
         session.commit()
         checks = {c["key"]: c for c in _row(board.id, trainee.id, ctype.id).checks}
+        # confirmed, but nobody at the board verified the license: nothing counts yet
+        assert not checks["experience"]["met"] and checks["experience"]["have"] == 0
+        assert not checks["experience"]["met"] and checks["experience"]["need"] == 10
+        _agree(board.id, trainee.id)
+        license_of = select(SupervisorProfile).where(SupervisorProfile.user_id == sup.id)
+        supervisors.verify_supervisor(session, admin, session.execute(license_of).scalar_one())
+        session.commit()
+        checks = {c["key"]: c for c in _row(board.id, trainee.id, ctype.id).checks}
         assert checks["experience"]["met"] and checks["experience"]["have"] == 10
         assert not checks["supervision"]["met"]  # an LADC supervises substance use only
         _agree(board.id, trainee.id)
-        # the supervisor's license is corrected: the supervision hours count now
+        # the supervisor's license is corrected: verified again, the supervision hours count
         supervisors.save_profile(session, sup, board.id, "limhp", "L-2", "NE")
+        session.commit()
+        assert _row(board.id, trainee.id, ctype.id).hours_met is False  # not verified again yet
+        supervisors.verify_supervisor(session, admin, session.execute(license_of).scalar_one())
         session.commit()
         assert _row(board.id, trainee.id, ctype.id).hours_met is True
         _agree(board.id, trainee.id)
