@@ -265,7 +265,7 @@ def icc_from_mean_squares(
         return _icc_estimates(n, k, msb, msw, msj, mse, 1.0 - confidence)
 
 
-def _f_upper(f: float, dfn: float, dfd: float) -> float:
+def f_upper_tail(f: float, dfn: float, dfd: float) -> float:
     """Upper tail of the F distribution, NaN for invalid arguments."""
     if not (dfn > 0 and dfd > 0 and np.isfinite(f)):
         return float("nan")
@@ -313,8 +313,8 @@ def _icc_estimates(
         "ICC2k": (icc2k, l2 * k / (1 + l2 * (k - 1)), u2 * k / (1 + u2 * (k - 1))),
         "ICC3k": (icc3k, 1 - 1 / f3l, 1 - 1 / f3u),
     }
-    p1 = _f_upper(float(f1), df1, df1kd)
-    p3 = _f_upper(float(f3), df1, df2kd)
+    p1 = f_upper_tail(float(f1), df1, df1kd)
+    p3 = f_upper_tail(float(f3), df1, df2kd)
     tests = {
         "ICC1": (f1, df1, df1kd, p1),
         "ICC2": (f3, df1, df2kd, p3),

@@ -40,6 +40,8 @@ PURE_MODULES: dict[str, list[str]] = {
         "stats.py",
         "reliability.py",
         "mixed_icc.py",
+        "retention.py",
+        "subgroups.py",
         "exam_blueprint.py",
         "cli.py",
         "__main__.py",
@@ -59,6 +61,7 @@ PURE_MODULES: dict[str, list[str]] = {
         "survey/tables.py",
         "workshop/__init__.py",
         "workshop/cvr.py",  # Lawshe's CVR and its exact critical values
+        "workshop/review.py",  # the SME review's domain weight changes applied
     ],
     "exams": [
         "assembly.py",
@@ -71,6 +74,8 @@ PURE_MODULES: dict[str, list[str]] = {
         "cli.py",
         "__main__.py",
         "standards/__init__.py",
+        "results/__init__.py",
+        "results/report.py",  # the score report PDF from plain values
     ],
     "verify": [
         "badges/__init__.py",

@@ -37,7 +37,15 @@ def test_blueprint_and_retention() -> None:
     assert tasks["T4"]["items"] == 0
     assert sum(d["items"] for d in doc["domains"]) == 20
     gamma = doc["domains"][2]
-    assert gamma == {"domain": "Gamma", "n_tasks": 1, "n_retained": 0, "weight": 0.0, "items": 0}
+    assert gamma == {
+        "domain": "Gamma",
+        "n_tasks": 1,
+        "n_retained": 0,
+        "weight": 0.0,
+        "items": 0,
+        "items_min": 0,  # never retained in any bootstrap resample either
+        "items_max": 0,
+    }
     assert any("Gamma has no retained task" in w for w in doc["warnings"])
     retained = [t for t in doc["tasks"] if t["retained"]]
     total = math.fsum(t["criticality"] for t in retained)
@@ -92,10 +100,17 @@ def test_missing_ratings_and_incomplete_respondents() -> None:
     doc = strict_json(analyze(TASKS, DOMAINS, imp, freq, items=10))
     assert doc["tasks"][1]["n_importance"] == 0 and doc["tasks"][1]["mean_importance"] is None
     assert not doc["tasks"][1]["retained"]
-    assert doc["scales"]["importance"]["n_complete"] == 0
-    assert doc["scales"]["importance"]["icc"]["ICC2"]["value"] is None
+    # a task nobody rated is left out of the scale's reliability, which stands without it
+    importance = doc["scales"]["importance"]
+    assert importance["tasks_left_out"] == ["T2"] and importance["n_tasks"] == len(TASKS) - 1
+    assert importance["n_complete"] == 39  # respondent 1 left T1 blank
+    assert importance["icc"]["ICC2"]["value"] is not None and importance["alpha"] is not None
+    assert importance["icc_shown"] == "mixed" and importance["mixed"]["n_ratings"] == 39 + 40 * (
+        len(TASKS) - 2
+    )
     assert doc["scales"]["frequency"]["n_complete"] == 40
     assert any("no importance ratings" in w for w in doc["warnings"])
+    assert any("left out of the importance reliability: T2" in w for w in doc["warnings"])
 
 
 def test_subgroups_and_demographics() -> None:
