@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -105,6 +106,12 @@ class Domain(BoardOwned, Base):
     study_id: Mapped[int] = mapped_column(ForeignKey("rds_study.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(200))
+    # the SME panel's post-survey review: a change to the domain's empirical weight, in
+    # percentage points within rds.workshop.review.MAX_WEIGHT_CHANGE, and why
+    weight_change: Mapped[float | None] = mapped_column(Float)
+    weight_reason: Mapped[str | None] = mapped_column(Text)
+    # the panel's cognitive levels: {"recall": 30, "application": 50, "analysis": 20} (percent)
+    cognitive_levels: Mapped[dict[str, int] | None] = mapped_column(JSON)
 
     study: Mapped[Study] = relationship(back_populates="domains")
     tasks: Mapped[list[Task]] = relationship(back_populates="domain", order_by="Task.position")

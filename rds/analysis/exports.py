@@ -16,6 +16,7 @@ from rds.report.document import PreviousBlueprint, ReportContext, rds_report
 from rds.scope.services import study_ksas
 from rds.scope.studies import credential_types
 from rds.survey.services import questions_of, surveyed_tasks
+from rds.workshop.review import levels_text
 from rds.workshop.services import tally
 
 CHART_NAME = re.compile(r"^(scatter|domains|reliability|demographics-[A-Za-z0-9_]{1,40})$")
@@ -189,6 +190,7 @@ def report_context(
         if e.votes
     )
     overrides = version.options.get("overrides") or {}
+    review = version.options.get("sme_review") or {}
     approved = version.approved_at is not None
     return ReportContext(
         board_name=study.board.name,
@@ -220,6 +222,14 @@ def report_context(
         approval_concerns=tuple(version.approval_concerns or ()),
         acknowledgement=version.acknowledgement,
         previous=previous_blueprint(session, study, version),
+        cognitive_levels=tuple(
+            (name, levels_text(levels))
+            for name, levels in review.get("cognitive_levels", {}).items()
+        ),
+        weight_changes=tuple(
+            (name, float(c["change"]), str(c.get("reason") or ""))
+            for name, c in review.get("domains", {}).items()
+        ),
         sme_panel=tuple((s.name, s.background, s.years_experience) for s in smes),
         domains=tuple((name, tuple(tasks)) for name, tasks in by_domain.items()),
         overrides=tuple((c, bool(o["retained"]), o["reason"]) for c, o in overrides.items()),

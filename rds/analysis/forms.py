@@ -131,3 +131,25 @@ class ScreeningForm(FlaskForm):
         render_kw={"rows": 3},
     )
     submit = SubmitField("Save the screening decisions")
+
+
+class DomainReviewForm(FlaskForm):
+    change = DecimalField(
+        "Weight change (percentage points)",
+        places=1,
+        validators=[Optional(), NumberRange(min=-5, max=5, message="Between -5 and +5 points.")],
+        render_kw={"step": "0.5", "inputmode": "decimal"},
+    )
+    reason = TextAreaField(
+        "Reason", validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}
+    )
+    recall = IntegerField(
+        "Recall %", validators=[Optional(), NumberRange(min=0, max=100, message="0 to 100.")]
+    )
+    application = IntegerField(
+        "Application %", validators=[Optional(), NumberRange(min=0, max=100, message="0 to 100.")]
+    )
+    analysis = IntegerField(
+        "Analysis %", validators=[Optional(), NumberRange(min=0, max=100, message="0 to 100.")]
+    )
+    submit = SubmitField("Save the panel's review")

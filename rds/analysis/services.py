@@ -16,12 +16,18 @@ from core.models import Role, User
 from rds.analysis.engine import AnalysisResult, analyze
 from rds.analysis.results import TaskResult
 from rds.exam_blueprint import Blueprint, BlueprintDomain, BlueprintKsa, BlueprintTask
-from rds.models import BlueprintVersion, Study, SurveyResponse, Task
+from rds.models import BlueprintVersion, Domain, Study, SurveyResponse, Task
 from rds.reliability import ALPHA_EXPECTED
 from rds.report.sections import alpha_reading
-from rds.scope.services import study_ksas
+from rds.scope.services import ordered_domains, study_ksas
 from rds.survey.screening import screening_report
 from rds.survey.services import interim_label, survey_matrix, surveyed_tasks
+from rds.workshop.review import (
+    MAX_WEIGHT_CHANGE,
+    adjust_domain_weights,
+    check_change,
+    check_levels,
+)
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "method": "multiplicative",
@@ -199,6 +205,23 @@ def run_analysis(
     except ValueError as error:
         field = next((f for f in ("min_per_domain", "importance_min") if f in str(error)), None)
         raise AnalysisError(f"The analysis cannot run with these options: {error}", field) from None
+    study_domains = ordered_domains(study)
+    changes = {d.name: d.weight_change for d in study_domains if d.weight_change}
+    if changes:
+        try:
+            result = adjust_domain_weights(result, changes, int(chosen["min_per_domain"]))
+        except ValueError as error:
+            raise AnalysisError(f"The SME review's weight changes cannot apply: {error}") from None
+    sme_review = {
+        "domains": {
+            d.name: {"change": d.weight_change, "reason": d.weight_reason}
+            for d in study_domains
+            if d.weight_change
+        },
+        "cognitive_levels": {
+            d.name: d.cognitive_levels for d in study_domains if d.cognitive_levels
+        },
+    }
     # Serialise version numbers per study (a no-op on SQLite, a row lock on PostgreSQL).
     session.execute(select(Study.id).where(Study.id == study.id).with_for_update())
     latest = session.execute(
@@ -212,6 +235,7 @@ def run_analysis(
         "respondents": int(importance.shape[0]),
         "interim": study.status == "survey_open",  # run while answers may still come in
         "screening": screened.summary(),
+        "sme_review": sme_review,
         "overrides": {c: {"retained": k, "reason": r} for c, (k, r) in overrides.items()},
     }
     version = BlueprintVersion(
@@ -229,6 +253,59 @@ def run_analysis(
     after = {"version": version.version, "options": options, "domain_items": summary}
     record(session, actor, "rds.blueprint.proposed", version, None, after)
     return version
+
+
+def review_domain(
+    session: Session,
+    actor: User,
+    domain: Domain,
+    change: float | None,
+    reason: str,
+    levels: Mapping[str, int] | None,
+) -> None:
+    """Record the SME panel's review of a domain (audited): a change to its empirical weight
+    within the bound, with the reason, and its cognitive levels; the next run applies them."""
+    _check_active(domain.study)
+    reason = reason.strip()
+    try:
+        change = check_change(change) if change else None
+    except ValueError as error:
+        raise AnalysisError(
+            f"Changes are limited to ±{MAX_WEIGHT_CHANGE:g} points.", "change"
+        ) from error
+    if change and len(reason) < 10:
+        raise AnalysisError(
+            "Write why the panel changes the weight (10 characters or more).", "reason"
+        )
+    try:
+        chosen = check_levels(levels) if levels is not None else None
+    except ValueError as error:
+        raise AnalysisError(
+            "Recall, application and analysis must add up to 100%.", "recall"
+        ) from error
+    before = {
+        "weight_change": domain.weight_change,
+        "reason": domain.weight_reason,
+        "cognitive_levels": domain.cognitive_levels,
+    }
+    domain.weight_change, domain.weight_reason = change, (reason or None) if change else None
+    domain.cognitive_levels = chosen
+    session.flush()
+    after = {"weight_change": change, "reason": domain.weight_reason, "cognitive_levels": chosen}
+    record(session, actor, "rds.sme_review.domain", domain, before, after)
+
+
+def borderline_tasks(result: AnalysisResult, margin: float = 0.25) -> list[TaskResult]:
+    """Tasks the SME review should look at: within ``margin`` of the importance threshold or
+    5 points of the performing threshold, or kept or dropped by an override."""
+    imin, pmin = float(result.options.importance_min), float(result.options.performing_min)
+    out = []
+    for t in result.tasks:
+        near_importance = t.mean_importance is not None and abs(t.mean_importance - imin) <= margin
+        near_share = t.pct_performing is not None and abs(t.pct_performing - pmin) <= 0.05
+        if near_importance or near_share or t.retained_by == "override":
+            out.append(t)
+    return out
 
 
 def rerun(session: Session, actor: User, study: Study) -> BlueprintVersion:

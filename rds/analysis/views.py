@@ -12,7 +12,7 @@ from core.auth import roles_required
 from core.exports import XLSX, download
 from core.extensions import db
 from core.models import Board, Role, utcnow
-from core.viewhelpers import show_error
+from core.viewhelpers import board_owned_or_404, show_error
 from rds.access import STUDY_ROLES, study_for, study_task
 from rds.analysis import exports
 from rds.analysis import services as svc
@@ -20,16 +20,19 @@ from rds.analysis.forms import (
     AnalysisRunForm,
     ApproveForm,
     ClearOverrideForm,
+    DomainReviewForm,
     OverrideForm,
     RerunForm,
     ScreeningForm,
 )
-from rds.models import BlueprintVersion, Study
+from rds.models import BlueprintVersion, Domain, Study
 from rds.reliability import ALPHA_EXPECTED
 from rds.report.sections import icc_reading
+from rds.scope.services import ordered_domains
 from rds.survey import screening
 from rds.survey.services import questions_of, surveyed_tasks
 from rds.web import bp
+from rds.workshop.review import MAX_WEIGHT_CHANGE
 
 
 @bp.app_template_global("rds_board_blueprints")
@@ -321,6 +324,78 @@ def analysis_screening(study_id: int) -> Any:
             ("Data screening", None),
         ),
     ), (400 if request.method == "POST" else 200)
+
+
+def _review_page(study: Study, failed: tuple[int, DomainReviewForm] | None = None) -> Any:
+    history = svc.versions(db.session, study)
+    result = history[0].analysis() if history else None
+    forms = {}
+    for d in ordered_domains(study):
+        levels = d.cognitive_levels or {}
+        forms[d.id] = DomainReviewForm(
+            formdata=None,
+            prefix=f"d{d.id}",
+            change=d.weight_change,
+            reason=d.weight_reason or "",
+            recall=levels.get("recall"),
+            application=levels.get("application"),
+            analysis=levels.get("analysis"),
+        )
+    if failed:
+        forms[failed[0]] = failed[1]
+    weights = {d.domain: d for d in result.domains} if result else {}
+    return render_template(
+        "rds/analysis/review.html",
+        study=study,
+        version=history[0] if history else None,
+        result=result,
+        borderline=svc.borderline_tasks(result) if result else [],
+        tasks={t.code: t for t in surveyed_tasks(db.session, study)},
+        domains=ordered_domains(study),
+        weights=weights,
+        forms=forms,
+        bound=MAX_WEIGHT_CHANGE,
+        crumbs=_crumbs(
+            study,
+            ("Analysis and blueprint", url_for("rds.analysis", study_id=study.id)),
+            ("SME review", None),
+        ),
+    ), (400 if failed else 200)
+
+
+@bp.route("/studies/<int:study_id>/analysis/review")
+@roles_required(*STUDY_ROLES)
+def analysis_review(study_id: int) -> Any:
+    """The SME panel's post-survey review: borderline tasks, domain weights, cognitive levels."""
+    return _review_page(study_for(study_id))
+
+
+@bp.route("/studies/<int:study_id>/analysis/review/domains/<int:domain_id>", methods=["POST"])
+@roles_required(*STUDY_ROLES)
+def analysis_review_domain(study_id: int, domain_id: int) -> Any:
+    study = study_for(study_id)
+    domain = board_owned_or_404(Domain, domain_id, study.board_id, study_id=study.id)
+    form = DomainReviewForm(prefix=f"d{domain.id}")
+    if form.validate_on_submit():
+        parts = (form.recall.data, form.application.data, form.analysis.data)
+        levels = None
+        if any(p is not None for p in parts):
+            names = ("recall", "application", "analysis")
+            levels = dict(zip(names, (p or 0 for p in parts), strict=True))
+        change = float(form.change.data) if form.change.data is not None else None
+        try:
+            svc.review_domain(
+                db.session, current_user, domain, change, form.reason.data or "", levels
+            )
+        except svc.AnalysisError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Review of {domain.name} saved; rerun the analysis to apply it.", "success")
+            return redirect(
+                url_for("rds.analysis_review", study_id=study.id) + f"#domain-{domain.id}"
+            )
+    return _review_page(study, (domain.id, form))
 
 
 @bp.route("/studies/<int:study_id>/analysis/<int:number>/charts/<name>.png")

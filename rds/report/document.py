@@ -117,6 +117,7 @@ class ReportContext:
     approval_concerns: tuple[str, ...] = ()
     acknowledgement: str | None = None
     cognitive_levels: tuple[tuple[str, str], ...] = ()  # (domain, "recall 30%, ...")
+    weight_changes: tuple[tuple[str, float, str], ...] = ()  # the SME review: (domain, points, why)
     previous: PreviousBlueprint | None = None
 
     def __post_init__(self) -> None:
@@ -439,7 +440,8 @@ def _screening(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
 def _sme_panel(ctx: ReportContext) -> list[Flowable]:
     out: list[Flowable] = [heading("4 SME panel and content validity")]
     if not ctx.sme_panel:
-        return [*out, para("No subject matter experts were recorded for this study.")]
+        out.append(para("No subject matter experts were recorded for this study."))
+        return [*out, *_post_survey_review(ctx)]
     years = [y for _, _, y in ctx.sme_panel if y is not None]
     text = f"The panel had {len(ctx.sme_panel)} members"
     if years:
@@ -449,7 +451,8 @@ def _sme_panel(ctx: ReportContext) -> list[Flowable]:
         )
     out.append(para(text + "; the roster with their qualifications is in Appendix D."))
     if not ctx.sme_votes:
-        return [*out, para("No votes of the panel on the draft task statements were recorded.")]
+        out.append(para("No votes of the panel on the draft task statements were recorded."))
+        return [*out, *_post_survey_review(ctx)]
     out.append(
         para(
             "Content validity ratio (CVR, Lawshe 1975) per draft task: (n_e - N/2) / (N/2) with "
@@ -471,6 +474,24 @@ def _sme_panel(ctx: ReportContext) -> list[Flowable]:
     header = ["Task", "Keep", "Revise", "Drop", "CVR", "Critical", "Resolution"]
     out.append(text_table(rows, header, [0.6, 0.55, 0.6, 0.55, 0.6, 0.9, 3.2], (1, 2, 3, 4, 5)))
     out.append(para(f"{below} of {len(rows)} draft tasks fall below the critical CVR."))
+    return [*out, *_post_survey_review(ctx)]
+
+
+def _post_survey_review(ctx: ReportContext) -> list[Flowable]:
+    out: list[Flowable] = [subheading("Post-survey review")]
+    reviewed = [(c, k, r) for c, k, r in ctx.overrides if r.lower().startswith("sme review")]
+    if not ctx.weight_changes and not reviewed:
+        return [
+            *out,
+            para("The panel changed no domain weight and no task's retention after the survey."),
+        ]
+    if ctx.weight_changes:
+        rows = [[d, f"{c:+.1f} points", r] for d, c, r in ctx.weight_changes]
+        out.append(para("The panel changed these domains' empirical weights (then renormalised):"))
+        out.append(text_table(rows, ["Performance domain", "Change", "Reason"], [2.3, 1.1, 3.6]))
+    if reviewed:
+        rows = [[c, "kept" if k else "dropped", r] for c, k, r in reviewed]
+        out.append(text_table(rows, ["Task", "Decision", "Reason"], [0.8, 1.0, 5.2]))
     return out
 
 
