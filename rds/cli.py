@@ -20,7 +20,8 @@ from typing import TextIO
 
 from core.sheets import safe_cell
 from rds.analysis.engine import AnalysisResult, analyze
-from rds.analysis.results import TaskResult
+from rds.analysis.results import MISSING_DATA_POLICY, TaskResult
+from rds.retention import IMPORTANCE_BASES, IMPORTANCE_RULES
 from rds.stats import CRITICALITY_METHODS
 from rds.survey.io import SurveyFileError, read_survey
 
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         "analyze",
         help="analyse a validation survey and derive the exam blueprint",
         description="Analyse a validation survey (tasks + responses, CSV or .xlsx).",
+        epilog="Missing data: " + MISSING_DATA_POLICY,
     )
     a.add_argument("--tasks", required=True, help="tasks.csv or .xlsx: task_id,domain,statement")
     a.add_argument("--responses", required=True, help="responses.csv or .xlsx")
@@ -47,6 +49,47 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--method", choices=CRITICALITY_METHODS, default="multiplicative")
     a.add_argument("--importance-min", type=float, default=2.0)
     a.add_argument("--performing-min", type=float, default=0.5)
+    a.add_argument(
+        "--importance-basis",
+        choices=IMPORTANCE_BASES,
+        default="all",
+        help="importance over all raters or over performers only (frequency above 0)",
+    )
+    a.add_argument(
+        "--importance-rule",
+        choices=IMPORTANCE_RULES,
+        default="mean",
+        help="compare the mean importance, or the lower limit of its CI, with --importance-min",
+    )
+    a.add_argument("--confidence", type=float, default=0.95, help="level of that CI (default 0.95)")
+    a.add_argument(
+        "--criticality-min", type=float, default=None, help="also require this criticality"
+    )
+    a.add_argument(
+        "--bootstrap",
+        type=int,
+        default=200,
+        help="resamples of respondents for retention stability (0 = none; default 200)",
+    )
+    a.add_argument("--seed", type=int, default=15, help="seed of the bootstrap (default 15)")
+    a.add_argument(
+        "--stability",
+        type=float,
+        default=0.9,
+        help="a task retained in a share of resamples between 1-S and S is borderline",
+    )
+    a.add_argument(
+        "--min-respondents",
+        type=int,
+        default=30,
+        help="warn when fewer respondents support the blueprint (default 30)",
+    )
+    a.add_argument(
+        "--subgroup-tolerance",
+        type=int,
+        default=2,
+        help="flag a subgroup whose ratings move a domain by more items (default 2)",
+    )
     a.add_argument("--population", type=int, default=None, help="number of incumbents")
     a.add_argument("--min-group", type=int, default=30, help="smallest subgroup reported")
     a.add_argument("--min-per-domain", type=int, default=0, help="items each domain gets first")
@@ -122,35 +165,63 @@ def write_csv(result: AnalysisResult, out_dir: Path) -> None:
         columns = [f.name for f in dataclasses.fields(TaskResult)]
         tasks = [{c: getattr(t, c) for c in columns} for t in result.tasks]
         _write_rows(out_dir / "tasks.csv", tasks, columns)
-    columns = ["domain", "n_tasks", "n_retained", "weight", "items"]
+    columns = ["domain", "n_tasks", "n_retained", "weight", "items", "items_min", "items_max"]
     domains = [{c: getattr(d, c) for c in columns} for d in result.domains]
     _write_rows(out_dir / "domains.csv", domains, columns)
     rows: list[dict[str, object]] = []
-    for scale, stats in result.scales.items():
+    blocks = [("", name, stats) for name, stats in result.scales.items()]
+    for domain, scales in result.domain_reliability.items():
+        blocks += [(domain, name, stats) for name, stats in scales.items()]
+    for domain, scale, stats in blocks:
         low, high = stats.alpha_ci95 or (None, None)
         rows.append(
             {
+                "domain": domain,
                 "scale": scale,
                 "statistic": "alpha",
+                "method": "pairwise covariances",
                 "value": stats.alpha,
                 "ci95_low": low,
                 "ci95_high": high,
-                "n": result.n_respondents,
+                "n": stats.n_respondents or result.n_respondents,
             }
         )
-        for form, icc in stats.icc.items():
-            low, high = icc.ci95 or (None, None)
-            rows.append(
-                {
-                    "scale": scale,
-                    "statistic": form,
-                    "value": icc.value,
-                    "ci95_low": low,
-                    "ci95_high": high,
-                    "n": stats.n_complete,
-                }
-            )
-    columns = ["scale", "statistic", "value", "ci95_low", "ci95_high", "n"]
+        forms = [("ANOVA, complete respondents", stats.n_complete, stats.icc)]
+        if stats.mixed is not None:
+            forms.append(("REML, every rating", stats.mixed.n_ratings, stats.mixed.icc))
+        for method, n, iccs in forms:
+            for form, icc in iccs.items():
+                low, high = icc.ci95 or (None, None)
+                rows.append(
+                    {
+                        "domain": domain,
+                        "scale": scale,
+                        "statistic": form,
+                        "method": method,
+                        "value": icc.value,
+                        "ci95_low": low,
+                        "ci95_high": high,
+                        "f": icc.f,
+                        "df1": icc.df1,
+                        "df2": icc.df2,
+                        "p": icc.p,
+                        "n": n,
+                    }
+                )
+    columns = [
+        "domain",
+        "scale",
+        "statistic",
+        "method",
+        "value",
+        "ci95_low",
+        "ci95_high",
+        "f",
+        "df1",
+        "df2",
+        "p",
+        "n",
+    ]
     _write_rows(out_dir / "reliability.csv", rows, columns)
 
 
@@ -165,22 +236,32 @@ def summary(result: AnalysisResult) -> str:
         f"Retained: {sum(t.retained for t in result.tasks)}    "
         f"Method: {result.options.method}",
         "",
-        "Reliability          alpha (95% CI)              ICC3k  ICC2   n complete",
+        "Reliability          alpha (95% CI)              ICC2   ICC2k  ICCs from     n complete",
     ]
     for name, s in result.scales.items():
         ci = "" if s.alpha_ci95 is None else f"[{s.alpha_ci95[0]:.3f}, {s.alpha_ci95[1]:.3f}]"
+        shown = s.shown()
+        source = {"mixed": "every rating", "complete-case": "complete"}.get(s.icc_shown or "", "-")
         lines.append(
-            f"  {name:<18} {_fmt(s.alpha)} {ci:<22} {_fmt(s.icc['ICC3k'].value)}  "
-            f"{_fmt(s.icc['ICC2'].value)}  {s.n_complete}"
+            f"  {name:<18} {_fmt(s.alpha)} {ci:<22} {_fmt(shown['ICC2'].value)}  "
+            f"{_fmt(shown['ICC2k'].value)}  {source:<13} {s.n_complete}"
+        )
+    if result.excluded_respondents:
+        lines.append(
+            f"  {len(result.excluded_respondents)} respondents without any rating left out."
         )
     lines += ["", f"Exam blueprint ({result.total_items} items)"]
     width = max([len(d.domain) for d in result.domains] + [6])
-    lines.append(f"  {'Domain':<{width}}  tasks  kept  weight   items")
+    lines.append(f"  {'Domain':<{width}}  tasks  kept  weight   items  bootstrap range")
     for d in result.domains:
+        spread = "" if d.items_min is None else f"{d.items_min}-{d.items_max}"
         lines.append(
             f"  {d.domain:<{width}}  {d.n_tasks:>5}  {d.n_retained:>4}  "
-            f"{d.weight:6.1%}  {d.items:>6}"
+            f"{d.weight:6.1%}  {d.items:>6}  {spread}"
         )
+    borderline = [t.task_id for t in result.tasks if t.borderline]
+    if borderline:
+        lines.append(f"  Borderline tasks (for the SME review): {', '.join(borderline)}")
     if result.sample_size is not None:
         size = result.sample_size
         moe = size.margin_of_error
@@ -193,7 +274,13 @@ def summary(result: AnalysisResult) -> str:
     if result.subgroups:
         lines += ["", "Subgroups (r with everyone else's criticality)"]
         for g in result.subgroups:
-            lines.append(f"  {g.variable} = {g.level} (n={g.n}): r = {_fmt(g.r)}")
+            ci = "" if g.r_ci95 is None else f" [{g.r_ci95[0]:.3f}, {g.r_ci95[1]:.3f}]"
+            moved = [f"{d.domain} {d.items_change:+d}" for d in g.domains if d.flagged]
+            flag = f"  moves {', '.join(moved)} items" if moved else ""
+            lines.append(f"  {g.variable} = {g.level} (n={g.n}): r = {_fmt(g.r)}{ci}{flag}")
+    if result.small_subgroups:
+        small = ", ".join(f"{g.variable} = {g.level} (n={g.n})" for g in result.small_subgroups)
+        lines += ["", f"Too small to analyse (under {result.options.min_group}): {small}"]
     if result.warnings:
         lines += ["", "Warnings:"] + [f"  - {w}" for w in result.warnings]
     return "\n".join(lines)
@@ -243,6 +330,15 @@ def run_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             min_per_domain=args.min_per_domain,
             scale_min=args.scale_min,
             scale_max=args.scale_max,
+            min_respondents=args.min_respondents,
+            importance_basis=args.importance_basis,
+            importance_rule=args.importance_rule,
+            confidence=args.confidence,
+            criticality_min=args.criticality_min,
+            bootstrap=args.bootstrap,
+            bootstrap_seed=args.seed,
+            stability=args.stability,
+            subgroup_item_tolerance=args.subgroup_tolerance,
         )
     except ValueError as exc:
         progress.close()
