@@ -88,6 +88,8 @@ def path_of(document: ApplicationDocument) -> Path:
 def review(session: Session, document: ApplicationDocument, reviewer: User, status: str) -> None:
     if status not in ("accepted", "rejected"):
         raise DocumentError("A document is either accepted or rejected.")
+    if document.status == status:
+        raise DocumentError(f"{document.original_name} is already {status}; nothing changed.")
     before = document.status
     document.status = status
     session.flush()

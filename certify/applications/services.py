@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from certify import rules
@@ -18,10 +19,10 @@ from certify.models import (
     CredentialType,
     TraineeProfile,
 )
-from core import audit, mail
+from core import audit, audit_text, mail
 from core.boards import AnyRows
 from core.exports import stream_rows
-from core.models import User, utcnow
+from core.models import AuditEvent, User, utcnow
 from core.urls import external_url
 
 STATUS_LABELS = {
@@ -35,6 +36,21 @@ STATUS_LABELS = {
     "certified": "Certified",
     "denied": "Denied",
     "withdrawn": "Withdrawn",
+}
+# the reviewer's decisions, as verbs, in the order the decision form offers them
+DECISION_VERBS = {
+    "info_requested": "Request information",
+    "approved_for_exam": "Approve for the exam",
+    "approved": "Approve",
+    "denied": "Deny",
+}
+# events of an application's history in words (others read as their action code in words)
+HISTORY_WORDS = {
+    "application.created": "Application started",
+    "application.override": "Requirements overridden",
+    "document.uploaded": "Document uploaded",
+    "document.accepted": "Document accepted",
+    "document.rejected": "Document rejected",
 }
 # what the trainee is told to do next, by the new status
 NEXT_STEP = {
@@ -336,3 +352,56 @@ def queue_export_rows(
         .where(Application.board_id == board_id)
     )
     return stream_rows(session, _queue_where(query, status, search))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One step of an application's history: when, who, what, and what it said."""
+
+    at: datetime
+    who: str
+    what: str
+    said: tuple[str, ...]
+
+
+def history(session: Session, application: Application) -> list[HistoryEntry]:
+    """Every status change, message and document of an application, oldest first, with who
+    and when (from the audit trail: one statement)."""
+    documents = [str(d.id) for d in application.documents]
+    about_documents = and_(
+        AuditEvent.entity_type == "ApplicationDocument", AuditEvent.entity_id.in_(documents)
+    )
+    events = session.execute(
+        select(AuditEvent)
+        .where(
+            AuditEvent.board_id == application.board_id,
+            or_(
+                and_(
+                    AuditEvent.entity_type == "Application",
+                    AuditEvent.entity_id == str(application.id),
+                ),
+                about_documents if documents else false(),
+            ),
+        )
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.id)
+    ).scalars()
+    names = {
+        str(d.id): f"{DOCUMENT_KINDS.get(d.kind, d.kind)} ({d.original_name})"
+        for d in application.documents
+    }
+    entries = []
+    for event in events:
+        after = event.after if isinstance(event.after, dict) else {}
+        if event.action in HISTORY_WORDS:
+            what = HISTORY_WORDS[event.action]
+        else:
+            status = event.action.removeprefix("application.")
+            what = STATUS_LABELS.get(status, audit_text.words(event.action))
+        if event.entity_type == "ApplicationDocument":
+            what += f": {names.get(event.entity_id or '', 'a document')}"
+        label = "Override reason" if event.action == "application.override" else "Message"
+        said = (f"{label}: {after['reason']}",) if after.get("reason") else ()
+        who = event.actor.full_name if event.actor else "The system"
+        entries.append(HistoryEntry(event.created_at, who, what, said))
+    return entries

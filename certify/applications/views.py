@@ -20,7 +20,13 @@ from certify.applications.forms import (
 )
 from certify.credentials import services as credentials
 from certify.credentials.services import endorsement_choices, held_by
-from certify.models import TRANSITIONS, Application, ApplicationDocument, CredentialType
+from certify.models import (
+    DOCUMENT_KINDS,
+    TRANSITIONS,
+    Application,
+    ApplicationDocument,
+    CredentialType,
+)
 from certify.standing import services as standing
 from core.auth import ensure_board_access, roles_required
 from core.boards import paginate
@@ -265,6 +271,9 @@ def review_application(board_id: int, application_id: int) -> Any:
         issue_form=issue_form,
         labels=services.STATUS_LABELS,
         transitions=TRANSITIONS[application.status],
+        verbs=services.DECISION_VERBS,
+        kinds=DOCUMENT_KINDS,
+        history=services.history(db.session, application),
     )
 
 
@@ -278,7 +287,11 @@ def decide_application(board_id: int, application_id: int) -> Any:
         return redirect(back)
     form = DecisionForm()
     final = form.target.data in ("denied", "approved", "approved_for_exam")
-    if form.validate_on_submit() and (form.confirm.data or not final):
+    if not form.validate_on_submit():
+        flash("Choose an action for the decision.", "warning")
+    elif final and not form.confirm.data:
+        flash("Tick the box to confirm this decision.", "warning")
+    else:
         try:
             services.transition(
                 db.session,
@@ -297,8 +310,6 @@ def decide_application(board_id: int, application_id: int) -> Any:
                 "the applicant was emailed.",
                 "success",
             )
-    else:
-        flash("Tick the box to confirm this decision.", "warning")
     return redirect(
         url_for("certify.review_application", board_id=board.id, application_id=application.id)
     )
@@ -350,9 +361,13 @@ def review_document(board_id: int, document_id: int, status: str) -> Any:
     board = _board(board_id)
     doc = board_owned_or_404(ApplicationDocument, document_id, board.id)
     if not duties.blocked(current_user, doc.application.trainee_id, "review this document"):
-        documents.review(db.session, doc, current_user, status)
-        db.session.commit()
-        flash(f"{doc.original_name} {status}.", "success")
+        try:
+            documents.review(db.session, doc, current_user, status)
+        except documents.DocumentError as exc:
+            show_error(None, exc)
+        else:
+            db.session.commit()
+            flash(f"{doc.original_name} {status}.", "success")
     return redirect(
         url_for("certify.review_application", board_id=board.id, application_id=doc.application_id)
     )
