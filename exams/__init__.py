@@ -28,7 +28,9 @@ def init_app(app: Flask) -> None:
     import exams.bank.views
     import exams.forms.views
     import exams.models  # noqa: F401  (every table on the metadata, for migrations)
+    import exams.results.views  # noqa: F401  (vendor results, score reports, item analysis)
     import exams.standards.views  # noqa: F401  (standard setting: panels, ratings, cut)
+    from certify import hooks
     from core import modules
     from core.extensions import db
     from core.models import Board, Role
@@ -36,6 +38,7 @@ def init_app(app: Flask) -> None:
     from exams import counts
     from exams.access import EXAM_STAFF
     from exams.demo import load as load_demo
+    from exams.results.services import exam_facts
     from exams.web import bp
 
     app.register_blueprint(bp)
@@ -70,7 +73,15 @@ def init_app(app: Flask) -> None:
             order=85,
         ),
         NavEntry("My rating panels", "exams.my_panels", judges, workspace="judging"),
+        NavEntry(
+            "My exam results",
+            "exams.my_exam_results",
+            frozenset({Role.TRAINEE}),
+            workspace="certification",
+            order=60,
+        ),
     )
+    hooks.applicant_facts.connect(exam_facts)  # a pass recorded here counts for certify
     for role in EXAM_STAFF:
         modules.add_dashboard_panel(app, role, "exams/panels/staff.html")
     modules.add_board_panel(app, "exams/panels/board.html", order=40)

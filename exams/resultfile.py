@@ -41,6 +41,8 @@ __all__ = [
     "ResultFileError",
     "TotalsSheet",
     "parse_option",
+    "parse_responses",
+    "parse_totals",
     "read_key",
     "read_responses",
     "read_results",
@@ -98,6 +100,7 @@ class ResponseSheet:
     candidate_ids: tuple[str, ...]
     item_ids: tuple[str, ...]
     responses: npt.NDArray[np.int8]
+    rows: tuple[int, ...] = ()  # each candidate's row in the file (the header is row 1)
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ class TotalsSheet:
 
     candidate_ids: tuple[str, ...]
     raw: npt.NDArray[np.int64]
+    rows: tuple[int, ...] = ()  # each candidate's row in the file (the header is row 1)
 
 
 # --------------------------------------------------------------------------- bytes
@@ -470,19 +474,29 @@ def _read_response_table(
                 row[j] = code
         if len(problems) >= MAX_PROBLEMS:
             break
-    return ResponseSheet(tuple(ids), tuple(order), matrix)
+    return ResponseSheet(tuple(ids), tuple(order), matrix, tuple(n for n, _ in table.rows))
 
 
 def read_responses(
     source: Source, key: AnswerKey | None, name: str | None = None, key_name: str = "the key"
 ) -> ResponseSheet:
     """Read responses, columns in the key's order; raises :class:`ResultFileError`."""
-    data, display = _load(source, name)
-    problems: list[Problem] = []
-    sheet = _read_responses(data, display, key, key_name, problems)
+    sheet, problems = parse_responses(source, key, name, key_name)
     if problems or sheet is None:
         raise ResultFileError(problems)
     return sheet
+
+
+def parse_responses(
+    source: Source, key: AnswerKey | None, name: str | None = None, key_name: str = "the key"
+) -> tuple[ResponseSheet | None, list[Problem]]:
+    """As :func:`read_responses`, but the problems come back with whatever could be read
+    (None when the table itself is unreadable), so that a caller can add its own checks of
+    the rows (unknown candidates) to one list."""
+    data, display = _load(source, name)
+    problems: list[Problem] = []
+    sheet = _read_responses(data, display, key, key_name, problems)
+    return sheet, problems
 
 
 def read_results(
@@ -509,11 +523,21 @@ def read_results(
 
 def read_totals(source: Source, n_items: int, name: str | None = None) -> TotalsSheet:
     """Read ``candidate_id,total``: whole raw scores between 0 and ``n_items``."""
+    sheet, problems = parse_totals(source, n_items, name)
+    if problems or sheet is None:
+        raise ResultFileError(problems)
+    return sheet
+
+
+def parse_totals(
+    source: Source, n_items: int, name: str | None = None
+) -> tuple[TotalsSheet | None, list[Problem]]:
+    """As :func:`read_totals`, the problems returned with whatever could be read."""
     data, display = _load(source, name)
     problems: list[Problem] = []
     table = _table(data, display, problems)
     if table is None:
-        raise ResultFileError(problems)
+        return None, problems
     columns = _header(table, problems)
     id_label = _candidate_column(columns)
     total_label = next((c for c in TOTAL_COLUMNS if c in columns), None)
@@ -522,11 +546,11 @@ def read_totals(source: Source, n_items: int, name: str | None = None) -> Totals
     if total_label is None:
         problems.append(Problem(display, 1, "total", "required column is missing"))
     if id_label is None or total_label is None:
-        raise ResultFileError(problems)
+        return None, problems
     _width_problems(table, problems)
     if not table.rows:
         problems.append(Problem(display, 2, None, "has no candidates (no rows below the header)"))
-        raise ResultFileError(problems)
+        return None, problems
     ids = _candidate_ids(table, columns[id_label], id_label, problems)
     raw: list[int] = []
     for number, cells in table.rows:
@@ -540,7 +564,6 @@ def read_totals(source: Source, n_items: int, name: str | None = None) -> Totals
                 Problem(display, number, total_label, f"{value} is above the {n_items} items")
             )
         raw.append(value or 0)
-    if problems:
-        _by_row(problems, 0)
-        raise ResultFileError(problems)
-    return TotalsSheet(tuple(ids), np.asarray(raw, dtype=np.int64))
+    _by_row(problems, 0)
+    rows = tuple(n for n, _ in table.rows)
+    return TotalsSheet(tuple(ids), np.asarray(raw, dtype=np.int64), rows), problems

@@ -17,6 +17,13 @@ from exams.models.bank import (
     ItemVersion,
 )
 from exams.models.forms import FORM_STATUSES, Form, FormItem
+from exams.models.results import (
+    IMPORT_KINDS,
+    REVIEW_ACTIONS,
+    ExamResult,
+    ItemStatistic,
+    ResultImport,
+)
 from exams.models.standards import (
     SETTING_STATUSES,
     AngoffJudge,
@@ -28,6 +35,8 @@ from exams.models.standards import (
 __all__ = [
     "COGNITIVE_LEVELS",
     "FORM_STATUSES",
+    "IMPORT_KINDS",
+    "REVIEW_ACTIONS",
     "SETTING_STATUSES",
     "ITEM_STATUSES",
     "MAX_OPTIONS",
@@ -37,11 +46,14 @@ __all__ = [
     "AngoffJudge",
     "AngoffRating",
     "CutScore",
+    "ExamResult",
     "Form",
     "FormItem",
     "Item",
     "ItemAssignment",
     "ItemEnemy",
+    "ItemStatistic",
     "ItemVersion",
+    "ResultImport",
     "StandardSetting",
 ]

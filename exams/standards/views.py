@@ -253,7 +253,14 @@ def rate(board_id: int, setting_id: int) -> Any:
     if setting.round == 2:
         panel_ = services.panel_matrix(db.session, setting, 1)
         if panel_.judges:
-            rows = panel_spread(panel_.ratings, item_ids=[str(fi.id) for fi in panel_.form_items])
+            from exams.results.services import latest_p_values
+
+            observed = latest_p_values(db.session, setting.form_id)
+            rows = panel_spread(
+                panel_.ratings,
+                item_ids=[str(fi.id) for fi in panel_.form_items],
+                p_values=[observed.get(fi.id) for fi in panel_.form_items],
+            )
             spread = {int(s.item_id): s for s in rows}
     current = {
         i.form_item.id: (i.round2 if setting.round == 2 else i.round1)

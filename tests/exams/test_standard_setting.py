@@ -47,7 +47,7 @@ class Scene:
     other_judge: str
 
 
-def _published_form(board: Board, ctype_id: int, n_items: int) -> Form:
+def published_form(board: Board, ctype_id: int, n_items: int) -> Form:
     form = Form(
         board_id=board.id,
         credential_type_id=ctype_id,
@@ -110,7 +110,7 @@ def scene(app: Flask) -> Scene:
         db.session.add_all([board, other])
         db.session.flush()
         ctype = create_credential_type(db.session, board)
-        form = _published_form(board, ctype.id, 5)
+        form = published_form(board, ctype.id, 5)
         create_user(db.session, "manager@ss.org", [(Role.EXAM_MANAGER, board)])
         create_user(db.session, "admin@ss.org", [(Role.BOARD_ADMIN, board)])
         judges = [f"judge{i}@ss.org" for i in range(8)]

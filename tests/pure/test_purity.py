@@ -59,7 +59,6 @@ PURE_MODULES: dict[str, list[str]] = {
         "survey/tables.py",
         "workshop/__init__.py",
         "workshop/cvr.py",  # Lawshe's CVR and its exact critical values
-        "workshop/review.py",  # the SME review's domain weight changes applied
     ],
     "exams": [
         "assembly.py",
@@ -72,6 +71,8 @@ PURE_MODULES: dict[str, list[str]] = {
         "cli.py",
         "__main__.py",
         "standards/__init__.py",
+        "results/__init__.py",
+        "results/report.py",  # the score report PDF from plain values
     ],
     "verify": [
         "badges/__init__.py",

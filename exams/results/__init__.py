@@ -1,0 +1,1 @@
+"""Exam results: vendor imports, scoring, score reports, item analysis."""
