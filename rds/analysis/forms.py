@@ -54,6 +54,25 @@ class AnalysisRunForm(FlaskForm):
         default=30,
         validators=[InputRequired(), NumberRange(min=1, max=100_000, message="At least 1.")],
     )
+    importance_basis = SelectField(
+        "Importance of a task over",
+        choices=[("all", "every respondent"), ("performers", "the respondents who perform it")],
+        default="all",
+    )
+    importance_rule = SelectField(
+        "Retain on",
+        choices=[
+            ("mean", "the mean importance"),
+            ("lower-bound", "the lower limit of the 95% CI of the mean importance"),
+        ],
+        default="mean",
+    )
+    criticality_min = DecimalField(
+        "Minimum criticality (optional)",
+        places=2,
+        validators=[Optional(), NumberRange(min=0, max=100, message="Between 0 and 100.")],
+        render_kw={"step": "0.1", "inputmode": "decimal"},
+    )
     submit = SubmitField("Run analysis")
 
 

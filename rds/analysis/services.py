@@ -36,6 +36,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "items": 150,
     "min_per_domain": 0,
     "min_group": 30,
+    "importance_basis": "all",
+    "importance_rule": "mean",
+    "criticality_min": None,
 }
 SUBGROUP_R_MIN = 0.80
 
@@ -201,6 +204,12 @@ def run_analysis(
             scale_min=study.scale_min,
             scale_max=study.scale_max,
             retained_overrides={code: keep for code, (keep, _) in overrides.items()},
+            min_respondents=study.min_respondents,
+            importance_basis=str(chosen["importance_basis"]),
+            importance_rule=str(chosen["importance_rule"]),
+            criticality_min=(
+                None if chosen["criticality_min"] is None else float(chosen["criticality_min"])
+            ),
         )
     except ValueError as error:
         field = next((f for f in ("min_per_domain", "importance_min") if f in str(error)), None)
@@ -296,14 +305,15 @@ def review_domain(
 
 
 def borderline_tasks(result: AnalysisResult, margin: float = 0.25) -> list[TaskResult]:
-    """Tasks the SME review should look at: within ``margin`` of the importance threshold or
-    5 points of the performing threshold, or kept or dropped by an override."""
+    """Tasks the SME review should look at: borderline in the bootstrap (the engine's flag),
+    within ``margin`` of the importance threshold or 5 points of the performing threshold, or
+    kept or dropped by an override."""
     imin, pmin = float(result.options.importance_min), float(result.options.performing_min)
     out = []
     for t in result.tasks:
         near_importance = t.mean_importance is not None and abs(t.mean_importance - imin) <= margin
         near_share = t.pct_performing is not None and abs(t.pct_performing - pmin) <= 0.05
-        if near_importance or near_share or t.retained_by == "override":
+        if t.borderline or near_importance or near_share or t.retained_by == "override":
             out.append(t)
     return out
 

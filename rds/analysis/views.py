@@ -134,6 +134,11 @@ def analysis(study_id: int) -> Any:
             "items": form.items.data,
             "min_per_domain": form.min_per_domain.data,
             "min_group": form.min_group.data,
+            "importance_basis": form.importance_basis.data,
+            "importance_rule": form.importance_rule.data,
+            "criticality_min": (
+                float(form.criticality_min.data) if form.criticality_min.data is not None else None
+            ),
         }
         try:
             version = svc.run_analysis(db.session, current_user, study, settings)

@@ -24,7 +24,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak,
 
 from core.pdf import build_document, generated_label, heading, para, toc_flowable
 from rds.analysis.engine import AnalysisResult
-from rds.analysis.results import finite_or_none
+from rds.analysis.results import MISSING_DATA_POLICY, finite_or_none
 from rds.reliability import ALPHA_EXPECTED
 from rds.report.layout import (
     BOLD_FONT,
@@ -428,13 +428,18 @@ def _screening(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
     else:
         missing = (
             "Not every respondent rated every task: "
-            f"{fmt_percent(share)} of the importance ratings are blank. "
-            "Blank ratings are left out, never imputed: each task's statistics use the ratings "
-            "it has (its n is in section 6), Cronbach's alpha uses every pair of tasks rated "
-            "together, and the complete-case ICCs use only the respondents who rated every task "
-            "(their number is in section 7)."
+            f"{fmt_percent(share)} of the importance ratings are blank."
         )
-    return [*out, para(missing)]
+    out.append(para(missing))
+    if result.excluded_respondents:
+        n = len(result.excluded_respondents)
+        out.append(
+            para(
+                f"{n} respondent{'s' if n != 1 else ''} gave no rating at all and "
+                f"{'are' if n != 1 else 'is'} left out of every count."
+            )  # fmt: skip
+        )
+    return [*out, lead_paragraph("Missing-data policy:", MISSING_DATA_POLICY)]
 
 
 def _sme_panel(ctx: ReportContext) -> list[Flowable]:

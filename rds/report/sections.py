@@ -194,21 +194,23 @@ def frequency_appendix(result: AnalysisResult) -> list[Flowable]:
             *(fmt_number(v) for v in (t.mean_frequency, t.sd_frequency, t.se_frequency)),
             fmt_percent(t.pct_performing),
             fmt_number(t.criticality, 3),
+            fmt_number(t.reliability_importance, 3),
         ]
         for t in result.tasks
     ]
     header = ["Task", "n imp.", "Mean", "SD", "SE", "n freq.", "Mean", "SD", "SE", "% perf."]
-    header.append("Criticality")
-    widths = [0.6, 0.6, 0.6, 0.55, 0.55, 0.65, 0.6, 0.55, 0.55, 0.65, 0.8]
+    header += ["Criticality", "Rel."]
+    widths = [0.55, 0.55, 0.55, 0.5, 0.5, 0.6, 0.55, 0.5, 0.5, 0.65, 0.75, 0.6]
     intro = para(
         "Importance (imp.) and frequency (freq.) of every task: the number of ratings, mean, "
         "standard deviation and standard error of the mean, the share performing and the "
-        "criticality to three decimals."
+        "criticality to three decimals; Rel. is the reliability of the task's mean importance "
+        "at its own number of raters (Spearman-Brown from the single-rater ICC2)."
     )
     return [
         heading("Appendix C: Full task statistics"),
         intro,
-        text_table(rows, header, widths, range(1, 11)),
+        text_table(rows, header, widths, range(1, 12)),
     ]
 
 
@@ -231,6 +233,12 @@ def reliability_sentences(
         who = "The one respondent rated every task on this scale."
     elif complete >= respondents:
         who = f"All {respondents:,} respondents rated every task on this scale."
+    elif scale.icc_shown == "mixed":
+        who = (
+            f"{complete:,} of the {respondents:,} respondents rated every task on this scale; "
+            "the ICCs below use every rating (variance components, see the note), and alpha "
+            "every pair of ratings."
+        )
     else:
         who = (
             f"{complete:,} of the {respondents:,} respondents rated every task on this scale; "
@@ -244,20 +252,90 @@ def reliability_sentences(
 
 
 def _scale_section(name: str, scale: ScaleResult, result: AnalysisResult) -> list[Flowable]:
-    alpha, alpha_ci, icc = scale.alpha, scale.alpha_ci95, scale.icc
-    average = icc["ICC2k"].value if "ICC2k" in icc else None
+    alpha, alpha_ci = scale.alpha, scale.alpha_ci95
+    shown = scale.shown()
+    mixed = scale.icc_shown == "mixed" and scale.mixed is not None
+    average = shown["ICC2k"].value if "ICC2k" in shown else None
     text = reliability_sentences(name, scale, result.n_respondents, average)
     rows = [["Cronbach's alpha", "tasks as items", fmt_number(alpha, 3), fmt_interval(alpha_ci)]]
     rows[0].append(alpha_reading(alpha))
     for form, model in _ICC_MODELS.items():
-        value, ci = (icc[form].value, icc[form].ci95) if form in icc else (None, None)
+        value, ci = (shown[form].value, shown[form].ci95) if form in shown else (None, None)
         rows.append([form, model, fmt_number(value, 3), fmt_interval(ci), icc_reading(value)])
     header = ["Statistic", "Model", "Value", "95% CI", "Reading"]
-    out = [subheading(f"{name.capitalize()} ratings"), para(text)]
+    out: list[Flowable] = [subheading(f"{name.capitalize()} ratings"), para(text)]
     out.append(text_table(rows, header, [1.2, 2.7, 0.7, 1.4, 1.0], (2,)))
     if any(row[2] == NOT_COMPUTABLE for row in rows):
         out += _notes(result, f"{name} ") or [para("Not computable: see section 3.", "Small")]
-    return [KeepTogether(out)]
+    block: list[Flowable] = [KeepTogether(out)]
+    if mixed and scale.mixed is not None:
+        m = scale.mixed
+        parts = [
+            f"The ICCs above come from the variance components of a two-way crossed "
+            f"random-effects model ({m.method}) fitted to all {m.n_ratings:,} ratings of "
+            f"{m.n_tasks} tasks by {m.n_respondents:,} respondents: task variance "
+            f"{fmt_number(m.var_tasks, 4)}, respondent variance "
+            f"{fmt_number(m.var_respondents, 4)}, "
+            f"residual {fmt_number(m.var_residual, 4)}"
+            + ("" if m.converged else " (the fit did not converge: read them with care)")
+            + "."
+        ]
+        anova = scale.anova
+        if anova is not None and anova.f_tasks is not None:
+            parts.append(
+                f"Complete-case ANOVA ({anova.n_respondents:,} respondents who rated every "
+                f"task): tasks F({anova.df_tasks}, {anova.df_error}) = {anova.f_tasks:.2f}, "
+                f"p = {_p(anova.p_tasks)}; its ICC2k is "
+                f"{fmt_number(scale.icc['ICC2k'].value if 'ICC2k' in scale.icc else None, 3)}."
+            )
+        block.append(para(" ".join(parts), "Small"))
+    if scale.tasks_left_out:
+        block.append(
+            para(
+                "Left out of this scale's reliability (no rating): "
+                + ", ".join(scale.tasks_left_out)
+                + ".",
+                "Small",
+            )
+        )
+    return block
+
+
+def _p(value: float | None) -> str:
+    if value is None:
+        return NOT_COMPUTABLE
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def domain_reliability_section(result: AnalysisResult) -> list[Flowable]:
+    """Alpha and the average-measure ICC per performance domain and scale, and the
+    reliability of the task means at their own number of raters."""
+    by_domain = result.domain_reliability
+    out: list[Flowable] = [subheading("Reliability by performance domain")]
+    if not by_domain:
+        return [*out, para("Reliability per domain was not computed for this analysis.")]
+    rows = []
+    for domain, scales in by_domain.items():
+        for name, s in scales.items():
+            shown = s.shown()
+            icc2k = shown["ICC2k"].value if "ICC2k" in shown else None
+            rows.append(
+                [domain, name, s.n_tasks, fmt_number(s.alpha, 3), alpha_reading(s.alpha),
+                 fmt_number(icc2k, 3)]
+            )  # fmt: skip
+    header = ["Performance domain", "Scale", "Tasks", "Alpha", "Reading", "ICC2k"]
+    out.append(text_table(rows, header, [2.4, 0.9, 0.6, 0.7, 1.4, 1.0], (2, 3, 5)))
+    means = [t.reliability_importance for t in result.tasks if t.reliability_importance is not None]
+    if means:
+        out.append(
+            para(
+                "Reliability of each task's mean importance at its own number of raters "
+                "(Spearman-Brown from the single-rater ICC2): from "
+                f"{min(means):.3f} to {max(means):.3f} over the {len(means)} tasks "
+                "(each task's value is in Appendix C)."
+            )
+        )
+    return out
 
 
 def reliability_section(result: AnalysisResult, figure: Figures) -> list[Flowable]:
@@ -267,7 +345,8 @@ def reliability_section(result: AnalysisResult, figure: Figures) -> list[Flowabl
         "Cronbach's alpha treats the tasks as items: at least 0.90 is excellent, 0.80 good, "
         f"{ALPHA_EXPECTED:.2f} acceptable (the level expected) and lower values questionable. "
         "The intraclass correlations (ICC) treat the tasks as targets and the respondents as "
-        "raters, on the respondents who rated every task, and are read after Koo and Li (2016): "
+        "raters, from every rating when the mixed model could be fitted (else on the "
+        "respondents who rated every task), and are read after Koo and Li (2016): "
         "below 0.50 poor, 0.50 to 0.75 moderate, 0.75 to 0.90 good, above 0.90 excellent. The "
         "average-measure forms (ICC1k to ICC3k) tell how reliably the respondents' mean ratings "
         "order the tasks, which is what the blueprint weights rest on; single-rater forms are "
@@ -285,7 +364,7 @@ def reliability_section(result: AnalysisResult, figure: Figures) -> list[Flowabl
     out: list[Flowable] = [KeepTogether([heading("7 Reliability"), intro, *chart])]
     for name, scale in scales.items():
         out += _scale_section(name, scale, result)
-    return out
+    return [*out, *domain_reliability_section(result)]
 
 
 def subgroups_section(result: AnalysisResult) -> list[Flowable]:
@@ -301,6 +380,12 @@ def subgroups_section(result: AnalysisResult) -> list[Flowable]:
             "same way; lower values are flagged for review."
         ),
     ]
+    small = result.small_subgroups
+    if small:
+        listed = "; ".join(f"{_label(s.variable)} = {s.level} ({s.n})" for s in small)
+        out.append(
+            para(f"Too small to compare (under {result.options.min_group}): {listed}.", "Small")
+        )
     if not groups:
         return [*out, para("No demographic group was large enough to compare.")]
     low = [g for g in groups if g.r is not None and g.r < SUBGROUP_R_MIN]
@@ -309,11 +394,34 @@ def subgroups_section(result: AnalysisResult) -> list[Flowable]:
     for g in groups:
         r = g.r
         flag = NOT_COMPUTABLE if r is None else "below 0.80: review" if r < SUBGROUP_R_MIN else ""
-        rows.append([_label(g.variable), g.level, f"{g.n:,}", fmt_number(r, 3), flag])
-    header = ["Variable", "Group", "n", "r", "Flag"]
-    out.append(text_table(rows, header, [1.5, 2.5, 0.8, 0.8, 1.4], (2, 3)))
+        if g.flagged:
+            flag = (flag + "; " if flag else "") + "moves a domain"
+        ci = fmt_interval(g.r_ci95, 2) if g.r_ci95 is not None else ""
+        rows.append([_label(g.variable), g.level, f"{g.n:,}", fmt_number(r, 3), ci, flag])
+    header = ["Variable", "Group", "n", "r", "95% CI", "Flag"]
+    out.append(text_table(rows, header, [1.3, 2.1, 0.6, 0.6, 1.1, 1.3], (2, 3)))
     for g in (g for g in groups if g.r is None):
         out += _notes(result, f"{g.variable}={g.level}")
+    moved = [(g, d) for g in groups for d in g.domains if d.flagged]
+    tolerance = result.options.subgroup_item_tolerance
+    if any(g.domains for g in groups):
+        out.append(
+            para(
+                "Each group's own blueprint: the items each domain would get from the group's "
+                "ratings alone, against the blueprint, with Cohen's d (group minus everyone "
+                "else) of the respondents' mean task criticality in the domain. A group that "
+                f"moves a domain by more than {tolerance} items is flagged: "
+                f"{len(moved)} such group and domain pair{'s' if len(moved) != 1 else ''}."
+            )
+        )
+    if moved:
+        rows = [
+            [f"{_label(g.variable)} = {g.level}", d.domain, str(d.items), f"{d.items_change:+d}",
+             fmt_number(d.d, 2), fmt_interval(d.d_ci95, 2)]
+            for g, d in moved
+        ]  # fmt: skip
+        header = ["Group", "Domain", "Items", "Change", "d", "95% CI of d"]
+        out.append(text_table(rows, header, [1.8, 1.9, 0.6, 0.7, 0.6, 1.4], (2, 3, 4)))
     return out
 
 
@@ -334,10 +442,9 @@ def retention_section(ctx: ReportContext, result: AnalysisResult) -> list[Flowab
     out = [
         heading("8 Retention decisions"),
         para(
-            f"A task is retained when its mean importance is at least {imin:.2f} and at least "
-            f"{fmt_percent(pmin, 0)} of the respondents perform it, unless the psychometrician "
-            "overrides the decision with a written reason."
-        ),
+            retention_rule_text(result) + " The psychometrician may override the decision "
+            "with a written reason."
+        ),  # fmt: skip
         subheading("Tasks not retained"),
     ]
     rows = []
@@ -359,9 +466,62 @@ def retention_section(ctx: ReportContext, result: AnalysisResult) -> list[Flowab
     )
     out.append(subheading("Overrides"))
     if not overrides:
-        return [*out, para("No retention decision was overridden.")]
-    rows = [[c, "Retained" if k else "Not retained", r] for c, (k, r) in overrides.items()]
-    return [*out, text_table(rows, ["Task", "Decision", "Reason"], [0.8, 1.2, 5.0])]
+        out.append(para("No retention decision was overridden."))
+    else:
+        rows = [[c, "Retained" if k else "Not retained", r] for c, (k, r) in overrides.items()]
+        out.append(text_table(rows, ["Task", "Decision", "Reason"], [0.8, 1.2, 5.0]))
+    return [*out, *stability_section(result)]
+
+
+def retention_rule_text(result: AnalysisResult) -> str:
+    """The retention rule of this analysis, in words."""
+    o = result.options
+    basis = "over the respondents who perform it" if o.importance_basis == "performers" else ""
+    if o.importance_rule == "lower-bound":
+        level = fmt_percent(o.confidence, 0)
+        stat = f"the lower limit of the {level} confidence interval of its mean importance"
+    else:
+        stat = "its mean importance"
+    text = (
+        f"A task is retained when {stat}{' ' + basis if basis else ''} is at least "
+        f"{float(o.importance_min):.2f} and at least {fmt_percent(o.performing_min, 0)} of the "
+        "respondents perform it"
+    )
+    if o.criticality_min is not None:
+        text += f", and its criticality is at least {float(o.criticality_min):.2f}"
+    return text + "."
+
+
+def stability_section(result: AnalysisResult) -> list[Flowable]:
+    """Bootstrap stability of the retention decisions and of the domains' item counts."""
+    out: list[Flowable] = [subheading("Stability of the retention decisions")]
+    shares = [t for t in result.tasks if t.bootstrap_retained is not None]
+    o = result.options
+    if not shares:
+        return [*out, para("No bootstrap stability was computed for this analysis.")]
+    borderline = [t for t in shares if t.borderline]
+    out.append(
+        para(
+            f"The respondents were resampled {o.bootstrap} times with replacement (seed "
+            f"{o.bootstrap_seed}, so the figures can be reproduced) and the rule applied to each "
+            f"resample. A task retained in fewer than {fmt_percent(o.stability, 0)} of the "
+            f"resamples, or dropped in fewer, is borderline: {len(borderline)} of "
+            f"{len(shares)} tasks, listed for the SME review."
+        )
+    )
+    if borderline:
+        rows = [
+            [t.task_id, t.domain, "yes" if t.retained else "no", fmt_percent(t.bootstrap_retained)]
+            for t in borderline
+        ]
+        header = ["Task", "Domain", "Retained", "Retained in resamples"]
+        out.append(text_table(rows, header, [0.8, 3.2, 1.0, 2.0], (3,)))
+    ranges = [d for d in result.domains if d.items_min is not None and d.items_max is not None]
+    if ranges:
+        rows = [[d.domain, str(d.items), f"{d.items_min} to {d.items_max}"] for d in ranges]
+        header = ["Performance domain", "Items", "Range over the resamples"]
+        out.append(text_table(rows, header, [3.6, 1.0, 2.4], (1,)))
+    return out
 
 
 def blueprint_items(result: AnalysisResult) -> int:
