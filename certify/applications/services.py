@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from certify import rules
+from certify import plausibility, rules
 from certify.applications import eligibility
 from certify.models import (
     DOCUMENT_KINDS,
@@ -142,8 +142,35 @@ def start(session: Session, trainee: User, ctype: CredentialType) -> Application
     return application
 
 
-def update_profile(session: Session, actor: User, profile: TraineeProfile, **values: Any) -> None:
-    """Change the trainee's own facts (staff-recorded facts go through record_staff_facts)."""
+class ProfileError(ValueError):
+    """An impossible fact about a person; ``field`` names the form field."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def update_profile(
+    session: Session,
+    actor: User,
+    profile: TraineeProfile,
+    today: date | None = None,
+    **values: Any,
+) -> None:
+    """Change the trainee's own facts (staff-recorded facts go through record_staff_facts).
+
+    Only plausible facts: no date of birth in the future or over 120 years ago, no recovery
+    start in the future or before the date of birth.
+    """
+    today = today or date.today()
+    born = values.get("birth_date", profile.birth_date)
+    problem = plausibility.birth_date_problem(born, today)
+    if problem:
+        raise ProfileError(problem, "birth_date")
+    since = values.get("recovery_since", profile.recovery_since)
+    problem = plausibility.recovery_since_problem(since, born, today)
+    if problem:
+        raise ProfileError(problem, "recovery_since")
     allowed = {
         "birth_date",
         "education",

@@ -62,21 +62,27 @@ def my_profile() -> Any:
     board = _trainee_board()
     form = ProfileForm(obj=eligibility.profile_or_blank(db.session, board.id, current_user.id))
     if form.validate_on_submit():
-        services.update_profile(
-            db.session,
-            current_user,
-            eligibility.profile_for(db.session, board.id, current_user.id),
-            birth_date=form.birth_date.data,
-            education=form.education.data or None,
-            lived_experience=form.lived_experience.data,
-            recovery_since=form.recovery_since.data,
-            residency_attested=form.residency_attested.data,
-            ethics_attested=form.ethics_attested.data,
-        )
-        db.session.commit()
-        flash("Your details are saved. Your checklist is updated.", "success")
-        return redirect(url_for("certify.my_eligibility", board_id=board.id))
-    return render_template("certify/me/profile.html", form=form, board=board)
+        try:
+            services.update_profile(
+                db.session,
+                current_user,
+                eligibility.profile_for(db.session, board.id, current_user.id),
+                date.today(),
+                birth_date=form.birth_date.data,
+                education=form.education.data or None,
+                lived_experience=form.lived_experience.data,
+                recovery_since=form.recovery_since.data,
+                residency_attested=form.residency_attested.data,
+                ethics_attested=form.ethics_attested.data,
+            )
+        except services.ProfileError as exc:
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Your details are saved. Your checklist is updated.", "success")
+            return redirect(url_for("certify.my_eligibility", board_id=board.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("certify/me/profile.html", form=form, board=board), status
 
 
 @bp.route("/me/certification")

@@ -160,6 +160,9 @@ class CredentialTypeForm(FlaskForm):
         "Reciprocity route: a credential from another board, verified by staff, waives "
         "training and exam"
     )
+    confirm_no_requirements = BooleanField(
+        "Yes: this credential type has no requirements, and every trainee may apply for it"
+    )
     submit = SubmitField("Save credential type")
 
     category_errors: list[str]

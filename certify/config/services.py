@@ -165,6 +165,25 @@ def rule_problems(type_fields: Mapping[str, Any], rules: Mapping[str, Any]) -> d
     return problems
 
 
+# Rules that require something of an applicant (the others only qualify a requirement).
+REQUIRING_RULES = (
+    "min_age", "education", "lived_experience", "recovery_months", "training_minutes",
+    "training_category_minutes", "experience_minutes", "supervision_minutes",
+    "residency_attestation", "ethics_attestation", "background_check", "exam_required",
+    "fee_required",
+)  # fmt: skip
+NO_REQUIREMENTS = (
+    "This credential type requires nothing: every trainee would read “You meet every "
+    "requirement” and could apply at once. Set its requirements, or tick the box to confirm "
+    "that it really has none."
+)
+
+
+def requires_nothing(rules: Mapping[str, Any]) -> bool:
+    """Whether a requirement set asks nothing of an applicant (no value or a zero everywhere)."""
+    return not any(rules.get(name) for name in REQUIRING_RULES)
+
+
 # --- credential types ----------------------------------------------------------------------
 
 
@@ -216,16 +235,21 @@ def save_credential_type(
     type_fields: Mapping[str, Any],
     rules: Mapping[str, Any],
     ctype: CredentialType | None = None,
+    confirm_no_requirements: bool = False,
 ) -> tuple[CredentialType, bool]:
     """Create or change a credential type with its rules; return it and whether it changed.
 
-    Existing applications keep their snapshots: nothing here reads or writes them.
+    Existing applications keep their snapshots: nothing here reads or writes them. A type
+    that requires nothing is saved only with ``confirm_no_requirements`` (it would tell every
+    trainee they meet every requirement).
     """
     if ctype is not None and ctype.board_id != board.id:
         raise BoardConfigError("code", "This credential type belongs to another board.")
     problems = rule_problems(type_fields, rules)
     if problems:
         raise BoardConfigError(*next(iter(problems.items())))
+    if requires_nothing(rules) and not confirm_no_requirements:
+        raise BoardConfigError("confirm_no_requirements", NO_REQUIREMENTS)
     code = type_fields["code"]
     taken = f"{board.name} already has a credential type with the code {code}; choose another."
     if _code_taken(session, CredentialType, board.id, code, ctype.id if ctype else None):

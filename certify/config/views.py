@@ -82,7 +82,13 @@ def _save(board: Board, form: CredentialTypeForm, ctype: CredentialType | None) 
     """Store a valid form through the service, or put the service's message on the form."""
     try:
         saved, changed = save_credential_type(
-            db.session, current_user, board, form.type_fields(), form.rules(), ctype
+            db.session,
+            current_user,
+            board,
+            form.type_fields(),
+            form.rules(),
+            ctype,
+            confirm_no_requirements=form.confirm_no_requirements.data,
         )
     except BoardConfigError as exc:
         db.session.rollback()

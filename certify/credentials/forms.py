@@ -24,6 +24,7 @@ class StatusForm(FlaskForm):
 class DisciplineForm(FlaskForm):
     kind = SelectField("Action", choices=list(DISCIPLINE_KINDS.items()))
     started_on = DateField("Date", validators=[DataRequired()], default=date.today)
+    scheduled = BooleanField("Scheduled: it starts on a future date")
     public = BooleanField("Publish on the public verification page")
     public_summary = TextAreaField("Public summary", validators=[Length(max=1000)])
     internal_notes = TextAreaField("Internal notes (never public)", validators=[Length(max=4000)])

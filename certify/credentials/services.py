@@ -12,7 +12,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from certify import hooks, rules
+from certify import hooks, plausibility, rules
 from certify.applications import eligibility
 from certify.applications import services as applications
 from certify.certificates import CertificateData
@@ -195,10 +195,36 @@ def discipline(
     public: bool,
     public_summary: str,
     internal_notes: str = "",
+    scheduled: bool = False,
+    today: date | None = None,
 ) -> DisciplinaryAction:
-    """Record a disciplinary step; suspension and revocation change the credential's status."""
+    """Record a disciplinary step; suspension and revocation change the credential's status.
+
+    Its date is a plausible one: never before the board's earliest record date, and in the
+    future only when the step is explicitly ``scheduled`` (a probation that starts next
+    month); a suspension or revocation takes effect when recorded, so it is never scheduled.
+    """
     if kind not in DISCIPLINE_KINDS:
         raise CredentialError(f"Unknown disciplinary action {kind!r}.")
+    today = today or date.today()
+    if started_on > today and not scheduled:
+        raise CredentialError(
+            f"{started_on.isoformat()} is in the future: tick “Scheduled” to record a step that "
+            "starts later, or give the date it started."
+        )
+    if started_on > today and kind in DISCIPLINE_STATUS:
+        raise CredentialError(
+            f"A {DISCIPLINE_KINDS[kind].lower()} takes effect when it is recorded: record it on "
+            "the day it starts."
+        )
+    board = session.get(Board, credential.board_id)
+    if board is not None:
+        earliest = plausibility.earliest_record_date(board)
+        problem = plausibility.record_date_problem(
+            started_on, today, earliest=earliest, future_allowed=True
+        )
+        if problem:
+            raise CredentialError(problem)
     if public and not public_summary.strip():
         raise CredentialError("A public action needs a public summary.")
     action = DisciplinaryAction(

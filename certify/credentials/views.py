@@ -118,6 +118,7 @@ def board_credential(board_id: int, credential_id: int) -> Any:
         upgrade_form=upgrade_form,
         upgrades=upgrades,
         blockers=services.renewal_blockers(db.session, credential, date.today()),
+        today_date=date.today(),
     )
 
 
@@ -173,6 +174,8 @@ def record_discipline(board_id: int, credential_id: int) -> Any:
                 form.public.data,
                 form.public_summary.data or "",
                 form.internal_notes.data or "",
+                scheduled=form.scheduled.data,
+                today=date.today(),
             )
         except services.CredentialError as exc:
             show_error(None, exc)

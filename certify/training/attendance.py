@@ -14,13 +14,14 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from certify import plausibility
 from certify.models import TrainingAttendance, TrainingCohort, TrainingModule
 from certify.training.services import TrainingError, fold
 from core import audit, mail
 from core.accounts import find_user
 from core.boards import Page, paginate
 from core.exports import csv_text, stream_rows
-from core.models import Role, User, utcnow
+from core.models import Board, Role, User, utcnow
 from core.urls import external_url
 
 ROSTER_COLUMNS = ("email", "module", "date", "minutes")
@@ -116,6 +117,21 @@ def _tell_trainee(session: Session, trainee: User, cohort: TrainingCohort, modul
     )
 
 
+def _date_problem(
+    session: Session, cohort: TrainingCohort, trainee: User, attended_on: date, today: date
+) -> str | None:
+    """Why attended_on cannot be the date of the trainee's attendance (see plausibility)."""
+    board = session.get(Board, cohort.board_id)
+    return plausibility.record_date_problem(
+        attended_on,
+        today,
+        earliest=plausibility.earliest_record_date(board)
+        if board
+        else plausibility.DEFAULT_EARLIEST,
+        born=plausibility.birth_date_of(session, cohort.board_id, trainee.id),
+    )
+
+
 def record_attendance(
     session: Session,
     actor: User,
@@ -141,6 +157,11 @@ def record_attendance(
         raise TrainingError(
             f"Enter 0 to {module.minutes} minutes (the module's length).", "minutes"
         )
+    problem = plausibility.quarter_hours_problem(minutes) or _date_problem(
+        session, cohort, trainee, attended_on, today
+    )
+    if problem:
+        raise TrainingError(problem, "attended_on" if "minutes" not in problem else "minutes")
     row, outcome = _store(session, actor, cohort, module, trainee, attended_on, minutes)
     if outcome == "created":
         after = {
@@ -225,6 +246,8 @@ def _check_row(
         bad("minutes", f"'{cells['minutes']}' is not a whole number of minutes.")
     elif module is not None and minutes > module.minutes:
         bad("minutes", f"{minutes} is more than the module's {module.minutes} minutes.")
+    elif plausibility.quarter_hours_problem(minutes):
+        bad("minutes", str(plausibility.quarter_hours_problem(minutes)))
     return problems, attended_on, minutes
 
 
@@ -248,6 +271,10 @@ def import_roster(
         found, attended_on, minutes = _check_row(
             number, cells, trainee, module, len(ordered), today
         )
+        if trainee is not None and attended_on is not None and attended_on <= today:
+            problem = _date_problem(session, cohort, trainee, attended_on, today)
+            if problem:
+                found.append(RosterProblem(number, "date", problem))
         if trainee is not None and module is not None:
             first = first_row.setdefault((trainee.id, module.id), number)
             if first != number:

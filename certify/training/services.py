@@ -152,6 +152,8 @@ def _check_module(
 ) -> None:
     if minutes <= 0:
         raise TrainingError("A module lasts at least 0.25 hours.", "hours")
+    if minutes % 15:
+        raise TrainingError("Use quarter hours (steps of 0.25) for a module's length.", "hours")
     for other in program.modules:
         if other is not module and fold(other.title) == fold(title):
             raise TrainingError(f"This program already has a module '{other.title}'.", "title")

@@ -83,6 +83,7 @@ def _make_type(app, board: Board, code: str = "CPSS", **rules: Any) -> int:  # t
                 "cycle_months": 24,
             },  # fmt: skip
             rules,
+            confirm_no_requirements=True,  # some tests need a type without requirements
         )
         db.session.commit()
         return ctype.id
