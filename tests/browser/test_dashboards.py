@@ -19,6 +19,9 @@ PANEL = {
     "Employer": "panel-employer",
     "Trainer": "panel-trainer",
     "CE provider": "panel-ce-provider",
+    "Exam manager": "panel-exams",
+    "Item writer": "panel-exams",
+    "Item reviewer": "panel-exams",
 }
 
 
