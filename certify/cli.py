@@ -13,6 +13,7 @@ from certify.credentials.services import expire_and_remind
 from certify.standing import services as standing
 from core.extensions import db
 from core.models import Board
+from core.text import plural
 
 credentials_cli = AppGroup("credentials", help="Credential lifecycle jobs.")
 
@@ -30,7 +31,7 @@ def expire(as_of: object) -> None:
     run = expire_and_remind(db.session, day)
     db.session.commit()
     click.echo(
-        f"{run.expired} credential(s) expired, {run.reminders} reminder(s) queued "
+        f"{plural(run.expired, 'credential')} expired, {plural(run.reminders, 'reminder')} queued "
         f"as of {day.isoformat()}"
     )
 

@@ -28,6 +28,7 @@ from certify.models import (
 )
 from certify.rules import missing_summary
 from core.models import Board, OutboxMessage, Role, User
+from core.text import plural
 
 CLOSED = ("certified", "denied", "withdrawn")
 EXPIRY_NOTICE_DAYS = 90
@@ -172,10 +173,6 @@ class Count:
     url: str
 
 
-def _plural(number: int, one: str, many: str) -> str:
-    return f"{number} {one if number == 1 else many}"
-
-
 def _board_counts(session: Session, board: Board, as_of: date) -> list[Count]:
     """What waits on one board's staff: six statements whatever the board's size."""
     by_status = dict(
@@ -221,33 +218,33 @@ def _board_counts(session: Session, board: Board, as_of: date) -> list[Count]:
     return [
         Count(
             waiting,
-            _plural(waiting, "application waits", "applications wait") + " for review" + age,
+            plural(waiting, "application waits", "applications wait") + " for review" + age,
             link("certify.review_queue", status="submitted"),
         ),
         Count(
             in_review,
-            _plural(in_review, "application is", "applications are") + " in review",
+            plural(in_review, "application is", "applications are") + " in review",
             link("certify.review_queue", status="in_review"),
         ),
         Count(
             documents,
-            _plural(documents, "document waits", "documents wait") + " to be checked",
+            plural(documents, "document waits", "documents wait") + " to be checked",
             link("certify.document_queue"),
         ),
         Count(
             unverified,
-            _plural(unverified, "supervisor's license", "supervisors' licenses") + " to verify",
+            plural(unverified, "supervisor's license", "supervisors' licenses") + " to verify",
             link("certify.board_supervisors", status="unverified"),
         ),
         Count(
             soon[last],
-            _plural(soon[last], "credential expires", "credentials expire")
+            plural(soon[last], "credential expires", "credentials expire")
             + f" within {last} days ({soon[first]} within {first})",
             link("certify.board_credentials", expiring=last),
         ),
         Count(
             failed,
-            _plural(failed, "email", "emails") + " could not be sent",
+            plural(failed, "email", "emails") + " could not be sent",
             link("core.board"),
         ),
     ]

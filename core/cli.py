@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from core import audit, backup, demo, mail, setup
 from core.extensions import db
+from core.text import plural
 from core.urls import external_url
 
 
@@ -62,7 +63,8 @@ def register_cli(app: Flask) -> None:
             click.echo(problem, err=True)
         if not report.ok:
             click.echo(
-                f"audit trail BROKEN: {len(report.problems)} problem(s) in {report.checked} events",
+                f"audit trail BROKEN: {plural(len(report.problems), 'problem')} in "
+                f"{report.checked} events",
                 err=True,
             )
             sys.exit(1)

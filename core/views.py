@@ -29,6 +29,7 @@ from core.extensions import db, limiter
 from core.forms import BoardForm, InviteStaffForm
 from core.models import AuditEvent, Board, Role, User
 from core.modules import NavEntry, Workspace
+from core.text import plural
 from core.units import hours_text
 
 bp = Blueprint(
@@ -47,6 +48,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(hours_text, "hours")  # {{ minutes|hours }}, {{ minutes|hours(1) }}
     app.add_template_filter(audit_text.words, "code_words")  # {{ 'in_review'|code_words }}
     app.add_template_filter(audit_text.change_lines, "change_lines")
+    app.add_template_filter(plural, "plural")  # {{ n|plural('entry', 'entries') }}
     board_staff = frozenset({Role.BOARD_ADMIN, Role.BOARD_REVIEWER, Role.PSYCHOMETRICIAN})
     admin = frozenset({Role.BOARD_ADMIN})
     platform = frozenset({Role.PLATFORM_ADMIN})

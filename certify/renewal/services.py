@@ -23,6 +23,7 @@ from certify.renewal.phase import Phase
 from certify.renewal.policy import credential_phase, policy_for
 from core import audit, mail
 from core.models import Board, User, utcnow
+from core.text import plural
 from core.urls import external_url
 
 MAX_ATTESTATIONS = 10
@@ -109,7 +110,7 @@ def policy_sentences(policy: RenewalPolicy) -> list[str]:
         ),
         "Renewal needs the continuing education of the cycle (or an extension the board "
         "granted)"
-        + (f", {len(policy.attestations)} attestation(s)" if policy.attestations else "")
+        + (f", {plural(len(policy.attestations), 'attestation')}" if policy.attestations else "")
         + (", and the renewal fee" if policy.fee_required else "")
         + ".",
         REVIEW_CHOICES[policy.review] + ".",

@@ -37,7 +37,7 @@ def test_checklist_shows_numbers_and_boundary(app, client, make_board, make_user
     login(client, trainee.email)
     page = client.get("/me/certification").get_data(as_text=True)
     assert "39.9 of 40 training hours" in page
-    assert "1 requirement(s) still open" in page
+    assert "1 requirement is still open" in page
 
 
 def test_full_workflow_to_certificate(app, client, make_board, make_user) -> None:  # type: ignore[no-untyped-def]
@@ -78,7 +78,7 @@ def test_full_workflow_to_certificate(app, client, make_board, make_user) -> Non
     base = f"/boards/{board.id}/applications/{application_id}"
     assert "Tia" in client.get(f"/boards/{board.id}/applications").get_data(as_text=True)
     assert "diploma.pdf" in client.get(f"/boards/{board.id}/documents").get_data(as_text=True)
-    assert "1 document(s) waiting" in client.get(f"/boards/{board.id}").get_data(as_text=True)
+    assert "1 document waiting" in client.get(f"/boards/{board.id}").get_data(as_text=True)
     assert client.get(f"/documents/{doc_id}").data == PDF
     client.post(f"/boards/{board.id}/documents/{doc_id}/accepted")
     assert "No documents here" in client.get(f"/boards/{board.id}/documents").get_data(as_text=True)

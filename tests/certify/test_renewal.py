@@ -146,7 +146,7 @@ def test_grace_then_expiry_then_reinstatement_by_the_boards_rule(  # type: ignor
     # in the grace period: not expired yet, told once that the expiry day passed
     for _ in range(2):
         result = runner.invoke(args=["credentials", "expire", "--as-of", today.isoformat()])
-        assert "0 credential(s) expired" in result.output
+        assert "0 credentials expired" in result.output
     with app.app_context():
         credential = db.session.get(Credential, credential_id)
         assert credential.status == "active"
@@ -160,7 +160,7 @@ def test_grace_then_expiry_then_reinstatement_by_the_boards_rule(  # type: ignor
     # after the grace period: expired, and only reinstatement brings it back
     late = today + timedelta(days=25)
     result = runner.invoke(args=["credentials", "expire", "--as-of", late.isoformat()])
-    assert "1 credential(s) expired" in result.output
+    assert "1 credential expired" in result.output
     with app.app_context():
         db.session.get(Credential, credential_id).expires_on = expires  # unchanged
         credential = db.session.get(Credential, credential_id)

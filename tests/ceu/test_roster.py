@@ -105,7 +105,7 @@ def test_a_malformed_file_is_refused_whole_with_rows_and_columns(
         b",No Number,\nNE-CPSS-000002,Sam,31/12/2026\n"
     )
     page = _post(client, ce, course_id, bad).get_data(as_text=True)
-    assert "Nothing was posted: the file has 2 problem(s)." in page
+    assert "Nothing was posted: the file has 2 problems." in page
     assert (
         "<td>3</td><td>credential_number</td>" in page and "<td>4</td><td>completed_on</td>" in page
     )

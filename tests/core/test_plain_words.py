@@ -2,7 +2,8 @@
 
 Every demo role logs in and walks the pages its dashboard and board pages link to (two
 clicks deep); the visible text of each page (tags, attributes and scripts removed) must
-not contain an internal code of the status, document type or endorsement enums.
+not contain an internal code of the status, document type or endorsement enums, nor a
+plural written as "document(s)".
 """
 
 from __future__ import annotations
@@ -68,6 +69,9 @@ def test_no_page_a_demo_role_opens_shows_a_raw_code(app, client) -> None:  # typ
                 continue
             page = response.get_data(as_text=True)
             text = visible_text(page)
+            for plural in re.findall(r"\b\w+\(s\)", text):
+                if plural != "http(s)":
+                    problems.append(f"{account.role}: {url} shows {plural!r}")
             for code in RAW:
                 if re.search(rf"(?<![\w/.-]){re.escape(code)}(?![\w/.-])", text):
                     problems.append(f"{account.role}: {url} shows {code!r}")

@@ -67,5 +67,5 @@ def test_the_page_for_managers_and_writers(client, world: World) -> None:  # typ
     client.post("/logout")
     login(client, world.writer.email)
     page = client.get(base).get_data(as_text=True)
-    assert f"5 item(s) on task {task.code}" in page and "Ask a writer for items" not in page
+    assert f"5 items on task {task.code}" in page and "Ask a writer for items" not in page
     assert client.post(base, data={"items_requested": "1"}).status_code == 403
