@@ -18,6 +18,8 @@ from ceu import demo as ce_demo
 from core import demo
 from core.extensions import db
 from core.models import Board
+from exams import demo as exam_demo
+from exams.models import Form, Item
 from rds.models import Study
 from tests.browser.conftest import ARTIFACTS
 
@@ -28,6 +30,7 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 PASSWORDS = {email: password for email, _, _, _, password in demo.PEOPLE}
 PASSWORDS[ce_demo.PROVIDER_EMAIL] = ce_demo.PROVIDER_PASSWORD
+PASSWORDS.update({email: password for email, _, _, password in exam_demo.STAFF})
 
 
 @pytest.fixture
@@ -54,7 +57,15 @@ def demo_ids(app) -> dict[str, Any]:  # type: ignore[no-untyped-def]
                 CredentialType.board_id == board.id, CredentialType.code == "CPSS"
             )
         ).scalar_one()
+        lakes = db.session.execute(select(Board).where(Board.slug == "icrc-lakes")).scalar_one()
+        exam_item = db.session.execute(
+            select(Item.id).where(Item.board_id == lakes.id).order_by(Item.id)
+        ).scalar()
+        exam_form = db.session.execute(select(Form.id).where(Form.board_id == lakes.id)).scalar()
         return {
+            "lakes": lakes.id,
+            "exam_item": exam_item,
+            "exam_form": exam_form,
             "ne": board.id,
             "credential": credential.id,
             "cpss": cpss,
@@ -201,6 +212,34 @@ ROLES = {
         ["/studies/{study}/survey", "/studies/{study}/analysis"],
     ),
     "supervisor": ("supervisor@demo.peercert", ["/dashboard", "/supervise"], ["/supervise"]),
+    # the item bank and forms (exams)
+    "exam_manager": (
+        "exams@demo.peercert",
+        [
+            "/dashboard",
+            "/exams",
+            "/boards/{lakes}/exams",
+            "/boards/{lakes}/exams/items",
+            "/boards/{lakes}/exams/items/{exam_item}",
+            "/boards/{lakes}/exams/items/{exam_item}/edit",
+            "/boards/{lakes}/exams/items/import",
+            "/boards/{lakes}/exams/review",
+            "/boards/{lakes}/exams/assignments",
+            "/boards/{lakes}/exams/forms",
+            "/boards/{lakes}/exams/forms/new",
+            "/boards/{lakes}/exams/forms/{exam_form}",
+        ],
+        [
+            "/boards/{lakes}/exams/items",
+            "/boards/{lakes}/exams/items/{exam_item}",
+            "/boards/{lakes}/exams/forms/{exam_form}",
+        ],
+    ),
+    "item_writer": (
+        "writer@demo.peercert",
+        ["/exams", "/boards/{lakes}/exams/items/new", "/boards/{lakes}/exams/assignments"],
+        ["/boards/{lakes}/exams/items/new", "/boards/{lakes}/exams/items"],
+    ),
 }
 
 
