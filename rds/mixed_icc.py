@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
 from scipy.optimize import minimize
+from scipy.sparse import csr_matrix
 from threadpoolctl import threadpool_limits
 
 from rds.reliability import IccEstimate, icc_from_mean_squares
@@ -142,12 +143,31 @@ class _Criterion:
             self.stack = np.empty((n_groups, self.n_keep, self.n_keep))
         order = np.argsort(inverse, kind="stable")
         bounds = np.searchsorted(inverse[order], np.arange(n_groups + 1))
+        missing = ~mask[order]
+        # A nearly complete survey: the cross products are a full block minus corrections
+        # from the few blank cells, z_l = 1 - m_l (m_l sparse): sum z z' = c 11' - 1 s' - s 1'
+        # + sum m m', with s the blank counts per task.
+        sparse_blanks = int(missing.sum()) * 2 < missing.size
+        blanks = csr_matrix(missing, dtype=np.float64) if sparse_blanks else None
         for k in range(n_groups):
-            block = self.inc[order[bounds[k] : bounds[k + 1]]]
-            self.g[k] = block.sum(axis=0, dtype=np.float64)
-            self.h[k] = self.sums_elim[order[bounds[k] : bounds[k + 1]]] @ block.astype(np.float64)
-            if self.stack is not None:
-                self.stack[k] = block.T @ block
+            lo, hi = int(bounds[k]), int(bounds[k + 1])
+            rows = order[lo:hi]
+            sums = self.sums_elim[rows]
+            if blanks is not None:
+                part = blanks[lo:hi]
+                per_task = np.asarray(part.sum(axis=0), dtype=np.float64).ravel()
+                self.g[k] = (hi - lo) - per_task
+                self.h[k] = float(sums.sum()) - np.asarray(part.T @ sums).ravel()
+                if self.stack is not None:
+                    cross = (part.T @ part).toarray()
+                    cross += (hi - lo) - per_task[None, :] - per_task[:, None]
+                    self.stack[k] = cross
+            else:
+                block = self.inc[rows]
+                self.g[k] = block.sum(axis=0, dtype=np.float64)
+                self.h[k] = sums @ block.astype(np.float64)
+                if self.stack is not None:
+                    self.stack[k] = block.T @ block
         self.evaluations = 0
 
     def _weighted(self, tk: float, w: FloatArray) -> FloatArray:

@@ -76,7 +76,7 @@ def test_complete_data_gives_the_anova_forms() -> None:
 
 
 @pytest.mark.parametrize(
-    ("n_resp", "n_tasks", "missing", "seed"), [(12, 6, 0.2, 1), (5, 9, 0.25, 2)]
+    ("n_resp", "n_tasks", "missing", "seed"), [(12, 6, 0.2, 1), (5, 9, 0.25, 2), (14, 6, 0.6, 5)]
 )
 def test_brute_force_reml_agrees(n_resp: int, n_tasks: int, missing: float, seed: int) -> None:
     # (5 x 9): more targets than raters, so the other factor is the one eliminated
