@@ -324,9 +324,8 @@ def _assembly_service(
                 session.flush()
                 times.append(time.perf_counter() - start)
                 session.rollback()
-            db.session.remove()
-            with app.app_context():
-                db.engine.dispose()
+            session.close()
+            db.engine.dispose()
     finally:
         folder.cleanup()
         if dropped is not None:
