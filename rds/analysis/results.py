@@ -310,9 +310,10 @@ class ScaleResult:
     ``icc`` are the complete-case ANOVA forms (``n_complete`` respondents who rated every
     task), ``anova`` their ANOVA table; ``mixed`` the forms from every rating (REML);
     ``icc_shown`` says which the reports lead with: ``"mixed"`` whenever it could be
-    fitted, else ``"complete-case"``, else None. ``n_respondents`` counts the respondents
-    with at least one rating here, ``n_tasks`` the tasks used; ``tasks_left_out`` are the
-    tasks without any rating here (left out with a warning).
+    fitted, else ``"complete-case"`` when those are defined, else None (no ICC at all).
+    ``n_respondents`` counts the respondents with at least one rating here, ``n_tasks``
+    the tasks used; ``tasks_left_out`` are the tasks without any rating here (left out
+    with a warning).
     """
 
     alpha: float | None
@@ -720,7 +721,11 @@ def scale_reliability(
                 f"{', '.join(undefined)} of the {name} ratings undefined (zero variance among "
                 "complete respondents); null."
             )
-    shown = "mixed" if mixed is not None else ("complete-case" if anova is not None else None)
+    shown: str | None = None
+    if mixed is not None and any(v.value is not None for v in mixed.icc.values()):
+        shown = "mixed"
+    elif any(v.value is not None for v in icc.values()):
+        shown = "complete-case"
     return ScaleResult(
         alpha=alpha,
         alpha_ci95=alpha_ci,

@@ -224,3 +224,15 @@ def test_an_older_document_reads_with_neutral_values() -> None:
     assert s.mixed is None and s.anova is None and s.icc_shown is None and s.shown() == {}
     assert result.domain_reliability == {} and result.excluded_respondents == ()
     assert result.subgroups[0].domains == () and result.subgroups[0].r_ci95 is None
+
+
+def test_which_iccs_are_shown_in_the_edge_cases() -> None:
+    one = analyze(TASKS, DOMAINS, np.full((1, 8), 3.0), np.full((1, 8), 2.0), bootstrap=0)
+    assert one.scales["importance"].icc_shown is None and one.scales["importance"].mixed is None
+    flat = analyze(TASKS, DOMAINS, np.full((12, 8), 2.0), np.full((12, 8), 2.0), bootstrap=0)
+    scale = flat.scales["importance"]
+    assert scale.icc_shown is None and all(v.value is None for v in scale.icc.values())
+    imp, freq = survey(missing=0.3)
+    thirty = analyze(TASKS, DOMAINS, imp, freq, bootstrap=0)
+    assert thirty.scales["importance"].n_complete < 10
+    assert thirty.scales["importance"].icc_shown == "mixed"
