@@ -83,19 +83,38 @@ def issue_token(session: Session, user: User, purpose: str) -> str:
     return token
 
 
-def consume_token(session: Session, token: str, purpose: str) -> User:
-    """Use a token once; raise AccountError when it is unknown, used or expired."""
-    row = session.execute(
-        select(UserToken)
-        .where(UserToken.token_hash == _hash(token), UserToken.purpose == purpose)
-        .with_for_update()
-    ).scalar()
+ALREADY_ACTIVE = "This account is already active. Log in, or ask for a password reset link."
+
+
+def _usable_token(session: Session, token: str, purpose: str, lock: bool = False) -> UserToken:
+    """The token's row; AccountError when it is unknown, used or expired."""
+    query = select(UserToken).where(
+        UserToken.token_hash == _hash(token), UserToken.purpose == purpose
+    )
+    row = session.execute(query.with_for_update() if lock else query).scalar()
     if row is None:
         raise AccountError("This link is not valid. Ask for a new one.")
     if row.used_at is not None:
         raise AccountError("This link has already been used. Ask for a new one.")
     if row.expires_at < utcnow():
         raise AccountError("This link has expired. Ask for a new one.")
+    return row
+
+
+def check_token(session: Session, token: str, purpose: str) -> User:
+    """The person a link belongs to, without using it up: checked before any form is shown.
+
+    An activation link of an account that is already active is refused here too.
+    """
+    user = _usable_token(session, token, purpose).user
+    if purpose == "activation" and user.activated_at is not None:
+        raise AccountError(ALREADY_ACTIVE)
+    return user
+
+
+def consume_token(session: Session, token: str, purpose: str) -> User:
+    """Use a token once; raise AccountError when it is unknown, used or expired."""
+    row = _usable_token(session, token, purpose, lock=True)
     row.used_at = utcnow()
     # the person's other links of this kind die with it: an older link never works later
     session.execute(
@@ -162,16 +181,32 @@ def _tell_owner_of_second_registration(session: Session, user: User) -> None:
 
 
 def send_activation(session: Session, user: User) -> None:
+    """Email a one-time activation link: one click for an account that chose its password at
+    registration, the password form for an invited one."""
     token = issue_token(session, user, "activation")
     link = external_url("auth.activate", token=token)
+    what = (
+        "Open this link to activate your account (one click; then log in with the password "
+        "you chose)"
+        if user.password_hash
+        else "Open this link to activate your account and choose your password"
+    )
     mail.queue(
         session,
         user.email,
         "Activate your peer certification account",
-        f"Hello {user.full_name},\n\nOpen this link to activate your account"
-        f" and choose your password:\n{link}\n\nThe link works once and expires in "
-        f"{current_app.config['TOKEN_HOURS']} hours.\n",
+        f"Hello {user.full_name},\n\n{what}:\n{link}\n\nThe link works once and expires in "
+        f"{current_app.config['TOKEN_HOURS']} hours. Need a new one? "
+        f"{external_url('auth.resend_activation')}\n",
     )
+
+
+def resend_activation(session: Session, email: str) -> None:
+    """Email a new activation link when the account exists and is not active yet; say nothing
+    either way (the page reads the same for every address)."""
+    user = find_user(session, email)
+    if user is not None and user.activated_at is None:
+        send_activation(session, user)
 
 
 def invite_staff(
@@ -217,14 +252,19 @@ def invite_staff(
     return user
 
 
-def activate(session: Session, token: str, password: str) -> User:
-    """Set the first password of an account; an active account's password is never reset here."""
-    user = consume_token(session, token, "activation")
-    if user.activated_at is not None:
-        raise AccountError(
-            "This account is already active. Log in, or ask for a password reset link."
-        )
-    user.set_password(password)
+def activate(session: Session, token: str, password: str | None = None) -> User:
+    """Activate an account with its emailed link.
+
+    An account that chose its password at registration is activated by the link alone (one
+    click; ``password`` is ignored: activation never changes a password). An invited account
+    has none yet: ``password`` becomes its first. An active account is never touched here.
+    """
+    user = check_token(session, token, "activation")
+    if user.password_hash is None and not password:
+        raise AccountError("Choose a password to activate your account.")
+    consume_token(session, token, "activation")
+    if user.password_hash is None:
+        user.set_password(password or "")
     user.activated_at = utcnow()
     audit.record(session, user, "account.activated", user)
     return user
@@ -233,7 +273,10 @@ def activate(session: Session, token: str, password: str) -> User:
 def request_password_reset(session: Session, email: str) -> None:
     """Email a reset link when the account exists; say nothing either way (no enumeration)."""
     user = find_user(session, email)
-    if user is None or user.activated_at is None:
+    if user is None:
+        return
+    if user.activated_at is None:  # no password to reset yet: the link it needs is this one
+        send_activation(session, user)
         return
     token = issue_token(session, user, "password_reset")
     link = external_url("auth.reset_password", token=token)
@@ -292,7 +335,11 @@ def authenticate(session: Session, email: str, password: str, ip: str | None) ->
         return LoginResult(None, LOGIN_FAILED)
     _forget_failures(session, user, address)
     if user.activated_at is None:  # only someone who knows the password learns this
-        return LoginResult(None, "This account is not activated yet. Use the link in your email.")
+        return LoginResult(
+            None,
+            "This account is not activated yet. Use the link in your email, or ask for a new "
+            "one on the “New activation link” page.",
+        )
     audit.record(session, user, "auth.login", user)
     return LoginResult(user, None)
 

@@ -29,6 +29,7 @@ from core.forms import (
     ForgotPasswordForm,
     LoginForm,
     RegisterForm,
+    ResendActivationForm,
     SetPasswordForm,
 )
 from core.models import Board, Role, User
@@ -168,21 +169,55 @@ def register() -> Any:
     return render_template("auth/register.html", form=form)
 
 
+def _link_problem(exc: Exception, again: str) -> Any:
+    """The one page for a link that cannot be used: its reason, said once, and a new link."""
+    db.session.rollback()
+    return render_template("auth/token_problem.html", message=str(exc), again=again), 400
+
+
 @bp.route("/activate/<token>", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["PUBLIC_RATE_LIMIT"])
 def activate(token: str) -> Any:
+    """The emailed activation link: checked before anything is shown; one click for an account
+    that chose its password at registration, the password form for an invited one."""
+    again = url_for("auth.resend_activation")
+    try:
+        user = accounts.check_token(db.session, token, "activation")
+    except accounts.AccountError as exc:
+        return _link_problem(exc, again)
+    if user.password_hash:
+        accounts.activate(db.session, token)
+        db.session.commit()
+        flash("Your account is active. Log in with the password you chose.", "success")
+        return redirect(url_for("auth.login"))
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
             user = accounts.activate(db.session, token, form.password.data)
         except accounts.AccountError as exc:
-            show_error(None, exc)
-            return render_template("auth/token_problem.html", message=str(exc)), 400
+            return _link_problem(exc, again)
         db.session.commit()
         _start_session(user)
         flash("Your account is active. Welcome!", "success")
         return redirect(url_for("core.dashboard"))
     return render_template("auth/set_password.html", form=form, title="Activate your account")
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PUBLIC_RATE_LIMIT"], methods=["POST"])
+def resend_activation() -> Any:
+    """Ask for a new activation link (the first expired, was used up or never arrived)."""
+    form = ResendActivationForm()
+    if form.validate_on_submit():
+        accounts.resend_activation(db.session, form.email.data)
+        db.session.commit()
+        flash(
+            "If that email has an account that is not activated yet, a new activation link is "
+            "on its way.",
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/resend_activation.html", form=form)
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
@@ -192,7 +227,11 @@ def forgot_password() -> Any:
     if form.validate_on_submit():
         accounts.request_password_reset(db.session, form.email.data)
         db.session.commit()
-        flash("If an account exists for that email, a reset link is on its way.", "info")
+        flash(
+            "If an account exists for that email, a link is on its way: a reset link, or a new "
+            "activation link for an account not activated yet.",
+            "info",
+        )
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form)
 
@@ -200,13 +239,17 @@ def forgot_password() -> Any:
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["PUBLIC_RATE_LIMIT"])
 def reset_password(token: str) -> Any:
+    again = url_for("auth.forgot_password")
+    try:  # the link is checked before the form is shown
+        accounts.check_token(db.session, token, "password_reset")
+    except accounts.AccountError as exc:
+        return _link_problem(exc, again)
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
             accounts.reset_password(db.session, token, form.password.data)
         except accounts.AccountError as exc:
-            db.session.rollback()
-            return render_template("auth/token_problem.html", message=str(exc)), 400
+            return _link_problem(exc, again)
         db.session.commit()
         flash("Password changed. Log in with the new one.", "success")
         return redirect(url_for("auth.login"))

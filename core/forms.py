@@ -115,6 +115,11 @@ class ForgotPasswordForm(FlaskForm):
     submit = SubmitField("Email me a reset link")
 
 
+class ResendActivationForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email()])
+    submit = SubmitField("Email me a new activation link")
+
+
 class InviteStaffForm(FlaskForm):
     full_name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])

@@ -70,6 +70,7 @@ def init_app(app: Flask) -> None:
         "auth.logout",
         "auth.register",
         "auth.activate",
+        "auth.resend_activation",
         "auth.forgot_password",
         "auth.reset_password",
         "core.healthz",

@@ -45,16 +45,16 @@ def test_register_activate_login_logout(app, client, make_board) -> None:  # typ
         or response.status_code == 200
     )
     link = _last_link(app, "activate")
-    response = client.post(
-        link, data={"password": "another good one", "confirm": "another good one"}
-    )
-    assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard")
+    # one click: the link activates the account; no password is asked again (issue 10)
+    response = client.get(link)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    assert "Your account is active" in client.get("/login").get_data(as_text=True)
+    response = login(client, "ALEX@example.org")
+    assert response.headers["Location"].endswith("/dashboard")
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Alex Peer" in page and 'data-testid="panel-eligibility"' in page
     client.post("/logout")
     assert client.get("/dashboard").status_code == 302
-    response = login(client, "ALEX@example.org", "another good one")
-    assert response.headers["Location"].endswith("/dashboard")
     with app.app_context():
         user = db.session.execute(select(User).where(User.email == "alex@example.org")).scalar_one()
         assert [(a.role, a.board_id) for a in user.roles] == [("trainee", board.id)]

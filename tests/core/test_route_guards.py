@@ -16,6 +16,7 @@ PUBLIC = {
     "auth.logout",
     "auth.register",
     "auth.activate",
+    "auth.resend_activation",
     "auth.forgot_password",
     "auth.reset_password",
     "core.healthz",  # for load balancers and monitoring; says only "ok" or "unavailable"
