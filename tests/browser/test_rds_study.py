@@ -77,6 +77,12 @@ def test_respondent_completes_survey_on_a_phone(app, browser, live_server, study
     assert pages == 6  # one page per performance domain
     page.get_by_test_id("submit-survey").click()
     expect(page.get_by_role("heading", name=re.compile("Thank you", re.I))).to_be_visible()
+    # the same phone opens the public link again: thanked, never started twice (issue 10)
+    page.goto(f"/survey/{study['token']}")
+    expect(page.get_by_test_id("survey-already-answered")).to_have_text(
+        "You already answered — thank you"
+    )
+    expect(page.get_by_test_id("start-survey")).to_have_count(0)
     context.close()
     with app.app_context():
         response = db.session.execute(select(SurveyResponse)).scalar_one()
