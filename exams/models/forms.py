@@ -18,8 +18,9 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.models import Base, BoardOwned, User, UTCDateTime, utcnow
 from exams.models.bank import Item, ItemVersion, among
@@ -107,3 +108,22 @@ class FormItem(BoardOwned, Base):
         CheckConstraint("position >= 1", name="position_positive"),
         Index("ix_exam_form_item_form_scored", "form_id", "scored"),
     )
+
+
+class FrozenFormError(ValueError):
+    """An attempt to change the items of a published form."""
+
+
+@event.listens_for(Session, "before_flush")
+def _published_forms_stay_frozen(session: Session, flush_context: Any, instances: Any) -> None:
+    """No item of a published form is changed or removed, whatever the code path (adding
+    one is refused by the services, which check the form first)."""
+    touched = [
+        obj
+        for obj in (*session.dirty, *session.deleted)
+        if isinstance(obj, FormItem) and (obj in session.deleted or session.is_modified(obj))
+    ]
+    for row in touched:
+        form = session.get(Form, row.form_id)
+        if form is not None and form.frozen and form not in session.deleted:
+            raise FrozenFormError(f"form {form.id} is published: its items never change")

@@ -158,3 +158,24 @@ def test_assembly_page(client, world: World) -> None:  # type: ignore[no-untyped
         f"{base}/new", data={"credential_type": str(world.ctype.id), "name": "Spring", "seed": "1"}
     )
     assert "already has a form named Spring" in again.get_data(as_text=True)
+
+
+def test_the_database_session_refuses_changes_to_a_published_form(world: World) -> None:
+    from exams.models.forms import FrozenFormError
+
+    fill_bank(db.session, world, extra=1)
+    form = forms.build_form(db.session, world.manager, world.board.id, world.ctype.id, "A", 3)
+    rows = _items(form)
+    rows[0].scored = False  # a draft's rows may change
+    db.session.flush()
+    forms.publish(db.session, world.manager, form, confirm=True)
+    db.session.commit()
+    rows[1].scored = False
+    with pytest.raises(FrozenFormError, match="published"):
+        db.session.flush()
+    db.session.rollback()
+    form = db.session.get(Form, form.id)
+    assert form is not None
+    db.session.delete(_items(form)[0])
+    with pytest.raises(FrozenFormError):
+        db.session.flush()
