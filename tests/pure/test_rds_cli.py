@@ -267,3 +267,44 @@ def test_missing_input_file(tmp_path: Path, capsys) -> None:
     assert "cannot read" in err and "nope.csv" in err
     code, _, _ = run(tmp_path, tasks, tmp_path)
     assert code == 2
+
+
+def test_retention_and_stability_options(tmp_path: Path, capsys) -> None:
+    tasks = write(tmp_path, "tasks.csv", TASKS_CSV)
+    responses = write(tmp_path, "responses.csv", responses_csv(40))
+    extra = ["--importance-rule", "lower-bound", "--importance-basis", "performers"]
+    extra += ["--bootstrap", "25", "--seed", "3", "--min-respondents", "50"]
+    code, out, csv_dir = run(tmp_path, tasks, responses, *extra)
+    assert code == 0, capsys.readouterr().err
+    doc = json.loads(out.read_text())
+    options = doc["options"]
+    assert (
+        options["importance_rule"] == "lower-bound" and options["importance_basis"] == "performers"
+    )
+    assert options["bootstrap"] == 25 and options["bootstrap_seed"] == 3
+    assert all(t["bootstrap_retained"] is not None for t in doc["tasks"])
+    assert any("fewer than the minimum of 50" in w for w in doc["warnings"])
+    assert doc["scales"]["importance"]["icc_shown"] == "mixed"
+    printed = capsys.readouterr().out
+    assert "ICCs from" in printed and "bootstrap range" in printed
+    again = tmp_path / "again.json"
+    assert main(args(tasks, responses, again, *extra, "--quiet")) == 0
+    assert json.loads(again.read_text()) == doc  # seeded: the same figures
+    with open(csv_dir / "reliability.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    methods = {r["method"] for r in rows}
+    assert {"ANOVA, complete respondents", "REML, every rating"} <= methods
+    assert {r["domain"] for r in rows} == {"", "Advocacy", "Crisis"}
+
+
+def test_help_states_the_missing_data_policy(tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["analyze", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Missing data: A blank rating is missing, never a zero." in text
+    assert "REML" in text and "--importance-rule" in text and "--bootstrap" in text
+    tasks = write(tmp_path, "tasks.csv", TASKS_CSV)
+    responses = write(tmp_path, "responses.csv", responses_csv())
+    code, out, _ = run(tmp_path, tasks, responses, "--criticality-min", "17")
+    assert code == 2 and not out.exists()
+    assert "criticality range 0-16" in capsys.readouterr().err
