@@ -26,6 +26,7 @@ def __getattr__(name: str) -> Any:
 def init_app(app: Flask) -> None:
     """Plug exams into the app: routes, the Exams workspace and navigation, panels, demo."""
     import exams.bank.views
+    import exams.delivery.views  # noqa: F401  (online windows and the candidate's sitting)
     import exams.forms.views
     import exams.models  # noqa: F401  (every table on the metadata, for migrations)
     import exams.results.views  # noqa: F401  (vendor results, score reports, item analysis)
@@ -73,6 +74,9 @@ def init_app(app: Flask) -> None:
             order=85,
         ),
         NavEntry("My rating panels", "exams.my_panels", judges, workspace="judging"),
+        NavEntry(
+            "My exams", "exams.my_exams", frozenset({Role.TRAINEE}), workspace="certification"
+        ),
         NavEntry(
             "My exam results",
             "exams.my_exam_results",

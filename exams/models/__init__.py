@@ -16,6 +16,13 @@ from exams.models.bank import (
     ItemEnemy,
     ItemVersion,
 )
+from exams.models.delivery import (
+    REGISTRATION_STATUSES,
+    DeliveredAnswer,
+    ExamRules,
+    ExamWindow,
+    Registration,
+)
 from exams.models.forms import FORM_STATUSES, Form, FormItem
 from exams.models.results import (
     IMPORT_KINDS,
@@ -36,6 +43,7 @@ __all__ = [
     "COGNITIVE_LEVELS",
     "FORM_STATUSES",
     "IMPORT_KINDS",
+    "REGISTRATION_STATUSES",
     "REVIEW_ACTIONS",
     "SETTING_STATUSES",
     "ITEM_STATUSES",
@@ -46,7 +54,10 @@ __all__ = [
     "AngoffJudge",
     "AngoffRating",
     "CutScore",
+    "DeliveredAnswer",
     "ExamResult",
+    "ExamRules",
+    "ExamWindow",
     "Form",
     "FormItem",
     "Item",
@@ -54,6 +65,7 @@ __all__ = [
     "ItemEnemy",
     "ItemStatistic",
     "ItemVersion",
+    "Registration",
     "ResultImport",
     "StandardSetting",
 ]

@@ -161,7 +161,29 @@ def import_results(
             )
     if problems or (sheet is None and totals is None):
         raise ResultFileError(sorted(problems, key=lambda p: p.row or 0))
+    return store_results(
+        session, actor, form, kind, file_name, taken_on, list(refs), user_ids, sheet, totals
+    )
 
+
+def store_results(
+    session: Session,
+    actor: User,
+    form: Form,
+    kind: str,
+    file_name: str,
+    taken_on: date,
+    refs: list[str],
+    user_ids: list[int],
+    sheet: ResponseSheet | None,
+    totals: TotalsSheet | None,
+) -> ResultImport:
+    """Score checked results (a vendor's file, or an online window's answers) against the
+    form's cut and store the import, the results and the item statistics."""
+    cut = current_cut(session, form.id)
+    if cut is None:
+        raise ResultError("Adopt a cut score for this form first (standard setting).")
+    fk = form_key(session, form)
     record = ResultImport(
         board_id=form.board_id,
         form_id=form.id,

@@ -1,0 +1,1 @@
+"""Computer-based delivery: windows, registration, the timed sitting."""
