@@ -27,7 +27,7 @@ from exams.delivery.webforms import (
     WindowForm,
 )
 from exams.models import Form
-from exams.models.delivery import FINISHED, ExamWindow, Registration
+from exams.models.delivery import ExamWindow, Registration
 from exams.standards.views import held
 from exams.web import bp
 
@@ -301,7 +301,5 @@ def submit_sitting(registration_id: int) -> Any:
             services.submit(db.session, registration, utcnow())
         except DeliveryError as exc:
             flash(str(exc), "danger")
-        db.session.commit()
-        if registration.status in FINISHED:
-            flash("Your exam is submitted. Results come after the window is scored.", "success")
+        db.session.commit()  # the page then says it is submitted (or that time ran out)
     return redirect(url_for("exams.sitting", registration_id=registration.id))
