@@ -18,6 +18,7 @@ from rds.analysis.results import TaskResult
 from rds.exam_blueprint import Blueprint, BlueprintDomain, BlueprintKsa, BlueprintTask
 from rds.models import BlueprintVersion, Domain, Study, SurveyResponse, Task
 from rds.reliability import ALPHA_EXPECTED
+from rds.report.document import PreviousBlueprint
 from rds.report.sections import alpha_reading
 from rds.scope.services import ordered_domains, study_ksas
 from rds.survey.screening import screening_report
@@ -302,6 +303,28 @@ def review_domain(
     session.flush()
     after = {"weight_change": change, "reason": domain.weight_reason, "cognitive_levels": chosen}
     record(session, actor, "rds.sme_review.domain", domain, before, after)
+
+
+@dataclass(frozen=True)
+class BlueprintComparison:
+    """Items per domain before and now, and the retained tasks added and dropped."""
+
+    rows: tuple[tuple[str, int | None, int | None], ...]  # (domain, before, now)
+    added: tuple[str, ...]
+    dropped: tuple[str, ...]
+
+
+def compare_blueprints(previous: PreviousBlueprint, result: AnalysisResult) -> BlueprintComparison:
+    """This result's blueprint against the previous approved one of the credential."""
+    before = dict(previous.domains)
+    now = {d.domain: d.items for d in result.domains}
+    names = [*now, *(n for n in before if n not in now)]
+    kept = {t.task_id for t in result.tasks if t.retained}
+    return BlueprintComparison(
+        tuple((n, before.get(n), now.get(n)) for n in names),
+        tuple(sorted(kept - set(previous.tasks))),
+        tuple(sorted(set(previous.tasks) - kept)),
+    )
 
 
 def borderline_tasks(result: AnalysisResult, margin: float = 0.25) -> list[TaskResult]:

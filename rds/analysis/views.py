@@ -264,8 +264,11 @@ def analysis_approve(study_id: int, number: int) -> Any:
                 flash(f"Blueprint version {version.version} approved and frozen.", "success")
                 return redirect(url_for("rds.analysis_version", study_id=study.id, number=number))
     current = svc.approved_version(db.session, study.id)
+    previous = exports.previous_blueprint(db.session, study, version)
     return render_template(
         "rds/analysis/approve.html",
+        comparison=svc.compare_blueprints(previous, result) if previous else None,
+        previous=previous,
         study=study,
         version=version,
         result=result,

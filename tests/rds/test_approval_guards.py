@@ -147,3 +147,38 @@ def test_the_minimum_is_set_with_the_survey_settings(app, client, world) -> None
         assert event.before["min_respondents"] == 100 and event.after["min_respondents"] == 250
     refused = client.post(f"/studies/{sid}/survey", data={**data, "min_respondents": "0"})
     assert refused.status_code == 400 and "At least 1." in refused.get_data(as_text=True)
+
+
+def test_the_approver_sees_the_change_from_the_previous_blueprint(app, client, world) -> None:  # noqa: F811
+    from tests.rds.test_analysis import task_of
+
+    sid = world["study"]
+    login(client, "psych@a.org")
+    run(client, sid)
+    client.post("/logout")
+    login(client, "admin@a.org")
+    first = client.get(f"/studies/{sid}/analysis/1/approve").get_data(as_text=True)
+    assert 'data-testid="approve-first"' in first
+    assert (
+        client.post(
+            f"/studies/{sid}/analysis/1/approve", data={"note": NOTE, "confirm": "y"}
+        ).status_code
+        == 302
+    )
+    client.post("/logout")
+    login(client, "psych@a.org")
+    task_id, _ = task_of(app, sid, "A01")
+    client.post(
+        f"/studies/{sid}/analysis/tasks/{task_id}/override",
+        data={"decision": "drop", "reason": "Covered by another credential's exam."},
+    )
+    run(client, sid, items="100")
+    client.post("/logout")
+    login(client, "admin@a.org")
+    page = client.get(f"/studies/{sid}/analysis/2/approve").get_data(as_text=True)
+    table = page.split('data-testid="approve-comparison"')[1].split("</table>")[0]
+    before = version(app, 1, sid)["result"]["domains"][0]["items"]
+    now = version(app, 2, sid)["result"]["domains"][0]["items"]
+    assert "blueprint version 1 of Peer specialist RDS" in table
+    assert f'{before}</td><td class="text-end">{now}</td>' in table
+    assert "Tasks dropped: A01." in page
