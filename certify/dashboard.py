@@ -94,7 +94,9 @@ def trainee_facts(session: Session, user: User) -> dict[str, Any]:
     lines = []
     checklist = url_for("certify.my_eligibility")
     for board_id in sorted(user.board_ids(Role.TRAINEE)):
-        for ctype, result in eligibility.checklists(session, board_id, user.id, today):
+        for ctype, result in eligibility.checklists(
+            session, board_id, user.id, today, open_only=True
+        ):
             if ctype.id in held:
                 continue
             application = open_applications.get(ctype.id)

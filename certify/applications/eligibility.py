@@ -122,13 +122,17 @@ def facts_for_many(
 
 
 def checklists(
-    session: Session, board_id: int, user_id: int, as_of: date
+    session: Session, board_id: int, user_id: int, as_of: date, open_only: bool = False
 ) -> list[tuple[CredentialType, rules.Eligibility]]:
-    """The live checklist of every credential type of the board for one trainee."""
+    """The live checklist of every credential type of the board for one trainee.
+
+    ``open_only`` leaves out retired credential types (what a trainee may still apply for).
+    """
     facts = facts_for(session, board_id, user_id, as_of)
     return [
         (ctype, rules.evaluate(requirements_for(ctype), facts, as_of))
         for ctype in credential_types(session, board_id)
+        if not (open_only and ctype.retired_on is not None)
     ]
 
 

@@ -123,7 +123,15 @@ def record_override(
 
 
 def start(session: Session, trainee: User, ctype: CredentialType) -> Application:
-    """Open a draft application, or return the one already open for this credential type."""
+    """Open a draft application, or return the one already open for this credential type.
+
+    A retired credential type takes no new applications (its holders keep theirs).
+    """
+    if ctype.retired_on is not None:
+        raise WorkflowError(
+            f"{ctype.name} is retired since {ctype.retired_on.isoformat()}: the board no longer "
+            "takes applications for it."
+        )
     existing = session.execute(
         select(Application).where(
             Application.trainee_id == trainee.id,
@@ -230,6 +238,12 @@ def submit(
     if application.status not in ("draft", "info_requested"):
         raise WorkflowError(
             f"A {STATUS_LABELS[application.status].lower()} application cannot be submitted."
+        )
+    ctype = application.credential_type
+    if application.status == "draft" and ctype.retired_on is not None:
+        raise WorkflowError(
+            f"{ctype.name} is retired since {ctype.retired_on.isoformat()}: the board no longer "
+            "takes applications for it."
         )
     facts = eligibility.facts_for(session, application.board_id, trainee.id, as_of)
     result = rules.evaluate(eligibility.requirements_for(application.credential_type), facts, as_of)

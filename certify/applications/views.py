@@ -89,17 +89,25 @@ def my_profile() -> Any:
 @roles_required(Role.TRAINEE)
 def my_eligibility() -> Any:
     board = _trainee_board()
-    checklists = eligibility.checklists(db.session, board.id, current_user.id, date.today())
+    held = {
+        c.credential_type_id: c
+        for c in held_by(db.session, current_user.id)
+        if c.status in ("active", "provisional")
+    }
+    # a retired type is shown only to its holders: nobody new applies
+    checklists = [
+        (ctype, result)
+        for ctype, result in eligibility.checklists(
+            db.session, board.id, current_user.id, date.today()
+        )
+        if ctype.retired_on is None or ctype.id in held
+    ]
     return render_template(
         "certify/me/eligibility.html",
         board=board,
         checklists=checklists,
         my_applications=services.for_trainee(db.session, current_user),
-        held={
-            c.credential_type_id: c
-            for c in held_by(db.session, current_user.id)
-            if c.status in ("active", "provisional")
-        },
+        held=held,
     )
 
 
@@ -109,7 +117,11 @@ def start_application() -> Any:
     ctype = db.get_or_404(CredentialType, request.form.get("credential_type_id", type=int))
     if ctype.board_id not in current_user.board_ids(Role.TRAINEE):
         abort(404)
-    application = services.start(db.session, current_user, ctype)
+    try:
+        application = services.start(db.session, current_user, ctype)
+    except services.WorkflowError as exc:
+        show_error(None, exc)
+        return redirect(url_for("certify.my_eligibility", board_id=ctype.board_id))
     db.session.commit()
     return redirect(url_for("certify.my_application", application_id=application.id))
 

@@ -252,6 +252,25 @@ class EndorsementForm(FlaskForm):
     submit = SubmitField("Add endorsement")
 
 
+class RetireCredentialTypeForm(FlaskForm):
+    """Confirmation, with a reason, that a credential type takes no new applications."""
+
+    reason = TextAreaField(
+        "Reason for retiring it", filters=[_strip], validators=[DataRequired(), Length(max=500)]
+    )
+    confirm = BooleanField(
+        "Retire it: holders keep their credentials, nobody can apply for it any more",
+        validators=[DataRequired("Tick the box to confirm.")],
+    )
+    submit = SubmitField("Retire credential type")
+
+
+class ReopenCredentialTypeForm(FlaskForm):
+    """Take applications for a retired credential type again (a confirmation with CSRF)."""
+
+    submit = SubmitField("Take applications again")
+
+
 class RemoveEndorsementForm(FlaskForm):
     """Confirmation, with a reason, that an endorsement is to be removed."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from sqlalchemy import String, cast, func, select
@@ -282,6 +283,35 @@ def save_credential_type(
     action = "credential_type.created" if before is None else "credential_type.updated"
     audit.record(session, actor, action, ctype, before=before, after=after, board_id=board.id)
     return ctype, True
+
+
+def retire_credential_type(
+    session: Session, actor: User, ctype: CredentialType, today: date, reason: str
+) -> None:
+    """Retire a credential type: its holders keep their credentials; nobody new applies."""
+    if ctype.retired_on is not None:
+        raise BoardConfigError("reason", f"{ctype.code} is already retired.")
+    if not reason.strip():
+        raise BoardConfigError("reason", "Give the reason for the record.")
+    ctype.retired_on = today
+    session.flush()
+    audit.record(
+        session, actor, "credential_type.retired", ctype, before={"retired_on": None},
+        after={"retired_on": today, "reason": reason.strip()}, board_id=ctype.board_id,
+    )  # fmt: skip
+
+
+def reopen_credential_type(session: Session, actor: User, ctype: CredentialType) -> None:
+    """Take applications for a retired credential type again."""
+    if ctype.retired_on is None:
+        raise BoardConfigError("reason", f"{ctype.code} is not retired.")
+    before = {"retired_on": ctype.retired_on}
+    ctype.retired_on = None
+    session.flush()
+    audit.record(
+        session, actor, "credential_type.reopened", ctype, before=before,
+        after={"retired_on": None}, board_id=ctype.board_id,
+    )  # fmt: skip
 
 
 # --- endorsements --------------------------------------------------------------------------

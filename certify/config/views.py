@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
@@ -13,12 +14,16 @@ from certify.config.forms import (
     CredentialTypeForm,
     EndorsementForm,
     RemoveEndorsementForm,
+    ReopenCredentialTypeForm,
+    RetireCredentialTypeForm,
 )
 from certify.config.services import (
     BoardConfigError,
     add_endorsement,
     credentials_with_endorsement,
     remove_endorsement,
+    reopen_credential_type,
+    retire_credential_type,
     save_credential_type,
 )
 from certify.config.services import credential_types as list_credential_types
@@ -56,7 +61,56 @@ def _admin_board(board_id: int) -> Board:
 def config_credential_types(board_id: int) -> Any:
     board = _admin_board(board_id)
     types = list_credential_types(db.session, board.id)
-    return render_template("certify/config/credential_types.html", board=board, types=types)
+    return render_template(
+        "certify/config/credential_types.html",
+        board=board,
+        types=types,
+        reopen_form=ReopenCredentialTypeForm(formdata=None),
+    )
+
+
+@bp.route(
+    "/boards/<int:board_id>/config/credential-types/<int:type_id>/retire", methods=["GET", "POST"]
+)
+@roles_required(Role.BOARD_ADMIN)
+def config_credential_type_retire(board_id: int, type_id: int) -> Any:
+    board = _admin_board(board_id)
+    ctype = board_owned_or_404(CredentialType, type_id, board.id)
+    form = RetireCredentialTypeForm()
+    if form.validate_on_submit():
+        try:
+            retire_credential_type(db.session, current_user, ctype, date.today(), form.reason.data)
+        except BoardConfigError as exc:
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, exc.message]
+        else:
+            db.session.commit()
+            flash(
+                f"{ctype.code} is retired: its holders keep their credentials; nobody can apply "
+                "for it any more.",
+                "success",
+            )
+            return redirect(url_for("certify.config_credential_types", board_id=board.id))
+    return render_template(
+        "certify/config/credential_type_retire.html", board=board, ctype=ctype, form=form
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/boards/<int:board_id>/config/credential-types/<int:type_id>/reopen", methods=["POST"])
+@roles_required(Role.BOARD_ADMIN)
+def config_credential_type_reopen(board_id: int, type_id: int) -> Any:
+    board = _admin_board(board_id)
+    ctype = board_owned_or_404(CredentialType, type_id, board.id)
+    if ReopenCredentialTypeForm().validate_on_submit():
+        try:
+            reopen_credential_type(db.session, current_user, ctype)
+        except BoardConfigError as exc:
+            db.session.rollback()
+            flash(exc.message, "warning")
+        else:
+            db.session.commit()
+            flash(f"{ctype.code} takes applications again.", "success")
+    return redirect(url_for("certify.config_credential_types", board_id=board.id))
 
 
 @bp.route("/boards/<int:board_id>/config/credential-types.csv")

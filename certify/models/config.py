@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import Base, Board, BoardOwned
@@ -37,6 +47,8 @@ class CredentialType(BoardOwned, Base):
     level: Mapped[str] = mapped_column(String(20), default="full")
     substance_use: Mapped[bool] = mapped_column(Boolean, default=False)
     cycle_months: Mapped[int] = mapped_column(Integer, default=24)
+    # retired: holders keep their credentials, nobody new applies (None while it is open)
+    retired_on: Mapped[date | None] = mapped_column(Date)
 
     board: Mapped[Board] = relationship()
     requirements: Mapped[RequirementSet | None] = relationship(

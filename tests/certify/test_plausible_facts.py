@@ -17,6 +17,7 @@ from certify import plausibility
 from certify.credentials import services as credentials
 from certify.hours import services as hours
 from certify.models import (
+    Application,
     Credential,
     CredentialType,
     SupervisedHoursEntry,
@@ -217,3 +218,55 @@ def test_a_credential_type_without_requirements_needs_a_confirmation(
     assert saved.status_code == 302
     with app.app_context():
         assert db.session.execute(select(func.count(CredentialType.id))).scalar_one() == 1
+
+
+def test_a_retired_credential_type_keeps_its_holders_and_takes_no_new_applicant(
+    app, client, make_board, make_user
+) -> None:
+    from certify.applications import services as applications
+
+    board = make_board("ne")
+    make_user("admin@x.org", [(Role.BOARD_ADMIN, board)])
+    holder = make_user("holder@x.org", [(Role.TRAINEE, board)])
+    make_user("new@x.org", [(Role.TRAINEE, board)])
+    drafter = make_user("draft@x.org", [(Role.TRAINEE, board)])
+    with app.app_context():
+        ctype = create_credential_type(db.session, db.session.merge(board), "OLD")
+        db.session.add(
+            Credential(
+                board_id=board.id, holder_id=holder.id, credential_type_id=ctype.id,
+                number="NE-OLD-0001", status="active", issued_on=TODAY - timedelta(days=30),
+                expires_on=TODAY + timedelta(days=700),
+            )
+        )  # fmt: skip
+        draft = applications.start(db.session, db.session.merge(drafter), ctype)
+        db.session.commit()
+        type_id, draft_id = ctype.id, draft.id
+    login(client, "admin@x.org")
+    url = f"/boards/{board.id}/config/credential-types/{type_id}/retire"
+    assert "holders keep their credentials" in client.get(url).text
+    assert client.post(url, data={"reason": "Replaced by CPRS"}).status_code == 400  # unticked
+    assert client.post(url, data={"reason": "Replaced by CPRS", "confirm": "y"}).status_code == 302
+    assert 'data-testid="retired-OLD"' in client.get(f"/boards/{board.id}/config/").text
+    client.post("/logout")
+    # the holder keeps the credential and still sees it as held
+    login(client, "holder@x.org")
+    mine = client.get(f"/me/certification?board_id={board.id}").text
+    assert "NE-OLD-0001" in mine
+    client.post("/logout")
+    # a newcomer is not offered it, and cannot apply by posting the form anyway
+    login(client, "new@x.org")
+    assert "Apply for" not in client.get(f"/me/certification?board_id={board.id}").text
+    refused = client.post(
+        "/me/applications/start", data={"credential_type_id": type_id}, follow_redirects=True
+    )
+    assert "no longer takes applications" in refused.text
+    with app.app_context():
+        ctype = db.session.get(CredentialType, type_id)
+        assert ctype.retired_on == TODAY
+        credential = db.session.execute(select(Credential)).scalar_one()
+        assert credential.status == "active"
+        # a draft begun before the retirement cannot be handed in
+        draft = db.session.get(Application, draft_id)
+        with pytest.raises(applications.WorkflowError, match="retired"):
+            applications.submit(db.session, draft, draft.trainee, TODAY, confirmed=True)
