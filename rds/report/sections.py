@@ -150,8 +150,9 @@ def task_ratings_section(
     overridden = set(_overrides(ctx, result))
     kept = sum(1 for t in tasks if t.retained)
     intro = para(
-        "n is the number of importance ratings of the task; the mean, standard deviation (SD) "
-        "and standard error of the mean (SE) are over them, leaving out blanks. % performing "
+        "n is the number of importance (imp.) ratings of the task; their mean, standard "
+        "deviation (SD) and standard error of the mean (SE) leave out blanks; freq. is the "
+        "frequency rating. % performing (% perf.) "
         f"is the share of frequency ratings above 0. Criticality ({method}) is "
         f"{_METHODS.get(method, method)}. {kept} of {len(tasks)} tasks were retained. The "
         "frequency ratings' n, SD and SE are in Appendix C."
@@ -176,8 +177,8 @@ def task_ratings_section(
         ]
         for t in tasks
     ]
-    header = ["Task", "Domain", "n", "Mean importance", "SD", "SE", "Mean frequency"]
-    header += ["% performing", "Criticality", "Retained"]
+    header = ["Task", "Domain", "n", "Mean imp.", "SD", "SE", "Mean freq."]
+    header += ["% perf.", "Criticality", "Retained"]
     widths = [0.55, 1.35, 0.45, 0.75, 0.5, 0.5, 0.75, 0.75, 0.7, 0.7]
     heading6 = heading("6 Task ratings")
     return [KeepTogether([heading6, intro, *chart]), text_table(rows, header, widths, range(2, 9))]
@@ -538,9 +539,11 @@ def status_line(ctx: ReportContext, result: AnalysisResult) -> str:
                 "apportioned, so it cannot serve as an exam blueprint."
             )
         return "Empty: no task was retained and no item is apportioned; it cannot be approved."
+    interim = f"{ctx.interim}: run on the responses in so far. " if ctx.interim else ""
     if ctx.blueprint_status == "approved":
-        return f"Approved by {ctx.approved_by or 'the board'} on {fmt_day(ctx.approved_on)}."
-    return "Proposed: not yet approved by the board."
+        approved = f"Approved by {ctx.approved_by or 'the board'} on {fmt_day(ctx.approved_on)}."
+        return interim + approved
+    return interim + "Proposed: not yet approved by the board."
 
 
 def _comparison(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
