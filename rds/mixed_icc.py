@@ -48,6 +48,8 @@ _GROUP_STACK_LIMIT = 40_000_000
 # Below this relative SD the gradient is taken by a forward difference (the analytic one is
 # 0/0 at the boundary theta = 0).
 _SMALL_THETA = 1e-6
+# A fit whose projected gradient of the deviance is below this counts as converged.
+_GRADIENT_TOLERANCE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -381,8 +383,16 @@ def fit_crossed_reml(ratings: FloatArray) -> CrossedRemlFit | None:
     # much of it on a busy machine), so BLAS runs single-threaded during the search.
     with threadpool_limits(limits=1):
         best = _search(crit, start)
-    theta_keep, theta_elim = (abs(float(v)) for v in best.x)
-    deviance, pwrss, intercept = crit.solve(theta_keep, theta_elim)
+        theta_keep, theta_elim = (abs(float(v)) for v in best.x)
+        deviance, pwrss, intercept = crit.solve(theta_keep, theta_elim)
+        # L-BFGS-B may stop on a line search at the optimum itself (the criterion is flat
+        # to rounding there): the projected gradient decides.
+        _, grad = crit.deviance_and_gradient(np.array([theta_keep, theta_elim]))
+    projected = [
+        0.0 if value == 0.0 and g > 0 else abs(float(g))
+        for value, g in zip((theta_keep, theta_elim), grad, strict=True)
+    ]
+    stationary = max(projected) <= _GRADIENT_TOLERANCE
     sigma2 = pwrss / (crit.n_obs - 1)
     theta_t, theta_r = (theta_keep, theta_elim) if keep_is_target else (theta_elim, theta_keep)
     return CrossedRemlFit(
@@ -395,7 +405,7 @@ def fit_crossed_reml(ratings: FloatArray) -> CrossedRemlFit | None:
         intercept=intercept,
         theta=(theta_t, theta_r),
         deviance=deviance,
-        converged=bool(best.success) and math.isfinite(deviance),
+        converged=(bool(best.success) or stationary) and math.isfinite(deviance),
         evaluations=crit.evaluations,
     )
 

@@ -150,11 +150,22 @@ for (i in seq_len(N)) {
 """
 
 
+def noise(seed: int) -> np.ndarray:
+    """Ratings without a task (seed 0) or respondent (seed 6) effect: REML's boundary."""
+    rng = np.random.default_rng(seed)
+    x = np.rint(rng.normal(2.0, 1.0, (8, 25)))
+    x[rng.random(x.shape) < 0.2] = np.nan
+    return x
+
+
 def test_psych_icc_lmer(tmp_path: Path) -> None:
-    matrices = [survey(*case) for case in CASES]
+    matrices = [survey(*case) for case in CASES] + [noise(0), noise(6)]
+    fits = [fit_crossed_reml(m) for m in matrices[-2:]]
+    assert fits[0] is not None and fits[0].theta[0] == 0.0  # no task variance
+    assert fits[1] is not None and fits[1].theta[1] == 0.0  # no respondent variance
     for i, x in enumerate(matrices, start=1):
         write_matrix(tmp_path / f"x{i}.csv", x)
-    r = run_r(f"N <- {len(CASES)}\n" + R_SCRIPT, tmp_path)
+    r = run_r(f"N <- {len(matrices)}\n" + R_SCRIPT, tmp_path)
     for i, x in enumerate(matrices, start=1):
         assert np.isnan(x).any()
         ours = mixed_icc(x)
