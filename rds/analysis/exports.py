@@ -15,7 +15,7 @@ from rds.models import BlueprintVersion, Study, SubjectMatterExpert, SurveyInvit
 from rds.report.document import PreviousBlueprint, ReportContext, rds_report
 from rds.scope.services import study_ksas
 from rds.scope.studies import credential_types
-from rds.survey.services import questions_of, surveyed_tasks
+from rds.survey.services import interim_label, questions_of, surveyed_tasks
 from rds.workshop.review import levels_text
 from rds.workshop.services import tally
 
@@ -218,6 +218,7 @@ def report_context(
         screening=version.options.get("screening"),
         min_respondents=study.min_respondents,
         sme_votes=votes,
+        interim=interim_label(study, version.options),
         approval_note=version.approval_note,
         approval_concerns=tuple(version.approval_concerns or ()),
         acknowledgement=version.acknowledgement,

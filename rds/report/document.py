@@ -112,7 +112,8 @@ class ReportContext:
     min_respondents: int | None = None
     # the SME workshop: (code, keep, revise, drop, resolution, note) per task
     sme_votes: tuple[tuple[str, int, int, int, str | None, str | None], ...] = ()
-    # approval
+    # approval; "Interim — survey open" for a blueprint run while the survey was open
+    interim: str | None = None
     approval_note: str | None = None
     approval_concerns: tuple[str, ...] = ()
     acknowledgement: str | None = None

@@ -8,10 +8,12 @@ psychometrician sees how many responses look duplicated; thresholds off the scal
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import Any
 
 import numpy as np
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from certify.models import CredentialType
@@ -93,6 +95,10 @@ def test_approving_an_interim_blueprint_leaves_the_survey_open_and_says_interim(
     page = client.get(f"/studies/{study_id}/analysis/{number}").get_data(as_text=True)
     assert page.count("Interim — survey open") >= 2  # the version's heading and its row
     assert "Interim — survey open" in client.get(f"/boards/{board.id}").get_data(as_text=True)
+    # and so does the report
+    pdf = client.get(f"/studies/{study_id}/analysis/{number}/report.pdf")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Interim" in text and "survey open" in " ".join(text.split())
     # the typed blueprint exams reads carries it too
     with app.app_context():
         ctype = CredentialType(board_id=board.id, code="CPSS", name="Peer Specialist")
