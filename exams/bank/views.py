@@ -157,7 +157,8 @@ def bank(board_id: int) -> Any:
         code=request.args.get("code", ""),
         author_id=current_user.id if own_only else None,
     )
-    page = services.bank_page(db.session, query, request.args.get("page", 1, type=int))
+    sort = request.args.get("sort", "code")
+    page = services.bank_page(db.session, query, request.args.get("page", 1, type=int), sort=sort)
     return render_template(
         "exams/bank/list.html",
         board=board,
@@ -167,6 +168,8 @@ def bank(board_id: int) -> Any:
         statuses=STATUS_LABELS,
         page=page,
         own_only=own_only,
+        sort=sort,
+        sorts=services.SORTS,
         manager=services.is_manager(current_user, board.id),
     )
 
@@ -333,7 +336,9 @@ def _act(board_id: int, item_id: int, action: str) -> Any:
     if action in ("submit",):
         form = ActionForm()
     if not form.validate_on_submit():
-        flash("Give the reason for retiring the item.", "danger")
+        missing = action == "retire" and not (request.form.get("reason") or "").strip()
+        message = "Give the reason for retiring the item." if missing else "Please try again."
+        flash(message, "danger")
         return redirect(url_for("exams.item", board_id=board.id, item_id=found.id))
     try:
         if action == "submit":

@@ -18,6 +18,7 @@ PAGES = {
     "bank": "/boards/{board}/exams/items",
     "bank, approved": "/boards/{board}/exams/items?status=approved",
     "bank, page 2": "/boards/{board}/exams/items?page=2",
+    "bank, by task": "/boards/{board}/exams/items?sort=task&page=2",
     "bank CSV": "/boards/{board}/exams/items.csv",
     "review queue": "/boards/{board}/exams/review",
     "assignments": "/boards/{board}/exams/assignments?forms=3",
