@@ -668,7 +668,18 @@ def scale_reliability(
             "it is null."
         )
     else:
-        result = cronbach_alpha(x)
+        # A task rated once has no variance: it would make alpha undefined for the scale.
+        kept_ids = [ids[int(j)] for j in np.flatnonzero(rated_cols)]
+        single = (~np.isnan(x)).sum(axis=0) < 2
+        if single.any() and int((~single).sum()) >= 2:
+            warnings.add(
+                f"{', '.join(t for t, s in zip(kept_ids, single, strict=True) if s)} "
+                f"{'has' if int(single.sum()) == 1 else 'have'} a single {name} rating: left "
+                f"out of the {name} alpha."
+            )
+            result = cronbach_alpha(x[:, ~single])
+        else:
+            result = cronbach_alpha(x)
         alpha = finite_or_none(result.alpha)
         alpha_ci = _pair_or_none(result.ci_low, result.ci_high) if alpha is not None else None
         if alpha is None:

@@ -110,6 +110,13 @@ def test_a_task_without_ratings_leaves_the_scale_standing() -> None:
     assert scale.mixed is not None and scale.mixed.n_tasks == 7
     assert result.domain_reliability["Beta"]["frequency"].tasks_left_out == ("T5",)
     assert any("left out of the frequency reliability: T5" in w for w in result.warnings)
+    once = freq.copy()
+    once[1:, 3] = NAN  # T4 rated once: no variance, left out of alpha only
+    once[0, 3] = 2.0
+    single = analyze(TASKS, DOMAINS, imp, once, items=30, bootstrap=0).scales["frequency"]
+    ref = pg.cronbach_alpha(data=_frame(np.delete(once, [3, 4], axis=1)), nan_policy="pairwise")
+    assert single.alpha == pytest.approx(ref[0], abs=1e-12)
+    assert single.mixed is not None and single.mixed.n_tasks == 7
 
 
 def test_retention_options() -> None:
