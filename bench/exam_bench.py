@@ -16,6 +16,10 @@ Sections (all by default; each is a function in SECTIONS, taking the parsed argu
   assembly, storing the form and its items) on a migrated database with the blueprint
   approved in an RDS study (SQLite in a temporary folder, or a fresh PostgreSQL database
   next to --database). Goal: under 2 s.
+* ``delivery``: --sitters (200) candidates answering a --items form at once, through
+  gunicorn (2 sync workers) and PostgreSQL on loopback, every click saved as the sitting
+  page's script saves it; p95 answer-save latency (goal < 100 ms) and the stored answers
+  counted afterwards. See bench/exam_delivery.py.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import exam_delivery  # noqa: E402  (bench/exam_delivery.py, next to this file)
 import numpy as np  # noqa: E402
 
 from exams.scoring import OMIT, LinearScale, analyze  # noqa: E402
@@ -339,6 +344,7 @@ def _assembly_service(
 SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "scoring": bench_scoring,
     "assembly": bench_assembly,
+    "delivery": exam_delivery.bench_delivery,  # bench/exam_delivery.py
 }
 
 
@@ -354,6 +360,7 @@ def main() -> None:
     parser.add_argument(
         "--database", default="", help="assembly: a PostgreSQL URL (else SQLite in a temp folder)"
     )
+    exam_delivery.add_arguments(parser)
     args = parser.parse_args()
     for name in args.section or list(SECTIONS):
         SECTIONS[name](args)

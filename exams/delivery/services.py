@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -440,48 +442,75 @@ def sitting_items(session: Session, registration: Registration) -> list[SittingI
     return out
 
 
+_OPTIONS: dict[tuple[int, int], int] = {}  # (window, form item) -> options; forms are frozen
+
+
+def _option_count(session: Session, window_id: int, form_item_id: int) -> int | None:
+    """How many options the item has on the window's form (None when it is not on it).
+
+    A published form never changes, so the answer is kept for the life of the process.
+    """
+    key = (window_id, form_item_id)
+    if key not in _OPTIONS:
+        options = session.execute(
+            select(ItemVersion.options)
+            .join(FormItem, FormItem.item_version_id == ItemVersion.id)
+            .join(ExamWindow, ExamWindow.form_id == FormItem.form_id)
+            .where(FormItem.id == form_item_id, ExamWindow.id == window_id)
+        ).scalar()
+        if options is None:
+            return None
+        _OPTIONS[key] = len(options)
+    return _OPTIONS[key]
+
+
 def save_answer(
     session: Session,
     registration: Registration,
     form_item_id: int,
     choice: int | None,
     flagged: bool,
-    position: int,
     now: datetime,
 ) -> None:
-    """Store the candidate's current answer to one item (and where to resume)."""
+    """Store the candidate's current answer to one item: one INSERT ... ON CONFLICT UPDATE.
+
+    The sitting resumes at the item answered last (see :func:`resume_position`).
+    """
     check_clock(session, registration, now)
     if registration.status != "in_progress":
         raise DeliveryError("This sitting has ended; answers are no longer saved.")
-    options = session.execute(
-        select(ItemVersion.options)
-        .join(FormItem, FormItem.item_version_id == ItemVersion.id)
-        .join(ExamWindow, ExamWindow.form_id == FormItem.form_id)
-        .where(FormItem.id == form_item_id, ExamWindow.id == registration.window_id)
-    ).scalar()
-    n_options = None if options is None else len(options)
+    n_options = _option_count(session, registration.window_id, form_item_id)
     if n_options is None:
         raise DeliveryError("That item is not on your form.")
-    if choice is not None and not 0 <= choice < int(n_options):
+    if choice is not None and not 0 <= choice < n_options:
         raise DeliveryError("That option is not on this item.")
-    row = session.execute(
-        select(DeliveredAnswer).where(
-            DeliveredAnswer.registration_id == registration.id,
-            DeliveredAnswer.form_item_id == form_item_id,
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    statement = (postgresql_insert if postgresql else sqlite_insert)(DeliveredAnswer).values(
+        board_id=registration.board_id,
+        registration_id=registration.id,
+        form_item_id=form_item_id,
+        choice=choice,
+        flagged=flagged,
+        saved_at=now,
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["registration_id", "form_item_id"],
+            set_={"choice": choice, "flagged": flagged, "saved_at": now},
         )
+    )
+
+
+def resume_position(session: Session, registration: Registration) -> int:
+    """Where a reload resumes: the position of the item saved last (1 before any save)."""
+    position = session.execute(
+        select(FormItem.position)
+        .join(DeliveredAnswer, DeliveredAnswer.form_item_id == FormItem.id)
+        .where(DeliveredAnswer.registration_id == registration.id)
+        .order_by(DeliveredAnswer.saved_at.desc(), DeliveredAnswer.id.desc())
+        .limit(1)
     ).scalar()
-    if row is None:
-        row = DeliveredAnswer(
-            board_id=registration.board_id,
-            registration_id=registration.id,
-            form_item_id=form_item_id,
-        )
-        session.add(row)
-    row.choice = choice
-    row.flagged = flagged
-    row.saved_at = now
-    registration.position = max(1, position)
-    session.flush()
+    return int(position or 1)
 
 
 def submit(session: Session, registration: Registration, now: datetime) -> None:

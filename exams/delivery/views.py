@@ -223,7 +223,9 @@ def sitting(registration_id: int) -> Any:
             remaining=remaining,
             form=SimpleForm(),
         )
-    position = int(wanted) if wanted.isdigit() else registration.position
+    position = (
+        int(wanted) if wanted.isdigit() else services.resume_position(db.session, registration)
+    )
     position = min(max(position, 1), len(items))
     item = items[position - 1]
     form = AnswerForm()
@@ -274,7 +276,6 @@ def answer(registration_id: int) -> Any:
             form.form_item_id.data,
             choice,
             bool(form.flagged.data),
-            form.position.data,
             now,
         )
     except DeliveryError as exc:
@@ -284,9 +285,9 @@ def answer(registration_id: int) -> Any:
             return jsonify({"saved": False, "ended": ended, "error": str(exc)}), 409
         flash(str(exc), "danger")
         return redirect(url_for("exams.sitting", registration_id=registration.id))
+    remaining = int((registration.deadline_at - now).total_seconds())  # type: ignore[operator]
     db.session.commit()
     if wants_json:
-        remaining = int((registration.deadline_at - now).total_seconds())  # type: ignore[operator]
         return jsonify({"saved": True, "remaining": max(0, remaining)})
     go = request.form.get("go", "")
     return redirect(url_for("exams.sitting", registration_id=registration.id, q=go or None))
