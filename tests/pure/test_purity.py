@@ -40,6 +40,8 @@ PURE_MODULES: dict[str, list[str]] = {
         "stats.py",
         "reliability.py",
         "mixed_icc.py",
+        "retention.py",
+        "subgroups.py",
         "exam_blueprint.py",
         "cli.py",
         "__main__.py",
