@@ -30,8 +30,14 @@ from certify.training import attendance
 from certify.training.services import set_approval
 from core.accounts import grant_role
 from core.extensions import db
-from core.models import Board, Role, RoleAssignment
-from tests.factories import HOUR, create_board, create_credential_type, create_user
+from core.models import Board, Role, RoleAssignment, User
+from tests.factories import (
+    HOUR,
+    create_board,
+    create_credential_type,
+    create_user,
+    verified_supervisor,
+)
 
 TODAY = date.today()
 
@@ -337,6 +343,10 @@ def test_two_changes_to_one_person_at_once_leave_no_drift(app, make_board, make_
     sups = [make_user(f"s{i}@example.org", [(Role.SUPERVISOR, board)]) for i in range(2)]
     with app.app_context():
         for i, sup in enumerate(sups):
+            # hours count only when the board verified the supervisor's license
+            verified_supervisor(
+                db.session, db.session.get(Board, board.id), db.session.get(User, sup.id)
+            )
             db.session.add(
                 SupervisedHoursEntry(
                     board_id=board.id,
