@@ -151,6 +151,11 @@ def rule_problems(type_fields: Mapping[str, Any], rules: Mapping[str, Any]) -> d
         if name.strip().casefold() in seen:
             problems["categories"] = f"The category '{name}' is listed twice."
         seen.add(name.strip().casefold())
+    for name in ("training_minutes", "experience_minutes", "supervision_minutes"):
+        if (rules.get(name) or 0) % 15:
+            problems[name] = "Use whole quarter hours (steps of 0.25)."
+    if any(minutes % 15 for minutes in categories.values()):
+        problems["categories"] = "Use whole quarter hours (steps of 0.25) for each category."
     total, category_sum = rules.get("training_minutes"), sum(categories.values())
     if total is not None and categories and category_sum > total:
         problems["categories"] = (

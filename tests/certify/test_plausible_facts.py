@@ -270,3 +270,16 @@ def test_a_retired_credential_type_keeps_its_holders_and_takes_no_new_applicant(
         draft = db.session.get(Application, draft_id)
         with pytest.raises(applications.WorkflowError, match="retired"):
             applications.submit(db.session, draft, draft.trainee, TODAY, confirmed=True)
+
+
+def test_requirement_hours_are_whole_quarter_hours_in_the_service_too(app) -> None:
+    from certify.config.services import rule_problems
+
+    fields = {"code": "X", "name": "X", "level": "full", "substance_use": False,
+              "cycle_months": 24}  # fmt: skip
+    problems = rule_problems(
+        fields, {"training_minutes": 2398, "training_category_minutes": {"Ethics": 50}}
+    )
+    assert "quarter hours" in problems["training_minutes"]
+    assert "quarter hours" in problems["categories"]
+    assert rule_problems(fields, {"training_minutes": 2400}) == {}
