@@ -447,7 +447,9 @@ def _person_checks(req: Requirements, facts: ApplicantFacts, as_of: date) -> lis
             met, detail = False, f"Education not given (required: {need_label})"
         else:
             met = EDUCATION_LEVELS.index(facts.education) >= EDUCATION_LEVELS.index(req.education)
-            detail = f"{EDUCATION_LABELS[facts.education]} (required: {need_label})"
+            detail = EDUCATION_LABELS[facts.education]
+            if not met:
+                detail += f" (required: {need_label})"
         checks.append(Check("education", "Education", met, detail))
     if req.lived_experience:
         label, yes, no = _FLAG_TEXTS["lived_experience"]

@@ -37,3 +37,15 @@ def test_one_hour_is_singular_a_category_reads_as_hours_of_it_and_nothing_missin
     )
     assert missing_summary(quarter) == "0.25 training hours still missing"
     assert missing_summary(Eligibility(DAY, (Check("exam", "Exam", True, ""),))) == ""
+
+
+def test_education_met_names_what_the_person_has_and_unmet_names_what_is_required() -> None:
+    from datetime import date as day
+
+    from certify.rules import ApplicantFacts, Requirements, evaluate
+
+    need = Requirements(education="hs_diploma_or_ged")
+    met = evaluate(need, ApplicantFacts(birth_date=day(1990, 1, 1), education="bachelor"), DAY)
+    assert met.check("education").detail == "Bachelor's degree"
+    short = evaluate(need, ApplicantFacts(birth_date=day(1990, 1, 1), education="none"), DAY)
+    assert "(required: High school diploma or GED)" in short.check("education").detail
