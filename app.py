@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -118,7 +118,10 @@ def _check_config(app: Flask) -> None:
 
 def _register_errors(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
-        return render_template("errors/error.html", error=error), error.code
+        try:
+            return render_template("errors/error.html", error=error), error.code
+        except OperationalError as exc:  # the page names the signed-in person: the database
+            return database_unavailable(exc)
 
     for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, http_error)
@@ -126,11 +129,22 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError) -> Any:
         app.logger.error("database unavailable: %s", type(error.orig).__name__)
+        try:
+            db.session.rollback()
+        except OperationalError:
+            pass
+        # the page names no one, so rendering it asks the database nothing (the signed-in
+        # person would be loaded again, failing again: a 500 instead of this 503)
+        g._login_user = login_manager.anonymous_user()
         return render_template("errors/unavailable.html"), 503
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> Any:
-        return render_template("errors/500.html"), 500
+        try:
+            return render_template("errors/500.html"), 500
+        except OperationalError:
+            g._login_user = login_manager.anonymous_user()
+            return render_template("errors/500.html"), 500
 
 
 def _security_headers(response: Any) -> Any:
