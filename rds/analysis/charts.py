@@ -38,6 +38,8 @@ DPI = 150
 WIDTH = 6.4  # inches; the report scales charts to its text width
 MAX_BARS = 15  # demographic levels drawn before the rest are pooled
 MAX_TASK_LABELS = 100
+CROWDED = 30  # more tasks than this: label only those not retained or near the threshold
+NEAR_THRESHOLD = 0.25
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with any colour vision.
 BLUE = "#0072B2"
@@ -190,8 +192,10 @@ def importance_frequency_scatter(
     """Mean importance (y) against mean frequency (x) per task, with the importance minimum.
 
     Retained tasks are filled circles, tasks not retained are crosses (told apart without
-    colour). Task ids label every point up to 100 tasks; beyond that only the tasks not
-    retained are labelled. Tasks without both means are left out. ``performing_min`` (a
+    colour). The axes zoom to the tasks (the importance minimum kept in view). Task ids label
+    every point up to 30 tasks; beyond that only the tasks not retained and those within 0.25
+    of the importance minimum are labelled, so the labels stay readable at 40 tasks and more.
+    Tasks without both means are left out. ``performing_min`` (a
     share, not on these axes) is named in the legend.
     """
     low, high = float(scale[0]), float(scale[1])
@@ -209,9 +213,18 @@ def importance_frequency_scatter(
     axes.set_title(
         "Mean importance and mean frequency per task", fontsize=TITLE_SIZE, color=INK, loc="left"
     )
+    # Zoom to where the tasks lie (the threshold kept in view): on the full scale 40 or more
+    # tasks crowd into a corner and their labels overlap.
+    xs = [p[1] for p in points] or [low, high]
+    ys = [p[2] for p in points] + [importance_min]
+    x_low, x_high = max(low, min(xs)), min(high, max(xs))
+    y_low, y_high = max(low, min(ys)), min(high, max(ys))
     pad = (high - low) * 0.03
-    axes.set_xlim(low - pad, high + pad)
-    axes.set_ylim(low - pad, high + pad)
+    x_pad = max(pad, (x_high - x_low) * 0.06)
+    y_pad = max(pad, (y_high - y_low) * 0.06)
+    axes.set_xlim(max(low - pad, x_low - x_pad), min(high + pad, x_high + x_pad))
+    axes.set_ylim(max(low - pad, y_low - y_pad), min(high + pad, y_high + y_pad))
+    left = max(low - pad, x_low - x_pad)
     axes.set_xlabel("Mean frequency", fontsize=LABEL_SIZE, color=INK)
     axes.set_ylabel("Mean importance", fontsize=LABEL_SIZE, color=INK)
     axes.grid(True, color=GRID, linewidth=0.6)
@@ -240,22 +253,26 @@ def importance_frequency_scatter(
     axes.axhline(importance_min, color=INK, linestyle="--", linewidth=1, zorder=2)
     axes.annotate(
         f"importance minimum {importance_min:.2f}",
-        (high + pad, importance_min),
-        xytext=(-3, 3),
+        (left, importance_min),
+        xytext=(3, 3),
         textcoords="offset points",
-        ha="right",
+        ha="left",
         va="bottom",
         fontsize=NOTE_SIZE,
         color=INK,
     )
-    labelled = points if len(points) <= MAX_TASK_LABELS else dropped[:MAX_TASK_LABELS]
+    if len(points) <= CROWDED:
+        labelled = points
+    else:  # crowded: label the tasks the reader looks for (not retained, or near the line)
+        near = [p for p in kept if abs(p[2] - importance_min) <= NEAR_THRESHOLD]
+        labelled = (dropped + near)[:MAX_TASK_LABELS]
     for task_id, x, y, _ in labelled:
         axes.annotate(
             _short(task_id, 12),
             (x, y),
             xytext=(3, 2),
             textcoords="offset points",
-            fontsize=5.5,
+            fontsize=6.5,
             color=MUTED,
         )
     handles = [
