@@ -284,6 +284,26 @@ def _starting_theta(x: FloatArray, mask: npt.NDArray[np.bool_]) -> tuple[float, 
     return math.sqrt(vc / s2) or 0.1, math.sqrt(vr / s2) or 0.1
 
 
+def _balanced_theta(x: FloatArray) -> tuple[float, float] | None:
+    """(theta_targets, theta_raters) in closed form when every cell is rated, else None.
+
+    With every target rated by every rater the REML estimates of the crossed model are the
+    ANOVA (expected mean squares) estimates whenever those are not negative:
+    sigma_t^2 = (MS_targets - MS_error) / k, sigma_r^2 = (MS_raters - MS_error) / n,
+    sigma^2 = MS_error. A negative one is on the boundary: the search decides then.
+    """
+    n, k = x.shape
+    grand = float(x.mean())
+    ms_targets = k * float(((x.mean(axis=1) - grand) ** 2).sum()) / (n - 1)
+    ms_raters = n * float(((x.mean(axis=0) - grand) ** 2).sum()) / (k - 1)
+    residual = x - x.mean(axis=1, keepdims=True) - x.mean(axis=0, keepdims=True) + grand
+    ms_error = float((residual**2).sum()) / ((n - 1) * (k - 1))
+    if ms_error <= 0 or ms_targets < ms_error or ms_raters < ms_error:
+        return None
+    var_t, var_r = (ms_targets - ms_error) / k, (ms_raters - ms_error) / n
+    return math.sqrt(var_t / ms_error), math.sqrt(var_r / ms_error)
+
+
 def _search(crit: _Criterion, start: tuple[float, float]) -> Any:
     """Minimise the criterion over theta >= 0 by L-BFGS-B with the analytic gradient."""
     return minimize(
@@ -378,12 +398,19 @@ def fit_crossed_reml(ratings: FloatArray) -> CrossedRemlFit | None:
     keep_is_target = n_targets <= n_raters
     xe, me = (x.T, mask.T) if keep_is_target else (x, mask)
     crit = _Criterion(xe, me)
-    start = _starting_theta(xe, me)
+    closed = _balanced_theta(x) if bool(mask.all()) and n_targets > 1 and n_raters > 1 else None
     # Each evaluation is a few small dense operations: threads only cost time there (and
     # much of it on a busy machine), so BLAS runs single-threaded during the search.
     with threadpool_limits(limits=1):
-        best = _search(crit, start)
-        theta_keep, theta_elim = (abs(float(v)) for v in best.x)
+        if closed is not None:  # every cell rated: the optimum is known, no search
+            theta_t0, theta_r0 = closed
+            theta_keep, theta_elim = (
+                (theta_t0, theta_r0) if keep_is_target else (theta_r0, theta_t0)
+            )
+            best = None
+        else:
+            best = _search(crit, _starting_theta(xe, me))
+            theta_keep, theta_elim = (abs(float(v)) for v in best.x)
         deviance, pwrss, intercept = crit.solve(theta_keep, theta_elim)
         # L-BFGS-B may stop on a line search at the optimum itself (the criterion is flat
         # to rounding there): the projected gradient decides.
@@ -405,7 +432,7 @@ def fit_crossed_reml(ratings: FloatArray) -> CrossedRemlFit | None:
         intercept=intercept,
         theta=(theta_t, theta_r),
         deviance=deviance,
-        converged=(bool(best.success) or stationary) and math.isfinite(deviance),
+        converged=(best is None or bool(best.success) or stationary) and math.isfinite(deviance),
         evaluations=crit.evaluations,
     )
 
