@@ -21,6 +21,8 @@ PURE_MODULES: dict[str, list[str]] = {
         "__init__.py",
         "config.py",  # settings from the environment: readable without an app
         "units.py",
+        "text.py",  # plural nouns
+        "audit_text.py",  # an audit event in words
         "pdf.py",
         "sheets.py",  # the formula guard and the safe .xlsx reader of every importer
     ],
@@ -35,6 +37,8 @@ PURE_MODULES: dict[str, list[str]] = {
         "standing/__init__.py",
         "standing/horizon.py",
         "training/__init__.py",
+        "renewal/__init__.py",
+        "renewal/phase.py",
     ],
     "rds": [
         "stats.py",
