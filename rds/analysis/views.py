@@ -324,6 +324,7 @@ def analysis_screening(study_id: int) -> Any:
     return render_template(
         "rds/analysis/screening.html",
         study=study,
+        questions=questions,
         form=form,
         report=preview,
         crumbs=_crumbs(
