@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, render_template
-from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from flask import Flask, g, render_template, request
+from sqlalchemy.exc import DataError, OperationalError
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.config import Config, ConfigError, check_production_settings, config_class
@@ -31,6 +32,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def create_app(config: dict[str, Any] | type[Config] | None = None) -> Flask:
@@ -138,6 +140,25 @@ def _register_errors(app: Flask) -> None:
         g._login_user = login_manager.anonymous_user()
         return render_template("errors/unavailable.html"), 503
 
+    @app.errorhandler(csv.Error)
+    def unreadable_csv(error: csv.Error) -> Any:
+        # e.g. a field over the csv module's 131,072 characters: the file is refused, clearly
+        db.session.rollback()
+        message = (
+            f"This CSV file cannot be read ({error}). No cell may be longer than 131,072 "
+            "characters; check the file and upload it again."
+        )
+        return render_template("errors/error.html", error=BadRequest(), message=message), 400
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def value_out_of_range(error: Exception) -> Any:
+        # a number, date or text the database cannot hold (a form's check was missing)
+        app.logger.warning("value out of range: %s", type(getattr(error, "orig", error)).__name__)
+        db.session.rollback()
+        message = "A value you entered is too long or out of range; check the form and try again."
+        return render_template("errors/error.html", error=BadRequest(), message=message), 400
+
     @app.errorhandler(500)
     def server_error(error: Exception) -> Any:
         try:
@@ -150,4 +171,9 @@ def _register_errors(app: Flask) -> None:
 def _security_headers(response: Any) -> Any:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.is_secure:  # behind the proxy, X-Forwarded-Proto (TRUSTED_PROXIES) says so
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if not (request.endpoint or "").endswith("static"):
+        # pages and downloads may hold personal data: no browser or proxy keeps a copy
+        response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -20,7 +20,9 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from core.passwords import is_common
 
 # Characters that end a line somewhere (CR, LF, tab, VT, FF, FS-US, NEL, U+2028, U+2029) and
 # the other C0 and C1 control characters and DEL.
@@ -67,7 +69,20 @@ _plain_bind_field = FlaskForm.Meta.bind_field
 if getattr(_plain_bind_field, "__name__", "") != _bind_with_text_filter.__name__:
     FlaskForm.Meta.bind_field = _bind_with_text_filter
 
-PASSWORD_RULES = [DataRequired(), Length(min=10, max=128, message="Use 10 to 128 characters.")]
+
+def _not_common(form: Any, field: Any) -> None:
+    if field.data and is_common(field.data):
+        raise ValidationError(
+            "This password is among the first that guessers try; choose a less common one "
+            "(a few unrelated words work well)."
+        )
+
+
+PASSWORD_RULES = [
+    DataRequired(),
+    Length(min=10, max=128, message="Use 10 to 128 characters."),
+    _not_common,
+]
 
 
 class LoginForm(FlaskForm):

@@ -18,6 +18,9 @@ from core.models import OutboxMessage, utcnow
 _LINE_BREAK = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
+SUBJECT_MAX = 200  # OutboxMessage.subject's length
+
+
 def queue(
     session: Session, to: str, subject: str, body: str, board_id: int | None = None
 ) -> OutboxMessage:
@@ -27,6 +30,8 @@ def queue(
     break); forms strip such characters already, this guards text from anywhere else.
     """
     one_line = " ".join(_LINE_BREAK.sub(" ", subject).split())
+    if len(one_line) > SUBJECT_MAX:  # a subject built from a long name still fits its column
+        one_line = one_line[: SUBJECT_MAX - 1].rstrip() + "…"
     message = OutboxMessage(to_addr=to, subject=one_line, body_text=body, board_id=board_id)
     session.add(message)
     session.flush()
