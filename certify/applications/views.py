@@ -295,6 +295,9 @@ def review_application(board_id: int, application_id: int) -> Any:
     )
 
 
+STAFF_DECISIONS = ("in_review", "info_requested", "approved_for_exam", "approved", "denied")
+
+
 @bp.route("/boards/<int:board_id>/applications/<int:application_id>/decide", methods=["POST"])
 @roles_required(*STAFF)
 def decide_application(board_id: int, application_id: int) -> Any:
@@ -302,6 +305,10 @@ def decide_application(board_id: int, application_id: int) -> Any:
     application = board_owned_or_404(Application, application_id, board.id)
     back = url_for("certify.review_application", board_id=board.id, application_id=application.id)
     if duties.blocked(current_user, application.trainee_id, "decide on this application"):
+        return redirect(back)
+    if request.form.get("target") not in STAFF_DECISIONS:
+        # "certified" comes only with an issued credential (issue), "withdrawn" from the applicant
+        flash("That is not a decision staff can take here.", "danger")
         return redirect(back)
     form = DecisionForm()
     final = form.target.data in ("denied", "approved", "approved_for_exam")

@@ -216,3 +216,28 @@ def test_without_four_eyes_one_person_may_approve_and_issue(
     client.post(f"{base}/decide", data={"target": "approved", "confirm": "y"})
     client.post(f"{base}/issue", data={})
     assert _status(app, application_id) == "certified"
+
+
+def test_certified_only_by_issuing_a_credential(app, client, make_board, make_user) -> None:  # type: ignore[no-untyped-def]
+    """Low finding: posting the decision "certified" made an application certified without any
+    credential; only issuing does now."""
+    board = make_board("ne")
+    ctype_id = credential_type(app, board)
+    trainee = make_user("tia@example.org", [(Role.TRAINEE, board)])
+    reviewer = make_user("rev@example.org", [(Role.BOARD_REVIEWER, board)])
+    ready_trainee(app, board, trainee)
+    application_id, base = _submitted(app, client, board, ctype_id, trainee)
+    client.post("/logout")
+    login(client, reviewer.email)
+    client.post(f"{base}/decide", data={"target": "in_review"})
+    client.post(f"{base}/decide", data={"target": "approved", "confirm": "y"})
+    for target in ("certified", "withdrawn", "submitted"):
+        page = client.post(
+            f"{base}/decide", data={"target": target, "confirm": "y"}, follow_redirects=True
+        ).get_data(as_text=True)
+        assert "not a decision staff can take" in page
+        assert _status(app, application_id) == "approved"
+    client.post(f"{base}/issue", data={})
+    assert _status(app, application_id) == "certified"
+    with app.app_context():
+        assert db.session.execute(select(Credential)).scalar_one().status == "active"
