@@ -57,11 +57,16 @@ class EntryInput:
 
 @dataclass(frozen=True)
 class HoursTotals:
-    """Confirmed experience and supervision minutes and the number of pending entries."""
+    """Confirmed experience and supervision minutes and the number of pending entries.
+
+    ``unverified``: of the confirmed minutes, those whose supervisor's license the board has
+    not verified yet (they do not count toward eligibility until it has).
+    """
 
     experience: int = 0
     supervision: int = 0
     pending: int = 0
+    unverified: int = 0
 
 
 @dataclass(frozen=True)
@@ -263,22 +268,34 @@ def delete_entry(session: Session, trainee: User, entry: SupervisedHoursEntry) -
 
 
 def _totals(session: Session, trainee_id: int, board_id: int | None) -> HoursTotals:
-    query = select(
-        SupervisedHoursEntry.kind, SupervisedHoursEntry.status,
-        func.count(), func.sum(SupervisedHoursEntry.minutes),
-    ).where(SupervisedHoursEntry.trainee_id == trainee_id)  # fmt: skip
+    verified = SupervisorProfile.verified_at.is_not(None)
+    query = (
+        select(
+            SupervisedHoursEntry.kind, SupervisedHoursEntry.status, verified,
+            func.count(), func.sum(SupervisedHoursEntry.minutes),
+        )
+        .outerjoin(
+            SupervisorProfile,
+            and_(
+                SupervisorProfile.board_id == SupervisedHoursEntry.board_id,
+                SupervisorProfile.user_id == SupervisedHoursEntry.supervisor_id,
+            ),
+        )
+        .where(SupervisedHoursEntry.trainee_id == trainee_id)
+    )  # fmt: skip
     if board_id is not None:
         query = query.where(SupervisedHoursEntry.board_id == board_id)
     minutes = {"experience": 0, "supervision": 0}
-    pending = 0
-    for kind, status, count, total in session.execute(
-        query.group_by(SupervisedHoursEntry.kind, SupervisedHoursEntry.status)
+    pending = unverified = 0
+    for kind, status, checked, count, total in session.execute(
+        query.group_by(SupervisedHoursEntry.kind, SupervisedHoursEntry.status, verified)
     ):
         if status == "confirmed":
             minutes[kind] += total
+            unverified += 0 if checked else total
         elif status == "pending":
             pending += count
-    return HoursTotals(minutes["experience"], minutes["supervision"], pending)
+    return HoursTotals(minutes["experience"], minutes["supervision"], pending, unverified)
 
 
 def trainee_summaries(session: Session, trainee: User) -> list[tuple[Board, HoursTotals]]:

@@ -108,7 +108,8 @@ def test_logging_names_a_supervisor_the_board_then_approves(app, client, make_bo
     assert "Record your license" in mail.body_text and "Confirm or reject" in mail.body_text
     token = re.search(r"/activate/(\S+)", mail.body_text).group(1)
     client.post("/logout")
-    page = client.post(f"/activate/{token}", data={"password": "x" * 12, "confirm": "x" * 12})
+    chosen = "a long and uncommon pass"  # not one of the common passwords refused
+    page = client.post(f"/activate/{token}", data={"password": chosen, "confirm": chosen})
     assert page.status_code == 302
     assert "1 entry waiting for your confirmation" in client.get("/dashboard").text
 
@@ -191,6 +192,8 @@ def test_confirm_counts_and_emails_the_trainee(app, client, make_board, make_use
     mine = client.get("/me/hours").text
     assert re.search(r'data-testid="total-supervision">3\.0 h', mine)
     assert re.search(r'data-testid="total-experience">0\.0 h', mine)
+    # confirmed, but the board has not verified the license yet: the page says so
+    assert "3.0 h of the confirmed hours wait for the board to verify" in mine
 
 
 def test_bulk_confirm(app, client, make_board, make_user):
