@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from core.sheets import SheetError, xlsx_rows
+from core.sheets import SheetError, duplicated_headers, xlsx_rows
 
 COLUMNS = ("credential_number", "name")
 OPTIONAL = ("completed_on",)
@@ -159,6 +159,8 @@ def read(
     if not table:
         raise RosterFileError([Problem(1, "file", "The file is empty.")])
     header = [ALIASES.get(fold(cell), fold(cell).replace(" ", "_")) for cell in table[0]]
+    for twice in duplicated_headers(header):
+        problems.append(Problem(1, twice, f"The header names the '{twice}' column twice."))
     for name in COLUMNS:
         if name not in header:
             problems.append(Problem(1, name, f"The header has no '{name}' column."))

@@ -12,6 +12,7 @@ import io
 import re
 from dataclasses import dataclass
 
+from core.sheets import duplicated_headers
 from rds.survey.io import SurveyFileError, read_tasks
 from rds.survey.tables import Problem, Table, read_xlsx_table
 
@@ -59,6 +60,8 @@ def parse_scope_file(data: bytes, name: str) -> tuple[list[ScopeRow], dict[str, 
         problems.extend(exc.problems)
     table = (_raw_table(data, name) if data.strip() else None) or Table(name, [], [])
     columns = {h.strip().lower(): i for i, h in enumerate(table.header)}
+    for twice in duplicated_headers([h.strip().lower() for h in table.header]):
+        problems.append(Problem(name, 1, twice, "duplicate column: name each column once"))
     if table.header and "statement" not in columns:
         problems.append(Problem(name, 1, "statement", "required column is missing"))
     rows: list[ScopeRow] = []

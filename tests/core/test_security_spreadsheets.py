@@ -373,3 +373,26 @@ def test_importers_tell_the_person_what_is_wrong(app, ctx) -> None:  # type: ign
     problems: list = []
     assert read_xlsx_table(bomb, "tasks.xlsx", problems) is None
     assert "unpacks to" in str(problems[0])
+
+
+def test_duplicated_csv_headers_are_refused_not_silently_read() -> None:
+    """Low finding: a second column of the same name was read in place of the first."""
+    from datetime import date
+
+    from ceu.rosterfile import RosterFileError
+    from ceu.rosterfile import read as read_ce_roster
+    from rds.scope.scope_file import parse_scope_file
+    from rds.survey.io import SurveyFileError
+    from verify.employers.roster import RosterUnreadable, read_roster
+
+    scope = b"task_id,domain,statement,statement\nT1,D,Real statement,Other statement\n"
+    with pytest.raises(SurveyFileError) as caught:
+        parse_scope_file(scope, "tasks.csv")
+    assert "duplicate column" in str(caught.value.problems)
+    ce = b"name,credential_number,credential_number\nAnn Lee,NE-1,NE-2\n"
+    with pytest.raises(RosterFileError) as ce_caught:
+        read_ce_roster(ce, "r.csv", date(2026, 1, 1), date(2026, 1, 2), date(2026, 2, 1))
+    assert "twice" in str([p.message for p in ce_caught.value.problems])
+    employer = b"name,credential number,board,number\nAnn Lee,NE-1,ne,NE-2\n"
+    with pytest.raises(RosterUnreadable, match="both hold the number"):
+        read_roster(employer, "r.csv", 100)

@@ -25,6 +25,7 @@ PURE_MODULES: dict[str, list[str]] = {
         "audit_text.py",  # an audit event in words
         "pdf.py",
         "sheets.py",  # the formula guard and the safe .xlsx reader of every importer
+        "passwords.py",  # the common-password check of the password forms
     ],
     "certify": [
         "rules.py",

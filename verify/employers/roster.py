@@ -74,7 +74,12 @@ def _columns(header: Sequence[str]) -> dict[str, int]:
     for position, text in enumerate(header):
         key = _header_key(text)
         for field, names in HEADERS.items():
-            if key in names and field not in found:
+            if key in names and field in found:
+                raise RosterUnreadable(
+                    f"Columns {found[field] + 1} and {position + 1} both hold the {field}; "
+                    "keep one of them."
+                )
+            if key in names:
                 found[field] = position
     has_name = "name" in found or ("first_name" in found and "last_name" in found)
     missing = [
