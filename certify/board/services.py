@@ -8,7 +8,7 @@ engine's own result for each person, so it agrees with every trainee's checklist
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, distinct, func, select
@@ -39,6 +39,7 @@ class BoardFigures:
     documents_pending: int
     recompute: standing.Progress | None = None  # a board-wide recompute still running
     standing_due: int = 0  # people whose stored standing time may have changed
+    trend: tuple[tuple[str, int], ...] = ()  # applications sent per month, oldest first
 
 
 def _counts(session: Session, model: Any, board_id: int) -> dict[str, int]:
@@ -127,4 +128,35 @@ def figures(session: Session, board_id: int, as_of: date) -> BoardFigures:
         documents,
         standing.progress(session, board_id),
         standing.due(session, board_id, as_of),
+        applications_per_month(session, board_id, as_of),
     )
+
+
+TREND_MONTHS = 12
+
+
+def applications_per_month(
+    session: Session, board_id: int, as_of: date, months: int = TREND_MONTHS
+) -> tuple[tuple[str, int], ...]:
+    """Applications sent in each of the last `months` calendar months ("2026-03", n), oldest
+    first, months without any included: one grouped statement."""
+    first = date(as_of.year, as_of.month, 1)
+    for _ in range(months - 1):
+        first = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+    sent = Application.submitted_at
+    if session.get_bind().dialect.name == "postgresql":
+        month = func.to_char(sent, "YYYY-MM")
+    else:
+        month = func.strftime("%Y-%m", sent)
+    counts: dict[str, int] = dict(
+        session.execute(
+            select(month, func.count())
+            .where(Application.board_id == board_id, sent >= datetime.combine(first, time(), UTC))
+            .group_by(month)
+        ).all()
+    )
+    labels, day = [], first
+    for _ in range(months):
+        labels.append(day.strftime("%Y-%m"))
+        day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return tuple((label, int(counts.get(label, 0))) for label in labels)

@@ -127,3 +127,29 @@ def test_board_staff_read_what_waits_counted_and_linked_to_the_filtered_queue(
         assert "1 application is in review" in page
         assert "0 documents wait to be checked" in page
         client.post("/logout")
+
+
+def test_the_board_overview_draws_applications_per_month_with_the_numbers(
+    app, client, make_board, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    board = make_board("ne")
+    ctype_id = credential_type(app, board)
+    admin = make_user("admin@example.org", [(Role.BOARD_ADMIN, board)])
+    now = utcnow()
+    this_month = now.strftime("%Y-%m")
+    for i, back in enumerate((0, 0, 400)):  # two this month, one more than a year ago
+        trainee = make_user(f"t{i}@example.org", [(Role.TRAINEE, board)])
+        with app.app_context():
+            db.session.add(
+                Application(
+                    board_id=board.id, trainee_id=trainee.id, credential_type_id=ctype_id,
+                    status="submitted", submitted_at=now - timedelta(days=back),
+                )
+            )  # fmt: skip
+            db.session.commit()
+    login(client, admin.email)
+    page = client.get(f"/boards/{board.id}").get_data(as_text=True)
+    assert 'data-testid="applications-trend"' in page
+    assert f"<title>{this_month}: 2</title>" in page
+    assert f'<td>{this_month}</td><td class="text-end">2</td>' in page
+    assert "2 applications sent in the last 12 months" in page
