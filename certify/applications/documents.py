@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from certify.models import DOCUMENT_KINDS, Application, ApplicationDocument
@@ -34,6 +35,23 @@ def sniff(head: bytes) -> tuple[str, str]:
     raise DocumentError("Only PDF, JPEG and PNG files are accepted; this file is none of them.")
 
 
+def upload_quota() -> int:
+    """Bytes one person may keep in uploaded files of one kind (UPLOAD_QUOTA_MB, default 100)."""
+    megabytes = current_app.config.get("UPLOAD_QUOTA_MB") or os.environ.get("UPLOAD_QUOTA_MB")
+    return int(megabytes or 100) * 1024 * 1024
+
+
+def refuse_over_quota(stored: int, adding: int) -> None:
+    """Raise DocumentError when a person's stored bytes plus this file pass the quota."""
+    quota = upload_quota()
+    if stored + adding > quota:
+        raise DocumentError(
+            f"You have {stored / 2**20:.1f} MB of files stored here; with this one you would "
+            f"pass the limit of {quota // 2**20} MB per person. Contact the board if you need "
+            "to upload more."
+        )
+
+
 def storage_dir() -> Path:
     path = Path(current_app.config["UPLOAD_FOLDER"]) / "documents"
     path.mkdir(parents=True, exist_ok=True)
@@ -57,6 +75,12 @@ def save(
     if len(data) > MAX_BYTES:
         raise DocumentError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
     content_type, extension = sniff(data[:16])
+    stored = session.execute(
+        select(func.coalesce(func.sum(ApplicationDocument.size_bytes), 0)).where(
+            ApplicationDocument.uploaded_by_id == uploader.id
+        )
+    ).scalar_one()
+    refuse_over_quota(int(stored), len(data))
     stored_name = uuid.uuid4().hex + extension
     (storage_dir() / stored_name).write_bytes(data)
     document = ApplicationDocument(

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from certify.applications.documents import MAX_BYTES, DocumentError, sniff
+from certify.applications.documents import MAX_BYTES, DocumentError, refuse_over_quota, sniff
 from ceu.compliance import DELIVERY_MODES, Compliance
 from ceu.models import (
     CeCategory,
@@ -89,6 +89,12 @@ def save_evidence(session: Session, record: CeRecord, uploader: User, upload: Up
         raise CeError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.", "evidence")
     try:
         content_type, extension = sniff(data[:16])
+        kept = session.execute(
+            select(func.coalesce(func.sum(CeEvidence.size_bytes), 0)).where(
+                CeEvidence.uploaded_by_id == uploader.id
+            )
+        ).scalar_one()
+        refuse_over_quota(int(kept), len(data))
     except DocumentError as exc:
         raise CeError(str(exc), "evidence") from exc
     stored = uuid.uuid4().hex + extension

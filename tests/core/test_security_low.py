@@ -117,3 +117,36 @@ def test_a_csv_field_over_128_kb_is_refused_with_a_message(
     assert response.status_code in (200, 400), response.status_code
     text = response.get_data(as_text=True)
     assert "131,072" in text or "too long" in text.lower() or "longer" in text.lower()
+
+
+def test_an_upload_quota_per_person(app, client, make_board, make_user) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from certify.models import ApplicationDocument
+    from tests.factories import credential_type, ready_trainee
+
+    board = make_board("ne")
+    ctype_id = credential_type(app, board)
+    trainee = make_user("tia@example.org", [(Role.TRAINEE, board)])
+    ready_trainee(app, board, trainee)
+    login(client, trainee.email)
+    app_url = client.post("/me/applications/start", data={"credential_type_id": ctype_id}).headers[
+        "Location"
+    ]
+    pdf = b"%PDF-1.4\n" + b"0" * 400_000 + b"\n%%EOF\n"
+    app.config["UPLOAD_QUOTA_MB"] = 1
+    try:
+        pages = [
+            client.post(
+                f"{app_url}/documents",
+                data={"kind": "diploma", "file": (io.BytesIO(pdf), f"d{n}.pdf")},
+                content_type="multipart/form-data",
+                follow_redirects=True,
+            ).get_data(as_text=True)
+            for n in range(3)
+        ]
+    finally:
+        app.config.pop("UPLOAD_QUOTA_MB")
+    assert "limit of 1 MB per person" in pages[2]
+    with app.app_context():
+        assert len(db.session.execute(select(ApplicationDocument)).all()) == 2
