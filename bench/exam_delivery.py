@@ -184,18 +184,20 @@ def _candidate(
     start: threading.Barrier,
     out: list[float],
     failures: list[str],
+    logins: threading.Semaphore,
 ) -> None:
     import requests
 
     rng = random.Random(registration_id)
     http = requests.Session()
     try:
-        page = http.get(f"{base}/login", timeout=60).text
+        logins.acquire()  # a few logins at a time: password hashing is deliberately slow
+        page = http.get(f"{base}/login", timeout=300).text
         token = TOKEN.search(page)
         assert token, "no CSRF token on the login page"
         http.post(f"{base}/login", data={"csrf_token": token.group(1), "email": email,
-                                         "password": PASSWORD}, timeout=60)  # fmt: skip
-        sitting = http.get(f"{base}/me/exams/sittings/{registration_id}", timeout=60).text
+                                         "password": PASSWORD}, timeout=300)  # fmt: skip
+        sitting = http.get(f"{base}/me/exams/sittings/{registration_id}", timeout=300).text
         token = TOKEN.search(sitting)
         assert token, f"{email}: no sitting page"
         csrf = token.group(1)
@@ -203,8 +205,10 @@ def _candidate(
         failures.append(f"{email}: {exc}")
         start.abort()
         return
+    finally:
+        logins.release()
     try:
-        start.wait(timeout=600)
+        start.wait(timeout=1200)
     except threading.BrokenBarrierError:
         return
     url = f"{base}/me/exams/sittings/{registration_id}/answer"
@@ -265,17 +269,27 @@ def bench_delivery(args: argparse.Namespace) -> None:
         latencies: list[float] = []
         failures: list[str] = []
         barrier = threading.Barrier(len(sitters) + 1)
+        logins = threading.Semaphore(4)
         threads = [
             threading.Thread(
                 target=_candidate,
-                args=(base, email, rid, form_items, args.think, barrier, latencies, failures),
+                args=(
+                    base, email, rid, form_items, args.think, barrier, latencies, failures,
+                    logins,
+                ),
                 daemon=True,
             )
             for email, rid in sitters
-        ]
+        ]  # fmt: skip
         for thread in threads:
             thread.start()
-        barrier.wait(timeout=900)
+        try:
+            barrier.wait(timeout=1200)
+        except threading.BrokenBarrierError:
+            print("  a candidate could not log in or open the sitting:")
+            for failure in failures[:5]:
+                print(f"    {failure}")
+            raise
         began = time.perf_counter()
         for thread in threads:
             thread.join(timeout=3600)
