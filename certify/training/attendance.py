@@ -22,6 +22,7 @@ from core.accounts import find_user
 from core.boards import Page, paginate
 from core.exports import csv_text, stream_rows
 from core.models import Board, Role, User, utcnow
+from core.sheets import duplicated_headers
 from core.urls import external_url
 
 ROSTER_COLUMNS = ("email", "module", "date", "minutes")
@@ -188,6 +189,8 @@ def _read_roster(data: bytes, problems: list[RosterProblem]) -> list[tuple[int, 
         return []
     lines = list(csv.reader(io.StringIO(text)))
     header = [fold(cell) for cell in lines[0]] if lines else []
+    for twice in duplicated_headers(header):
+        problems.append(RosterProblem(1, twice, f"The header names the '{twice}' column twice."))
     missing = [name for name in ROSTER_COLUMNS if name not in header]
     for name in missing:
         problems.append(RosterProblem(1, name, f"The header has no '{name}' column."))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, mail
 from core.models import User
+from core.sheets import duplicated_headers
 from core.urls import external_url
 from rds.models import SmeVote, Study, SubjectMatterExpert, Task
 from rds.scope.services import ordered_domains, ordered_tasks
@@ -187,6 +188,8 @@ def import_smes(session: Session, actor: User, study: Study, data: bytes, name: 
     problems: list[Problem] = []
     table = _sme_table(data, name, problems) or Table(name, [], [])
     columns = {h.strip().lower(): i for i, h in enumerate(table.header)}
+    for twice in duplicated_headers([h.strip().lower() for h in table.header]):
+        problems.append(Problem(name, 1, twice, "duplicate column: name each column once"))
     for column in ("name", "email"):
         if table.header and column not in columns:
             problems.append(Problem(name, 1, column, "required column is missing"))

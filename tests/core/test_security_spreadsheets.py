@@ -396,3 +396,24 @@ def test_duplicated_csv_headers_are_refused_not_silently_read() -> None:
     employer = b"name,credential number,board,number\nAnn Lee,NE-1,ne,NE-2\n"
     with pytest.raises(RosterUnreadable, match="both hold the number"):
         read_roster(employer, "r.csv", 100)
+
+
+def test_a_training_roster_with_a_column_twice_is_refused(
+    app, client, make_board, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    from core.models import Role
+    from tests.certify.test_training import MODULES, _cohort, _program, _upload
+    from tests.factories import login
+
+    board = make_board("ne")
+    admin = make_user("admin@x.org", [(Role.BOARD_ADMIN, board)])
+    make_user("ana@x.org", [(Role.TRAINEE, board)])
+    cohort_id = _cohort(app, board, _program(app, board, MODULES))
+    login(client, admin.email)
+    roster = "email,module,date,minutes,minutes\nana@x.org,1,2026-01-05,600,60\n"
+    page = _upload(client, board, cohort_id, roster).get_data(as_text=True)
+    assert "column twice" in page
+    from certify.models import TrainingAttendance
+
+    with app.app_context():
+        assert db.session.execute(select(TrainingAttendance)).first() is None
