@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from core.demo import load as load_demo
 from core.extensions import db
-from core.logs import JsonFormatter
+from core.logs import REQUEST_LOGGER, JsonFormatter
 from core.models import User
 from tests.core.test_route_guards import _urls
 
@@ -38,15 +38,20 @@ class _Lines(logging.Handler):
 
 
 @pytest.fixture
-def log_lines():  # type: ignore[no-untyped-def]
+def log_lines(app):  # type: ignore[no-untyped-def]
+    """Every line the app's loggers write (attached to them: another app made by a test may
+    have turned their propagation off)."""
     handler = _Lines()
-    root = logging.getLogger()
-    old = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
+    loggers = [logging.getLogger(name) for name in (REQUEST_LOGGER, app.logger.name)]
+    loggers += [logging.getLogger(), logging.getLogger("werkzeug")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
     yield handler.lines
-    root.removeHandler(handler)
-    root.setLevel(old)
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def test_a_full_crawl_logs_no_personal_data(app, log_lines) -> None:  # type: ignore[no-untyped-def]
