@@ -55,11 +55,45 @@ def text_filter(field: Field) -> Any:
     return multi_line if isinstance(field, TextAreaField) else single_line
 
 
+def longest(field: Field) -> int | None:
+    """The most characters a text field's Length validator allows (None without one)."""
+    limits = [v.max for v in field.validators if isinstance(v, Length) and v.max >= 0]
+    return min(limits) if limits else None
+
+
+def oversize_guard(field: Field) -> Any:
+    """A filter that refuses text far longer than the field allows without keeping it.
+
+    Text over twice the field's limit (at least 1,000 characters over) is cut to the limit,
+    with an error that says how long it was, so the page that reports the error does not
+    send megabytes back to the browser; shorter overruns keep their text for the person to
+    trim, and the field's Length validator words the error.
+    """
+    limit = longest(field)
+
+    def guard(value: Any) -> Any:
+        if (
+            limit is None
+            or not isinstance(value, str)
+            or len(value) <= max(2 * limit, limit + 1000)
+        ):
+            return value
+        field.process_errors.append(
+            f"This was {len(value):,} characters long; at most {limit:,} are allowed. "
+            f"Only the first {limit:,} are shown here: shorten it and send it again."
+        )
+        return value[:limit]
+
+    return guard
+
+
 def _bind_with_text_filter(meta: Any, form: Any, unbound_field: Any, options: Any) -> Field:
     field = _plain_bind_field(meta, form, unbound_field, options)
     extra = text_filter(field)
     if extra is not None and extra not in field.filters:
         field.filters = (extra, *field.filters)  # first, so a field's own filters see clean text
+    if isinstance(field, StringField) and not isinstance(field, PasswordField) and longest(field):
+        field.filters = (oversize_guard(field), *field.filters)
     return field
 
 
