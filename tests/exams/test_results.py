@@ -19,7 +19,7 @@ from certify.applications import eligibility
 from certify.models import Standing, TraineeProfile
 from core.extensions import db
 from core.models import AuditEvent, Board, Role, User
-from exams.models import CutScore, ExamResult, FormItem, Item, ItemStatistic, ResultImport
+from exams.models import CutScore, ExamResult, Item, ItemStatistic, ResultImport
 from tests.exams.test_standard_setting import STEM, published_form
 from tests.factories import create_credential_type, create_ready_trainee, create_user, login
 
@@ -35,10 +35,10 @@ def board_id(app: Flask) -> int:
         db.session.add(board)
         db.session.flush()
         ctype = create_credential_type(db.session, board)
-        form = published_form(board, ctype.id, 5)
         # two domains: items 1-2 Ethics, 3-4 Recovery (the pretest item 5 is unscored)
-        for fi in db.session.execute(select(FormItem).where(FormItem.form_id == form.id)).scalars():
-            fi.domain = "Ethics" if fi.position <= 2 else "Recovery"
+        form = published_form(
+            board, ctype.id, 5, lambda position: "Ethics" if position <= 2 else "Recovery"
+        )
         db.session.add(
             CutScore(board_id=board.id, form_id=form.id, raw_cut=2.5, raw_needed=3, note="")
         )

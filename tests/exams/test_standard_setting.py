@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,7 +48,11 @@ class Scene:
     other_judge: str
 
 
-def published_form(board: Board, ctype_id: int, n_items: int) -> Form:
+def published_form(
+    board: Board, ctype_id: int, n_items: int, domain_of: Callable[[int], str] | None = None
+) -> Form:
+    """A published form of n_items (the last one a pretest item), key B, domain Ethics or
+    ``domain_of(position)``."""
     form = Form(
         board_id=board.id,
         credential_type_id=ctype_id,
@@ -77,7 +82,7 @@ def published_form(board: Board, ctype_id: int, n_items: int) -> Form:
             status="approved",
             blueprint_study_id=1,
             blueprint_version=1,
-            domain="Ethics",
+            domain=domain_of(position) if domain_of else "Ethics",
             task_code=f"T{position}",
             cognitive_level="application",
             stem=f"{STEM} (item {position})",
@@ -94,7 +99,7 @@ def published_form(board: Board, ctype_id: int, n_items: int) -> Form:
                 item_version_id=version.id,
                 position=position,
                 scored=position < n_items,  # the last one is a pretest item
-                domain="Ethics",
+                domain=domain_of(position) if domain_of else "Ethics",
                 task_code=f"T{position}",
             )
         )
