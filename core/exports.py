@@ -80,10 +80,12 @@ def _header_cell(worksheet: Any, text: str, font: Any) -> Any:
 CHUNK_BYTES = 64 * 1024
 
 
-def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
+def csv_chunks(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], lineterminator: str = "\r\n"
+) -> Iterator[bytes]:
     """A CSV document in chunks of about 64 KiB, each sent as soon as it is full."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, lineterminator=lineterminator)
     writer.writerow([_cell(text) for text in header])
     for row in rows:
         writer.writerow([_cell(value) for value in row])
@@ -112,34 +114,14 @@ class _Sink(io.RawIOBase):
         return data
 
 
+_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _XLSX_PARTS = {
-    "[Content_Types].xml": (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" '
-        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/xl/workbook.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-        '<Override PartName="/xl/styles.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-        "</Types>"
-    ),
     "_rels/.rels": (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
         '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
         'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
-    ),
-    "xl/_rels/workbook.xml.rels": (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        'relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        'relationships/styles" Target="styles.xml"/></Relationships>'
     ),
     "xl/styles.xml": (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -157,6 +139,65 @@ _XLSX_PARTS = {
         "</styleSheet>"
     ),
 }
+
+
+def _book_parts(names: Sequence[str]) -> dict[str, str]:
+    """The parts of a workbook of these sheets (sheet1.xml, sheet2.xml...) besides the sheets."""
+    numbers = range(1, len(names) + 1)
+    sheets = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{_WORKSHEET}"/>'
+        for n in numbers
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{n}" Type="{_REL}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+        for n in numbers
+    )
+    listed = "".join(
+        f'<sheet name="{escape(name, quote=True)}" sheetId="{n}" r:id="rId{n}"/>'
+        for n, name in zip(numbers, names, strict=True)
+    )
+    return {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            f"{sheets}"
+            '<Override PartName="/xl/styles.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+            "</Types>"
+        ),
+        **_XLSX_PARTS,
+        "xl/_rels/workbook.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f"{rels}"
+            f'<Relationship Id="rId{len(names) + 1}" Type="{_REL}/styles" Target="styles.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/workbook.xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            f'xmlns:r="{_REL}"><sheets>{listed}</sheets></workbook>'
+        ),
+    }
+
+
+def _sheet_names(names: Iterable[str]) -> list[str]:
+    """Names a spreadsheet accepts: at most 31 characters, none of []:*?/\\, each once."""
+    found: list[str] = []
+    for number, name in enumerate(names, start=1):
+        name = re.sub(r"[\[\]:*?/\\]", "", _XML_UNSAFE.sub("", name))[:31] or f"Sheet{number}"
+        taken = {f.casefold() for f in found}
+        base, suffix = name, 1
+        while name.casefold() in taken:
+            suffix += 1
+            name = f"{base[: 31 - len(str(suffix)) - 1]} {suffix}"
+        found.append(name)
+    return found
 
 
 def _xlsx_cell(value: Any, style: str = "") -> str:
@@ -180,56 +221,75 @@ def xlsx_chunks(
     Cells are written as they come (text inline, dates as ISO text); the zip is written to
     the response as it grows, so memory stays the size of one chunk whatever the rows.
     """
+    return xlsx_book_chunks([(sheet, header, rows)])
+
+
+def xlsx_book_chunks(
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]],
+) -> Iterator[bytes]:
+    """An .xlsx workbook of several sheets (name, header, rows), each with a bold header, in
+    chunks as xlsx_chunks writes one: each sheet's rows are read only when it is written."""
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as book:
-        for name, text in _XLSX_PARTS.items():
+        for name, text in _book_parts(_sheet_names(s[0] for s in sheets)).items():
             book.writestr(name, text)
-        name = escape(_XML_UNSAFE.sub("", sheet[:31]) or "Sheet1", quote=True)
-        book.writestr(
-            "xl/workbook.xml",
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            f'<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        )
         yield sink.take()
-        with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
-            part.write(
-                b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                b"<sheetData>"
-            )
-            cells = "".join(_xlsx_cell(text, ' s="1"') for text in header)
-            part.write(f"<row>{cells}</row>".encode())
-            pending = 0
-            for row in rows:
-                line = f"<row>{''.join(_xlsx_cell(value) for value in row)}</row>".encode()
-                part.write(line)
-                pending += len(line)
-                if pending >= CHUNK_BYTES:
-                    pending = 0
-                    yield sink.take()
-            part.write(b"</sheetData></worksheet>")
+        for number, (_, header, rows) in enumerate(sheets, start=1):
+            with book.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as part:
+                part.write(
+                    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                    b"<sheetData>"
+                )
+                cells = "".join(_xlsx_cell(text, ' s="1"') for text in header)
+                part.write(f"<row>{cells}</row>".encode())
+                pending = 0
+                for row in rows:
+                    line = f"<row>{''.join(_xlsx_cell(value) for value in row)}</row>".encode()
+                    part.write(line)
+                    pending += len(line)
+                    if pending >= CHUNK_BYTES:
+                        pending = 0
+                        yield sink.take()
+                part.write(b"</sheetData></worksheet>")
+            yield sink.take()
     yield sink.take()
 
 
 def stream_download(
-    header: Sequence[str], rows: Iterable[Sequence[Any]], filename: str, fmt: str = "csv"
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    filename: str,
+    fmt: str = "csv",
+    sheet: str | None = None,
+    lineterminator: str = "\r\n",
 ) -> Response:
     """A CSV (or, with fmt "xlsx", XLSX) file sent while its rows are read.
 
-    rows should come from a streamed query (`stream_rows`): the first bytes leave at once
-    and the worker holds one chunk, not the whole file. Runs inside the request's context,
-    so the rows may be read from db.session as they are sent.
+    rows should come from a streamed query (`stream_rows`) or a generator: the first bytes
+    leave at once and the worker holds one chunk, not the whole file. Runs inside the
+    request's context, so the rows may be read from db.session as they are sent. The XLSX
+    sheet is named sheet (else after the file); the CSV ends its lines with lineterminator.
     """
+    stem = filename.rsplit(".", 1)[0]
     if fmt == "xlsx":
-        body = xlsx_chunks(header, rows, filename.rsplit(".", 1)[0])
-        name, mimetype = filename.rsplit(".", 1)[0] + ".xlsx", XLSX
-    else:
-        body, name, mimetype = csv_chunks(header, rows), filename, "text/csv"
+        return stream_book([(sheet or stem, header, rows)], filename)
+    body = csv_chunks(header, rows, lineterminator)
     return Response(
         stream_with_context(body),
-        mimetype=mimetype,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def stream_book(
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]], filename: str
+) -> Response:
+    """An XLSX workbook of several sheets (name, header, rows) sent while its rows are read."""
+    name = filename.rsplit(".", 1)[0] + ".xlsx"
+    return Response(
+        stream_with_context(xlsx_book_chunks(sheets)),
+        mimetype=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -10,13 +10,14 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from certify import plausibility
 from certify.models import SETTINGS, SupervisedHoursEntry, SupervisorProfile
 from certify.rules import HoursEntry
 from core import accounts, audit, mail
 from core.boards import KeysetPage, Page, paginate
+from core.exports import stream_rows
 from core.models import Board, Role, User, utcnow
 from core.units import hours_text
 from core.urls import external_url
@@ -337,6 +338,28 @@ def trainee_entries(
         session, trainee.board_ids(Role.TRAINEE) | {e.board_id for e in listing.items}
     )
     return Listing(listing, boards, totals=_totals(session, trainee.id, board_id))
+
+
+def trainee_entry_rows(
+    session: Session, trainee: User, board_id: int | None = None, status: str = ""
+) -> Iterator[Any]:
+    """The trainee's own entries for their export, newest first, as plain values (entry id,
+    board, date, kind, minutes, setting, paid, domain, notes, supervisor, supervisor email,
+    status, reason): one statement, read as the file is written."""
+    where = [SupervisedHoursEntry.trainee_id == trainee.id]
+    if board_id is not None:
+        where.append(SupervisedHoursEntry.board_id == board_id)
+    entry, supervisor = SupervisedHoursEntry, aliased(User)
+    query = (
+        select(entry.id, Board.name, entry.worked_on, entry.kind, entry.minutes, entry.setting,
+               entry.paid, entry.performance_domain, entry.notes, supervisor.full_name,
+               supervisor.email, entry.status, entry.decision_reason)
+        .join(Board, Board.id == entry.board_id)
+        .join(supervisor, supervisor.id == entry.supervisor_id)
+        .where(entry_query(status, "date_desc", *where).whereclause)
+        .order_by(*ENTRY_SORTS["date_desc"])
+    )  # fmt: skip
+    return stream_rows(session, query)
 
 
 def whole_page(session: Session, query: Any) -> Page:

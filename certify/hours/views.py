@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -22,7 +21,7 @@ from certify.hours.forms import (
 )
 from certify.models import SUPERVISOR_LICENSES, SupervisedHoursEntry, SupervisorProfile
 from core.auth import ensure_board_access, roles_required
-from core.exports import csv_text, download, stream_download
+from core.exports import stream_download
 from core.extensions import db, limiter
 from core.models import Board, Role, utcnow
 from core.units import hours_text
@@ -50,21 +49,6 @@ def _board_filter() -> int | None:
     return request.args.get("board", type=int) or None
 
 
-def _entry_rows(listing: services.Listing, staff: bool = False) -> Iterable[list[Any]]:
-    for e in listing.page.items:
-        board = listing.boards.get(e.board_id)
-        profile = listing.profiles.get((e.board_id, e.supervisor_id))
-        row = [
-            e.id, board.name if board else e.board_id, e.trainee.full_name, e.trainee.email,
-            e.worked_on.isoformat(), e.kind, hours_text(e.minutes, decimals=1), e.setting,
-            "paid" if e.paid else "volunteer", e.performance_domain or "", e.notes,
-            e.supervisor.full_name, e.supervisor.email, e.status, e.decision_reason or "",
-        ]  # fmt: skip
-        if staff:
-            row.append("yes" if profile and profile.verified_at else "no")
-        yield row
-
-
 ENTRY_HEADER = ["id", "board", "trainee", "trainee_email", "date", "kind", "hours", "setting",
                 "paid", "performance_domain", "notes", "supervisor", "supervisor_email",
                 "status", "decision_reason"]  # fmt: skip
@@ -86,10 +70,18 @@ def my_hours() -> Any:
 @bp.route("/me/hours.csv")
 @roles_required(Role.TRAINEE)
 def my_hours_csv() -> Any:
-    listing = services.trainee_entries(
-        db.session, current_user, _board_filter(), request.args.get("status", ""), size=None
+    name, email = current_user.full_name, current_user.email
+    found = services.trainee_entry_rows(
+        db.session, current_user, _board_filter(), request.args.get("status", "")
     )
-    return download(csv_text(ENTRY_HEADER, _entry_rows(listing)), "my-supervised-hours.csv")
+    rows = (
+        [entry_id, board, name, email, worked_on.isoformat(), kind,
+         hours_text(minutes, decimals=1), setting, "paid" if paid else "volunteer", domain or "",
+         notes, supervisor, supervisor_email, status, reason or ""]
+        for (entry_id, board, worked_on, kind, minutes, setting, paid, domain, notes, supervisor,
+             supervisor_email, status, reason) in found
+    )  # fmt: skip
+    return stream_download(ENTRY_HEADER, rows, "my-supervised-hours.csv")
 
 
 @bp.route("/me/hours/new", methods=["GET", "POST"])

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -24,7 +25,7 @@ from certify.training.services import (
     performance_domains,
     programs_of,
 )
-from core.exports import csv_text
+from core.exports import stream_rows
 from core.models import Board, Role, RoleAssignment, User
 from core.units import hours_text
 
@@ -230,17 +231,40 @@ def board_overview(session: Session, board_id: int) -> dict[str, int]:
     }
 
 
-def coverage_csv(matrix: Coverage) -> str:
-    """The coverage matrix as CSV, hours with one decimal."""
-    header = ["program", "provider", *matrix.domains, "no domain", "total hours"]
-    rows = [
-        [
-            r.program.name,
-            r.program.provider,
-            *(hours_text(m, decimals=1) for m in r.minutes),
-            hours_text(r.unmapped, decimals=1),
-            hours_text(r.total, decimals=1),
-        ]
-        for r in matrix.rows
-    ]
-    return csv_text(header, rows)
+def coverage_rows(session: Session, board_id: int) -> tuple[list[str], Iterator[list[Any]]]:
+    """The coverage matrix as the CSV's header and rows (hours with one decimal), read from one
+    streamed statement of the approved programs' modules (two statements in all)."""
+    domains = performance_domains(session, board_id)
+    index = {fold(d): i for i, d in enumerate(domains)}
+    header = ["program", "provider", *domains, "no domain", "total hours"]
+    query = (
+        select(TrainingProgram.id, TrainingProgram.name, TrainingProgram.provider,
+               TrainingModule.performance_domain, TrainingModule.minutes)
+        .outerjoin(TrainingModule, TrainingModule.program_id == TrainingProgram.id)
+        .where(TrainingProgram.board_id == board_id, TrainingProgram.approved.is_(True))
+        .order_by(func.lower(TrainingProgram.name), TrainingProgram.id)
+    )  # fmt: skip
+
+    def row(name: str, provider: str, minutes: list[int], unmapped: int) -> list[Any]:
+        total = sum(minutes) + unmapped
+        spent = [hours_text(m, decimals=1) for m in (*minutes, unmapped, total)]
+        return [name, provider, *spent]
+
+    def rows() -> Iterator[list[Any]]:
+        current: tuple[int, str, str] | None = None
+        minutes, unmapped = [0] * len(domains), 0
+        for program_id, name, provider, domain, spent in stream_rows(session, query):
+            if current is not None and program_id != current[0]:
+                yield row(current[1], current[2], minutes, unmapped)
+                minutes, unmapped = [0] * len(domains), 0
+            current = (program_id, name, provider)
+            if spent is None:  # a program without modules
+                continue
+            if fold(domain) in index:
+                minutes[index[fold(domain)]] += spent
+            else:
+                unmapped += spent
+        if current is not None:
+            yield row(current[1], current[2], minutes, unmapped)
+
+    return header, rows()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -17,6 +18,7 @@ from certify.models import (
 )
 from core import audit, mail
 from core.boards import Page, paginate
+from core.exports import stream_rows
 from core.models import Board, Role, RoleAssignment, User, utcnow
 from core.units import hours_text
 from core.urls import external_url
@@ -88,6 +90,30 @@ def programs_page(
 def programs_of(session: Session, board_id: int, status: str = "", q: str = "") -> list[Any]:
     """All of the board's programs (for export and choices), by name."""
     return list(session.execute(_programs_query(board_id, status, q, "name")).scalars())
+
+
+def program_export_rows(
+    session: Session, board_id: int, status: str = "", q: str = ""
+) -> Iterator[Any]:
+    """The programs of programs_of as plain values for the export (name, provider, modules,
+    minutes, approved, approved at), by name: one streamed statement."""
+    chosen = _programs_query(board_id, status, q, "name").whereclause
+    assert chosen is not None  # the board's programs, at least
+    query = (
+        select(
+            TrainingProgram.name,
+            TrainingProgram.provider,
+            func.count(TrainingModule.id),
+            func.coalesce(func.sum(TrainingModule.minutes), 0),
+            TrainingProgram.approved,
+            TrainingProgram.approved_at,
+        )
+        .outerjoin(TrainingModule, TrainingModule.program_id == TrainingProgram.id)
+        .where(chosen)
+        .group_by(TrainingProgram.id)
+        .order_by(func.lower(TrainingProgram.name), TrainingProgram.id)
+    )
+    return stream_rows(session, query)
 
 
 def create_program(

@@ -106,18 +106,18 @@ def training_index(board_id: int) -> Any:
 def training_programs_csv(board_id: int) -> Any:
     board = _board(board_id, *STAFF)
     status = request.args.get("status", "") if _admin(board.id) else "approved"
-    programs = services.programs_of(db.session, board.id, status, request.args.get("q", ""))
-    rows = [
+    found = services.program_export_rows(db.session, board.id, status, request.args.get("q", ""))
+    rows = (
         [
-            p.name,
-            p.provider,
-            len(p.modules),
-            hours_text(sum(m.minutes for m in p.modules), decimals=1),
-            "approved" if p.approved else "not approved",
-            p.approved_at.date().isoformat() if p.approved_at else "",
+            name,
+            provider,
+            modules,
+            hours_text(minutes, decimals=1),
+            "approved" if approved else "not approved",
+            approved_at.date().isoformat() if approved_at else "",
         ]
-        for p in programs
-    ]
+        for name, provider, modules, minutes, approved, approved_at in found
+    )
     header = ["program", "provider", "modules", "hours", "status", "approved on"]
     return stream_download(header, rows, f"training-programs-{board.slug}.csv")
 
@@ -478,9 +478,8 @@ def training_coverage(board_id: int) -> Any:
 @roles_required(*VIEWERS)
 def training_coverage_csv(board_id: int) -> Any:
     board = _board(board_id, *VIEWERS)
-    return download(
-        reports.coverage_csv(reports.coverage(db.session, board.id)), f"coverage-{board.slug}.csv"
-    )
+    header, rows = reports.coverage_rows(db.session, board.id)
+    return stream_download(header, rows, f"coverage-{board.slug}.csv")
 
 
 @bp.route("/me/training")

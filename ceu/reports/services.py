@@ -6,7 +6,7 @@ Built from `standing.board_standings`, so it runs the same few SQL statements fo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certify.models import CredentialType
-from ceu.compliance import STATUSES, amount_text
+from ceu.compliance import STATUSES, amount_text, evaluate_cells
 from ceu.rules.services import board_rules
 from ceu.standing import BoardStanding, board_standings
 
@@ -101,20 +101,25 @@ PEOPLE_HEADER = ["credential_number", "holder", "email", "credential_type", "sta
                  "ce_status", "summary"]  # fmt: skip
 
 
-def rate_rows(report: Report) -> list[list[Any]]:
-    return [
+def rate_rows(report: Report) -> Iterator[list[Any]]:
+    return (
         [r.credential_type, r.cycle, r.certificants, r.compliant, r.not_yet_due, r.short,
          round(r.rate, 1)]
         for r in report.rates
-    ]  # fmt: skip
+    )  # fmt: skip
 
 
-def people_rows(report: Report, standings: Iterable[BoardStanding]) -> list[list[Any]]:
+def people_rows(report: Report, standings: Iterable[BoardStanding]) -> Iterator[list[Any]]:
+    """One row per credential, made as it is written: each row's full CE standing is worked
+    out then, and not kept once written (an export of every credential holds one at a time)."""
+
     def hours(minutes: int) -> str:
         return amount_text(minutes, False, unit=False)
 
-    return [
-        [
+    for s in standings:
+        # the row's full standing, as BoardStanding.compliance makes it, but not kept
+        summary = evaluate_cells(s.rules, s.cycle, s.cells, s.as_of, s.carried_in).summary
+        yield [
             s.row.number,
             s.row.holder_name,
             s.row.email,
@@ -127,7 +132,5 @@ def people_rows(report: Report, standings: Iterable[BoardStanding]) -> list[list
             hours(s.counted),
             hours(max(0, s.required - s.counted)),
             STATUSES[s.status],
-            s.compliance.summary,
+            summary,
         ]
-        for s in standings
-    ]

@@ -20,7 +20,7 @@ from ceu.reports import services
 from ceu.standing import Standing, holder_standings
 from core.auth import ensure_board_access, roles_required
 from core.boards import paginate
-from core.exports import XLSX, csv_text, download, xlsx_bytes
+from core.exports import stream_download
 from core.extensions import db
 from core.models import Board, Role
 from core.viewhelpers import board_owned_or_404, show_error
@@ -74,10 +74,8 @@ def report_export(board_id: int, fmt: str) -> Any:
         header, rows = services.PEOPLE_HEADER, services.people_rows(found, chosen)
     else:
         abort(404)
-    name = f"{board.slug}-ce-{part.replace('_', '-')}-{date.today().isoformat()}"
-    if fmt == "xlsx":
-        return download(xlsx_bytes(header, rows, sheet=part), f"{name}.xlsx", XLSX)
-    return download(csv_text(header, rows), f"{name}.csv")
+    name = f"{board.slug}-ce-{part.replace('_', '-')}-{date.today().isoformat()}.csv"
+    return stream_download(header, rows, name, fmt, sheet=part)
 
 
 @bp.route("/boards/<int:board_id>/ce/credentials/<int:credential_id>", methods=["GET", "POST"])

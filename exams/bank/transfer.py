@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.exports import stream_rows
 from core.models import User
 from exams.bank.services import (
     ItemContent,
@@ -89,9 +90,10 @@ def import_items(
 
 
 def export_rows(session: Session, board_id: int, credential_type_id: int) -> Iterator[list[Any]]:
-    """The newest version of every item of the bank, in the import's columns."""
+    """The newest version of every item of the bank, in the import's columns: one statement,
+    read in batches as the export is written."""
     query = bank_query(board_id, credential_type_id).order_by(Item.code)
-    for item, version, _author in session.execute(query):
+    for item, version, _author in stream_rows(session, query, batch=500):
         options = list(version.options) + [""] * (5 - len(version.options))
         yield [
             item.code,

@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.exports import XLSX, csv_text, download, xlsx_bytes
+from core.exports import stream_download
 from core.extensions import db
 from core.models import Board, User
 from core.viewhelpers import show_error
@@ -184,11 +184,9 @@ def bank_export(board_id: int, fmt: str) -> Any:
     if exam is None:
         abort(404)
     ctype = exam.credential_type
-    rows = list(export_rows(db.session, board.id, ctype.id))
-    name = f"{board.slug}-{ctype.code}-items-{date.today().isoformat()}"
-    if fmt == "xlsx":
-        return download(xlsx_bytes(EXPORT_HEADER, rows, sheet="items"), f"{name}.xlsx", XLSX)
-    return download(csv_text(EXPORT_HEADER, rows), f"{name}.csv")
+    rows = export_rows(db.session, board.id, ctype.id)
+    name = f"{board.slug}-{ctype.code}-items-{date.today().isoformat()}.csv"
+    return stream_download(EXPORT_HEADER, rows, name, fmt, sheet="items")
 
 
 @bp.route("/boards/<int:board_id>/exams/items/import", methods=["GET", "POST"])

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.exports import csv_text, xlsx_book
 from rds.analysis import charts
 from rds.models import BlueprintVersion, Study, SubjectMatterExpert, SurveyInvitation
 from rds.report.document import PreviousBlueprint, ReportContext, rds_report
@@ -63,18 +63,21 @@ _COLUMNS = [
 ]
 
 
-def blueprint_rows(session: Session, study: Study, version: BlueprintVersion) -> list[list[Any]]:
-    """Domains, each followed by its tasks, with weights and items (the CSV's rows)."""
+def blueprint_table(
+    session: Session, study: Study, version: BlueprintVersion
+) -> tuple[list[str], Iterator[list[Any]]]:
+    """Header and rows of the blueprint CSV: domains, each followed by its tasks, with weights
+    and items (a domain row says how many of its tasks are retained); rows made as written."""
     statements = {t.code: t.statement for t in surveyed_tasks(session, study)}
     result = version.analysis()
-    rows: list[list[Any]] = []
-    for d in result.domains:
-        kept = f"{d.n_retained} of {d.n_tasks}"
-        rows.append(["domain", d.domain, "", "", kept, "", "", d.weight, round(100 * d.weight, 2),
-                     d.items])  # fmt: skip
-        for t in (t for t in result.tasks if t.domain == d.domain):
-            rows.append(
-                [
+
+    def rows() -> Iterator[list[Any]]:
+        for d in result.domains:
+            kept = f"{d.n_retained} of {d.n_tasks}"
+            yield ["domain", d.domain, "", "", kept, "", "", d.weight, round(100 * d.weight, 2),
+                   d.items]  # fmt: skip
+            for t in (t for t in result.tasks if t.domain == d.domain):
+                yield [
                     "task",
                     t.domain,
                     t.task_id,
@@ -86,22 +89,16 @@ def blueprint_rows(session: Session, study: Study, version: BlueprintVersion) ->
                     round(100 * t.weight, 2),
                     t.items,
                 ]
-            )
-    return rows
+
+    return _COLUMNS, rows()
 
 
-def blueprint_csv(session: Session, study: Study, version: BlueprintVersion) -> str:
-    """The blueprint as CSV text; a domain row says how many of its tasks are retained."""
-    return csv_text(_COLUMNS, blueprint_rows(session, study, version))
-
-
-def blueprint_xlsx(session: Session, study: Study, version: BlueprintVersion) -> bytes:
-    """The blueprint as a workbook with the sheets Domains, Tasks and Reliability."""
+def blueprint_sheets(
+    session: Session, study: Study, version: BlueprintVersion
+) -> list[tuple[str, list[str], Iterable[list[Any]]]]:
+    """The blueprint workbook's sheets (name, header, rows): Domains, Tasks and Reliability,
+    each sheet's rows made as it is written."""
     result = version.analysis()
-    domains = [
-        [d.domain, d.n_tasks, d.n_retained, d.weight, round(100 * d.weight, 2), d.items]
-        for d in result.domains
-    ]
     statements = {t.code: t.statement for t in surveyed_tasks(session, study)}
     columns = [
         "task_id",
@@ -120,34 +117,33 @@ def blueprint_xlsx(session: Session, study: Study, version: BlueprintVersion) ->
         "weight",
         "items",
     ]
-    tasks = []
-    for t in result.tasks:
-        cells: dict[str, Any] = {c: getattr(t, c, None) for c in columns}
-        cells["statement"] = statements.get(t.task_id, "")
-        cells["retained"] = "yes" if t.retained else "no"
-        tasks.append([cells[c] for c in columns])
-    reliability: list[list[Any]] = []
-    for name, scale in result.scales.items():
-        low, high = scale.alpha_ci95 or (None, None)
-        reliability.append([name, "alpha", scale.alpha, low, high, scale.n_complete])
-        for form, icc in scale.icc.items():
-            low, high = icc.ci95 or (None, None)
-            reliability.append([name, form, icc.value, low, high, scale.n_complete])
-    return xlsx_book(
-        [
-            (
-                "Domains",
-                ["domain", "n_tasks", "n_retained", "weight", "weight_percent", "items"],
-                domains,
-            ),
-            ("Tasks", columns, tasks),
-            (
-                "Reliability",
-                ["scale", "statistic", "value", "ci95_low", "ci95_high", "n_complete"],
-                reliability,
-            ),
-        ]
-    )
+
+    def domains() -> Iterator[list[Any]]:
+        for d in result.domains:
+            yield [d.domain, d.n_tasks, d.n_retained, d.weight, round(100 * d.weight, 2), d.items]
+
+    def tasks() -> Iterator[list[Any]]:
+        for t in result.tasks:
+            cells: dict[str, Any] = {c: getattr(t, c, None) for c in columns}
+            cells["statement"] = statements.get(t.task_id, "")
+            cells["retained"] = "yes" if t.retained else "no"
+            yield [cells[c] for c in columns]
+
+    def reliability() -> Iterator[list[Any]]:
+        for name, scale in result.scales.items():
+            low, high = scale.alpha_ci95 or (None, None)
+            yield [name, "alpha", scale.alpha, low, high, scale.n_complete]
+            for form, icc in scale.icc.items():
+                low, high = icc.ci95 or (None, None)
+                yield [name, form, icc.value, low, high, scale.n_complete]
+
+    return [
+        ("Domains", ["domain", "n_tasks", "n_retained", "weight", "weight_percent", "items"],
+         domains()),
+        ("Tasks", columns, tasks()),
+        ("Reliability", ["scale", "statistic", "value", "ci95_low", "ci95_high", "n_complete"],
+         reliability()),
+    ]  # fmt: skip
 
 
 def report_context(

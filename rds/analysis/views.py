@@ -9,7 +9,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 
 from core.auth import roles_required
-from core.exports import XLSX, download
+from core.exports import download, stream_book, stream_download
 from core.extensions import db
 from core.models import Board, Role, utcnow
 from core.viewhelpers import board_owned_or_404, show_error
@@ -426,8 +426,9 @@ def analysis_blueprint(study_id: int, number: int, fmt: str) -> Any:
     version = _version(study, number)
     name = f"blueprint-study{study.id}-v{version.version}.{fmt}"
     if fmt == "csv":
-        return download(exports.blueprint_csv(db.session, study, version), name)
-    return download(exports.blueprint_xlsx(db.session, study, version), name, mimetype=XLSX)
+        header, rows = exports.blueprint_table(db.session, study, version)
+        return stream_download(header, rows, name)
+    return stream_book(exports.blueprint_sheets(db.session, study, version), name)
 
 
 @bp.route("/studies/<int:study_id>/analysis/<int:number>/report.pdf")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certify.models import CredentialType
 from core.boards import Page, paginate
-from core.exports import csv_text
+from core.exports import stream_rows
 from rds.models import STUDY_STATUSES, Study, Task
 
 STALE_YEARS = 5
@@ -54,28 +56,29 @@ def credential_types(session: Session, board_id: int) -> dict[int, str]:
     return {key: name for key, name in rows}
 
 
-def studies_csv(session: Session, board_id: int) -> str:
-    """Every study of the board as CSV."""
-    studies = list(
-        session.execute(
-            select(Study).where(Study.board_id == board_id).order_by(Study.title, Study.version)
-        ).scalars()
-    )
+def studies_rows(session: Session, board_id: int) -> tuple[list[str], Iterator[list[Any]]]:
+    """Header and rows of every study of the board, read as they are written: two statements
+    (the credential types, then the studies with their task counts)."""
     names = credential_types(session, board_id)
-    counts = task_counts(session, [s.id for s in studies])
+    tasks = (
+        select(Task.study_id, func.count(Task.id).label("n"))
+        .where(Task.board_id == board_id)
+        .group_by(Task.study_id)
+        .subquery()
+    )
+    query = (
+        select(Study.title, Study.version, Study.credential_type_id, Study.status,
+               Study.started_on, func.coalesce(tasks.c.n, 0))
+        .outerjoin(tasks, tasks.c.study_id == Study.id)
+        .where(Study.board_id == board_id)
+        .order_by(Study.title, Study.version)
+    )  # fmt: skip
     header = ["title", "version", "credential_type", "status", "started_on", "tasks"]
     rows = (
-        [
-            s.title,
-            s.version,
-            names.get(s.credential_type_id or 0, ""),
-            s.status,
-            s.started_on.isoformat(),
-            counts.get(s.id, (0, 0))[0],
-        ]
-        for s in studies
+        [title, version, names.get(type_id or 0, ""), status, started.isoformat(), n]
+        for title, version, type_id, status, started, n in stream_rows(session, query)
     )
-    return csv_text(header, rows)
+    return header, rows
 
 
 def years_before(today: date, years: int) -> date:

@@ -2,45 +2,53 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.exports import csv_text, xlsx_bytes
+from core.exports import stream_rows
 from core.models import User
-from rds.models import KSA, Domain, SmeVote, Study, Task
+from rds.models import KSA, Domain, SmeVote, Study, Task, ksa_task
 from rds.scope.scope_file import natural_key, parse_scope_file
 from rds.scope.services import ScopeError, ordered_domains, ordered_tasks, study_ksas
 
 # --- export and import (the engine's tasks.csv) --------------------------------------------
 
 
-def export_rows(session: Session, study: Study) -> list[list[str]]:
-    """Header and rows of tasks.csv; tasks the SME panel dropped are left out."""
-    rows: list[list[str]] = []
-    with_ksa = bool(study_ksas(session, study))
-    for domain in ordered_domains(study):
-        for task in ordered_tasks(domain):
-            if task.sme_resolution == "drop":
-                continue
-            row = [task.code, domain.name, task.statement]
-            if with_ksa:
-                linked = sorted(task.ksas, key=lambda k: natural_key(k.code))
-                row.append("; ".join(f"{k.code}: {k.statement}" for k in linked))
-            rows.append(row)
-    return [["task_id", "domain", "statement"] + (["ksa"] if with_ksa else []), *rows]
+def export_rows(session: Session, study: Study) -> tuple[list[str], Iterator[list[str]]]:
+    """Header and rows of tasks.csv in the scope's order, tasks the SME panel dropped left
+    out: three statements (the KSAs and their links, then the tasks read as written)."""
+    ksas = {
+        ksa_id: (code, statement)
+        for ksa_id, code, statement in session.execute(
+            select(KSA.id, KSA.code, KSA.statement).where(KSA.study_id == study.id)
+        )
+    }
+    linked: dict[int, list[tuple[str, str]]] = {}
+    for task_id, ksa_id in session.execute(
+        select(ksa_task.c.task_id, ksa_task.c.ksa_id).where(ksa_task.c.ksa_id.in_(list(ksas)))
+    ):
+        linked.setdefault(task_id, []).append(ksas[ksa_id])
+    tasks = (
+        select(Task.id, Task.code, Domain.name, Task.statement)
+        .join(Domain, Domain.id == Task.domain_id)
+        .where(Task.study_id == study.id)
+        .where(or_(Task.sme_resolution.is_(None), Task.sme_resolution != "drop"))
+        .order_by(Domain.position, Domain.id, Task.position, Task.id)
+    )
 
+    def rows() -> Iterator[list[str]]:
+        for task_id, code, domain, statement in stream_rows(session, tasks):
+            row = [code, domain, statement]
+            if ksas:
+                found = sorted(linked.get(task_id, []), key=lambda k: natural_key(k[0]))
+                row.append("; ".join(f"{c}: {text}" for c, text in found))
+            yield row
 
-def export_csv(session: Session, study: Study) -> bytes:
-    header, *rows = export_rows(session, study)
-    return csv_text(header, rows).encode("utf-8")
-
-
-def export_xlsx(session: Session, study: Study) -> bytes:
-    header, *rows = export_rows(session, study)
-    return xlsx_bytes(header, rows, "tasks")
+    return ["task_id", "domain", "statement"] + (["ksa"] if ksas else []), rows()
 
 
 def _clear_scope(session: Session, study: Study) -> None:

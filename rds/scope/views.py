@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from core.auth import roles_required
-from core.exports import XLSX, download
+from core.exports import stream_download
 from core.extensions import db
 from core.models import Board, Role, User
 from core.viewhelpers import board_owned_or_404, show_error
@@ -104,7 +104,8 @@ def studies(board_id: int) -> Any:
 @roles_required(*STUDY_ROLES)
 def studies_csv(board_id: int) -> Any:
     board = board_for_studies(board_id)
-    return download(board_studies.studies_csv(db.session, board.id), f"studies-{board.slug}.csv")
+    header, rows = board_studies.studies_rows(db.session, board.id)
+    return stream_download(header, rows, f"studies-{board.slug}.csv")
 
 
 @bp.route("/boards/<int:board_id>/studies/new", methods=["GET", "POST"])
@@ -456,9 +457,8 @@ def scope_import(study_id: int) -> Any:
 @roles_required(*STUDY_ROLES)
 def scope_export(study_id: int, fmt: str) -> Any:
     study = study_for(study_id)
-    if fmt == "csv":
-        return download(transfer.export_csv(db.session, study), "tasks.csv")
-    return download(transfer.export_xlsx(db.session, study), "tasks.xlsx", mimetype=XLSX)
+    header, rows = transfer.export_rows(db.session, study)
+    return stream_download(header, rows, "tasks.csv", fmt, sheet="tasks")
 
 
 @bp.route("/studies/<int:study_id>/clone", methods=["GET", "POST"])

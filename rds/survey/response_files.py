@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import numpy as np
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.audit import record
-from core.exports import csv_text, xlsx_bytes
+from core.exports import stream_rows
 from core.models import User
 from rds.models import Study, SurveyResponse
 from rds.survey.io import SurveyFileError, read_responses
@@ -20,7 +21,6 @@ from rds.survey.services import (
     SurveyError,
     SurveyImportError,
     questions_of,
-    submitted_answers,
     surveyed_tasks,
 )
 from rds.survey.tables import SCALES, Problem, Table, read_xlsx_table
@@ -111,30 +111,27 @@ def import_responses(
     return count
 
 
-def export_table(session: Session, study: Study) -> tuple[list[str], list[list[Any]]]:
-    """Submitted responses in the engine's format, in a new random order at every export
-    (respondent ids R00001... follow it): the order says nothing about when anyone answered."""
+def export_rows(session: Session, study: Study) -> tuple[list[str], Iterator[list[Any]]]:
+    """Header and rows of the submitted responses in the engine's format, read from the
+    database as they are written (three statements, a hundred responses in memory at a time),
+    in a new random order at every export (respondent ids R00001... follow it): the order
+    says nothing about when anyone answered."""
     codes = [t.code for t in surveyed_tasks(session, study)]
     keys = [q.key for q in questions_of(session, study)]
     header = ["respondent_id", *keys, *[f"{c}_{s}" for c in codes for s in SCALES]]
-    rows: list[list[Any]] = []
-    answers = list(submitted_answers(session, study))
-    secrets.SystemRandom().shuffle(answers)
-    for number, (demographics, ratings) in enumerate(answers, start=1):
-        row: list[Any] = [f"R{number:05d}", *[demographics.get(k) for k in keys]]
-        for code in codes:
-            row.extend(ratings.get(code) or [None, None])
-        rows.append(row)
-    return header, rows
+    query = (
+        select(SurveyResponse.demographics, SurveyResponse.ratings)
+        .where(SurveyResponse.study_id == study.id, SurveyResponse.status == "submitted")
+        .order_by(func.random())
+    )
 
+    def rows() -> Iterator[list[Any]]:
+        answers = stream_rows(session, query, batch=100)
+        for number, (demographics, ratings) in enumerate(answers, start=1):
+            demographics, ratings = demographics or {}, ratings or {}
+            row: list[Any] = [f"R{number:05d}", *[demographics.get(k) for k in keys]]
+            for code in codes:
+                row.extend(ratings.get(code) or [None, None])
+            yield row
 
-def export_csv(session: Session, study: Study) -> str:
-    """The export as CSV text (blank cells for missing answers)."""
-    header, rows = export_table(session, study)
-    return csv_text(header, [["" if v is None else v for v in row] for row in rows], "\n")
-
-
-def export_xlsx(session: Session, study: Study) -> bytes:
-    """The export as an .xlsx workbook with one sheet."""
-    header, rows = export_table(session, study)
-    return xlsx_bytes(header, rows, "responses")
+    return header, rows()

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from core.auth import roles_required
 from core.boards import paginate
-from core.exports import XLSX, download
+from core.exports import stream_download
 from core.extensions import db
 from core.models import utcnow
 from core.urls import external_url
@@ -401,7 +401,8 @@ def survey_import(study_id: int) -> Any:
 def survey_export_csv(study_id: int) -> Any:
     study = study_for(study_id)
     name = f"responses-study-{study.id}-v{study.version}.csv"
-    return download(response_files.export_csv(db.session, study), name)
+    header, rows = response_files.export_rows(db.session, study)
+    return stream_download(header, rows, name, lineterminator="\n")
 
 
 @bp.route("/studies/<int:study_id>/survey/export.xlsx")
@@ -409,4 +410,5 @@ def survey_export_csv(study_id: int) -> Any:
 def survey_export_xlsx(study_id: int) -> Any:
     study = study_for(study_id)
     name = f"responses-study-{study.id}-v{study.version}.xlsx"
-    return download(response_files.export_xlsx(db.session, study), name, mimetype=XLSX)
+    header, rows = response_files.export_rows(db.session, study)
+    return stream_download(header, rows, name, "xlsx", sheet="responses")

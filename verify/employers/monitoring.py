@@ -10,8 +10,10 @@ Changes page and an email (through the outbox) to everyone in the organization.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 from certify.certificates import VALID_FOR_PRACTICE
 from certify.models import DISCIPLINE_KINDS, Credential, DisciplinaryAction
 from core import audit, mail
+from core.exports import stream_rows
 from core.models import Board, User, utcnow
 from core.urls import external_url
 from verify.employers.roster import EXPIRING_DAYS
@@ -237,6 +240,26 @@ def monitored(session: Session, organization: EmployerOrganization) -> list[Moni
             .order_by(MonitoredCredential.employee_name)
         ).scalars()
     )
+
+
+def monitored_rows(session: Session, organization: EmployerOrganization) -> Iterator[Any]:
+    """The monitored credentials as the export's rows (name on the roster, board, number,
+    status, expiry), by name: one streamed statement whatever their number."""
+    query = (
+        select(
+            MonitoredCredential.employee_name,
+            Board.slug,
+            Credential.number,
+            Credential.status,
+            Credential.expires_on,
+        )
+        .join(Credential, Credential.id == MonitoredCredential.credential_id)
+        .join(Board, Board.id == Credential.board_id)
+        .where(MonitoredCredential.organization_id == organization.id)
+        .order_by(MonitoredCredential.employee_name, MonitoredCredential.id)
+    )
+    for name, board, number, status, expires_on in stream_rows(session, query):
+        yield [name, board, number, status, expires_on.isoformat()]
 
 
 def events_since(

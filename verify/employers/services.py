@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -192,26 +193,23 @@ EXPORT_HEADER = [
 ]  # fmt: skip
 
 
-def export_rows(results: list[RosterResult]) -> list[list[str]]:
-    out = []
+def export_rows(results: list[RosterResult]) -> Iterator[list[str]]:
+    """The export's rows, made as they are written."""
     for r in results:
         record = r.record
-        out.append(
-            [
-                str(r.row.row),
-                r.row.name,
-                r.row.board,
-                r.row.number,
-                "ok" if r.ok else "check",
-                r.flag_labels,
-                record.name if record else "",
-                record.credential_type if record else "",
-                record.status if record else "",
-                record.expires_on.isoformat() if record else "",
-                r.row.problem,
-            ]
-        )
-    return out
+        yield [
+            str(r.row.row),
+            r.row.name,
+            r.row.board,
+            r.row.number,
+            "ok" if r.ok else "check",
+            r.flag_labels,
+            record.name if record else "",
+            record.credential_type if record else "",
+            record.status if record else "",
+            record.expires_on.isoformat() if record else "",
+            r.row.problem,
+        ]
 
 
 def roster_checks(session: Session, organization: EmployerOrganization) -> list[RosterCheck]:

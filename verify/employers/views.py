@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from core.auth import roles_required
 from core.boards import Page
-from core.exports import XLSX, csv_text, download, xlsx_bytes
+from core.exports import stream_download
 from core.extensions import db
 from core.models import Role
 from core.viewhelpers import show_error
@@ -192,11 +192,8 @@ def roster_export(check_id: int, fmt: str) -> Any:
     member = _member()
     check = _own(RosterCheck, check_id, member)
     rows = services.export_rows(_results(check))
-    name = f"roster-check-{check.id}-{date.today().isoformat()}"
-    if fmt == "xlsx":
-        body = xlsx_bytes(services.EXPORT_HEADER, rows, "Roster check")
-        return download(body, f"{name}.xlsx", XLSX)
-    return download(csv_text(services.EXPORT_HEADER, rows), f"{name}.csv")
+    name = f"roster-check-{check.id}-{date.today().isoformat()}.csv"
+    return stream_download(services.EXPORT_HEADER, rows, name, fmt, sheet="Roster check")
 
 
 @bp.route("/employer/rosters/<int:check_id>/enroll", methods=["POST"])
@@ -253,17 +250,11 @@ def mark_changes_seen() -> Any:
 @roles_required(EMPLOYER)
 def monitored() -> Any:
     member = _member()
-    watched = monitoring.monitored(db.session, member.organization)
     if request.args.get("format") in ("csv", "xlsx"):
         header = ["name_on_roster", "board", "credential_number", "status", "expires_on"]
-        rows = [
-            [w.employee_name, w.credential.board.slug, w.credential.number,
-             w.credential.status, w.credential.expires_on.isoformat()]
-            for w in watched
-        ]  # fmt: skip
-        if request.args["format"] == "xlsx":
-            return download(xlsx_bytes(header, rows, "Monitored"), "monitored.xlsx", XLSX)
-        return download(csv_text(header, rows), "monitored.csv")
+        rows = monitoring.monitored_rows(db.session, member.organization)
+        return stream_download(header, rows, "monitored.csv", request.args["format"], "Monitored")
+    watched = monitoring.monitored(db.session, member.organization)
     return render_template(
         "verify/employer/monitored.html",
         watched=watched,
