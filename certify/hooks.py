@@ -90,6 +90,21 @@ credential_changed: Hook[[Session, Credential, str], None] = Hook(
 )
 
 
+@dataclass(frozen=True)
+class PageLink:
+    """A link another module adds to a credential's public verification page."""
+
+    label: str
+    url: str
+
+
+public_page_links: Hook[[Credential], list[PageLink]] = Hook(
+    "public_page_links",
+    "Links to add to a credential's public page (what its QR code opens), e.g. a printable "
+    "verification letter or the signed credential: (credential). Nothing private.",
+)
+
+
 def staff_recorded_exam(session: Session, profile: TraineeProfile, as_of: date) -> ProvidedFacts:
     """The exam result a reviewer recorded on the applicant's profile."""
     return ProvidedFacts(exam_passed=True if profile.exam_passed else None)

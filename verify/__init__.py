@@ -5,8 +5,14 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, url_for
+
+from certify.hooks import PageLink
+
+if TYPE_CHECKING:
+    from certify.models import Credential
 
 bp = Blueprint("verify", __name__, template_folder="templates")
 
@@ -93,3 +99,10 @@ def init_app(app: Flask) -> None:
     )
     hooks.credential_changed.connect(on_credential_changed)
     hooks.credential_changed.connect(notify)
+    hooks.public_page_links.connect(verification_letter_link)
+
+
+def verification_letter_link(credential: Credential) -> list[PageLink]:
+    """The public page's printable "verified on <date>" letter (verify's own PDF)."""
+    url = url_for("verify.verified_pdf", slug=credential.board.slug, number=credential.number)
+    return [PageLink("Print a verification letter (PDF)", url)]

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from certify import bp, duties
+from certify import bp, duties, hooks
 from certify.certificates import status_sentence, wall_certificate, wallet_card
 from certify.credentials import services
 from certify.credentials.forms import DisciplineForm, StatusForm, UpgradeForm
@@ -241,4 +241,5 @@ def verify_credential(slug: str, number: str) -> Any:
         data=data,
         sentence=status_sentence(data, date.today()),
         actions=public_actions,
+        links=[link for links in hooks.public_page_links.results(credential) for link in links],
     )

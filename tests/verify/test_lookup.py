@@ -115,6 +115,14 @@ def test_verified_letter_pdf(app, client, issued) -> None:  # type: ignore[no-un
     assert client.get("/verify/ne/NE-CPSS-999999/verified.pdf").status_code == 404
 
 
+def test_the_page_the_qr_code_opens_links_the_printable_letter(client, issued) -> None:  # type: ignore[no-untyped-def]
+    """The certificate's QR code opens certify's page; verify adds its letter through a hook."""
+    page = client.get(f"/verify/ne/{issued.number}").get_data(as_text=True)
+    letter = f'href="/verify/ne/{issued.number}/verified.pdf"'
+    assert letter in page and "Print a verification letter (PDF)" in page
+    assert client.get(f"/verify/ne/{issued.number}/verified.pdf").status_code == 200
+
+
 @pytest.mark.parametrize("url", ["/verify?number=NE-CPSS-000001", "/verify/ne/X/verified.pdf"])
 def test_public_pages_are_rate_limited(app, url) -> None:  # type: ignore[no-untyped-def]
     client = app.test_client()
