@@ -205,6 +205,8 @@ class BlueprintDomain:
     weight: float  # the sum of its tasks' weights
     items: int
     tasks: tuple[BlueprintTask, ...]
+    # the SME panel's cognitive levels, percent of the domain's items: (("recall", 30), ...)
+    cognitive_levels: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -118,12 +118,17 @@ def approved_blueprint(
             ksas=tuple(ksas.get(row.id, ())) if row is not None else (),
         )
 
+    review = (version.options or {}).get("sme_review") or {}
+    levels: dict[str, dict[str, int]] = review.get("cognitive_levels") or {}
     domains = tuple(
         BlueprintDomain(
             name=d.domain,
             weight=d.weight,
             items=d.items,
             tasks=tuple(task_of(t) for t in result.tasks if t.domain == d.domain),
+            cognitive_levels=tuple(
+                (level, int(share)) for level, share in levels.get(d.domain, {}).items()
+            ),
         )
         for d in result.domains
     )

@@ -211,3 +211,20 @@ def test_the_latest_approval_of_the_credential_type_wins(app, world) -> None:
         blueprint = svc.approved_blueprint(db.session(), world["board"].id, world["credential"])
         assert blueprint is not None and blueprint.study_id == newer_id
         assert blueprint.approved_at.year == 2031
+
+
+def test_the_panels_cognitive_levels_travel_with_the_approved_blueprint(app, world) -> None:
+    """Issue 15: cognitive levels per domain set by the panel are carried in the blueprint."""
+    when = datetime(2026, 4, 2, 15, 30, tzinfo=UTC)
+    with app.app_context():
+        session = db.session()
+        ethics = session.query(Domain).filter_by(study_id=world["study"], name="Ethics").one()
+        ethics.cognitive_levels = {"recall": 20, "application": 60, "analysis": 20}
+        session.commit()
+        run_and_approve(world["study"], world["psych"], world["admin"], when)
+    with app.app_context():
+        blueprint = svc.approved_blueprint(db.session(), world["board"].id, world["credential"])
+    assert blueprint is not None
+    levels = {d.name: d.cognitive_levels for d in blueprint.domains}
+    assert levels["Ethics"] == (("recall", 20), ("application", 60), ("analysis", 20))
+    assert levels["Advocacy"] == ()
