@@ -1,21 +1,27 @@
 """Benchmark of the board pages at a large state's scale (issue 17); prints measured figures.
 
     python bench/board_bench.py [--people 50000] [--small 1000] [--runs 5] [--explain]
-                                [--database postgresql://127.0.0.1:5432/test] [--keep]
+                                [--room 20] [--database postgresql://127.0.0.1:5432/test]
+                                [--keep]
 
 Creates a fresh PostgreSQL database next to --database, migrates it, and seeds with COPY two
 boards: one of --small people and one of --people, each at the issue's proportions (per
 50,000 people: 30,000 credentials, 500,000 supervised-hours entries of which 75,000
 pending, 200,000 training records, 5,000 applications with a document each, 200,000 audit
-events on a valid chain, 1,000 supervisors). The stored standing is computed by the app's
-own `flask standing recompute` (timed). The app is then served by gunicorn with 2 workers
+events on a valid chain, 1,000 supervisors, an open RDS validation survey of 300 tasks in 12
+domains with 5,000 submitted responses). The stored standing is computed by the app's own
+`flask standing recompute` (timed), the RDS analysis run as its page runs it (timed, blueprint
+version 1). The app is then served by gunicorn with 2 workers
 (the README's command, default 30 s timeout) and every board page and export is requested
 --runs times per board after one warm-up: the median latency of each board, the ratio and
 the number of SQL statements (counted in-process with a before_cursor_execute listener)
 are printed; for the exports also the first byte, the total time and the serving worker's
-memory growth (VmRSS). `flask audit verify` is timed with its peak memory. --explain adds
-EXPLAIN ANALYZE of the slowest statements of each page with and without this work's indexes.
-Not part of the test run.
+memory growth (VmRSS). `flask audit verify` is timed with its peak memory. Then a training
+room of --room respondents takes the large board's survey at once from one address through
+the public pages, under the production rate limits counted in Redis (skipped without Redis):
+how many submit, how many answers are 429, time per submission and per request. --explain
+adds EXPLAIN ANALYZE of the slowest statements of each page with and without this work's
+indexes, and each index alone. Not part of the test run.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import logging
 import os
 import random
 import re
@@ -33,6 +40,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -64,7 +72,9 @@ PER_PERSON = {
     "applications": 5_000 / 50_000,
     "audit": 4,
     "supervisors": 1_000 / 50_000,
+    "survey": 5_000 / 50_000,  # submitted responses to the board's RDS validation survey
 }
+SURVEY_TASKS, SURVEY_DOMAINS = 300, 12  # the RDS benches' study: 300 tasks in 12 domains
 THIS_WORKS_INDEXES = (
     "ix_supervised_hours_entry_board_worked",
     "ix_supervised_hours_entry_board_status_worked",
@@ -75,6 +85,7 @@ THIS_WORKS_INDEXES = (
     "ix_role_assignment_board_role_user",
     "ix_credential_board_number_prefix",
     "ix_standing_board_user_stages",
+    "ix_role_assignment_board_staff",
     "ix_user_account_full_name_trgm",
     "ix_user_account_email_trgm",
 )
@@ -347,10 +358,74 @@ def seed_board(
                               "SupervisedHoursEntry", k, {"k": k}, at)  # fmt: skip
 
     copy(conn, "audit_event", events())
+    study, token = seed_survey(conn, ids, board_id, admin_id, full, slug, n["survey"])
     conn.commit()
     return {"board": board_id, "slug": slug, "admin": admin, "cohort": cohorts[0],
             "people": people, "oldest": TODAY - timedelta(days=1000),
-            "first_event": first_event, "first_user": first_user}  # fmt: skip
+            "first_event": first_event, "first_user": first_user, "study": study,
+            "survey_token": token, "responses": n["survey"]}  # fmt: skip
+
+
+def seed_survey(
+    conn: psycopg.Connection, ids: Ids, board_id: int, admin_id: int, credential_type: int,
+    slug: str, responses: int,
+) -> tuple[int, str]:  # fmt: skip
+    """An open RDS study of SURVEY_TASKS tasks in SURVEY_DOMAINS domains, two demographic
+    questions and `responses` submitted web responses: ratings from task effects, each
+    respondent's leniency and noise on the 0-4 scales, 3% of the pairs left blank."""
+    rng = random.Random(slug + "-survey")
+    study = ids.take("rds_study")[0]
+    token = secrets.token_urlsafe(16)
+    copy(conn, "rds_study", [{
+        "id": study, "board_id": board_id, "credential_type_id": credential_type,
+        "title": "Peer Specialist RDS", "status": "survey_open",
+        "started_on": TODAY - timedelta(days=120), "incumbents": max(100, responses * 4),
+        "public_token": token, "created_by_id": admin_id, "created_at": NOW,
+    }])  # fmt: skip
+    domains = ids.take("rds_domain", SURVEY_DOMAINS)
+    copy(conn, "rds_domain", [
+        {"id": d, "board_id": board_id, "study_id": study, "position": i, "name": f"Domain {i + 1}"}
+        for i, d in enumerate(domains)
+    ])  # fmt: skip
+    tasks = ids.take("rds_task", SURVEY_TASKS)
+    codes = [f"T{i + 1:03d}" for i in range(SURVEY_TASKS)]
+    copy(conn, "rds_task", [
+        {"id": t, "board_id": board_id, "study_id": study,
+         "domain_id": domains[i * SURVEY_DOMAINS // SURVEY_TASKS], "code": codes[i],
+         "position": i, "statement": f"Task statement {i + 1} of the peer specialist's work",
+         "sme_resolution": "keep"}
+        for i, t in enumerate(tasks)
+    ])  # fmt: skip
+    questions = {"role": ["Peer specialist", "Peer supervisor", "Other"],
+                 "setting": ["Community", "Hospital", "Justice"]}  # fmt: skip
+    copy(conn, "rds_demographic_question", [
+        {"id": ids.take("rds_demographic_question")[0], "board_id": board_id, "study_id": study,
+         "position": i, "key": key, "label": key.capitalize(), "options": options}
+        for i, (key, options) in enumerate(questions.items())
+    ])  # fmt: skip
+    importance = [rng.uniform(1.2, 3.8) for _ in codes]
+    frequency = [rng.uniform(0.5, 3.5) for _ in codes]
+
+    def scale(value: float) -> int:
+        return min(4, max(0, round(value)))
+
+    def answers() -> Iterator[dict[str, Any]]:
+        for k in range(responses):
+            lenient = rng.gauss(0, 0.4)
+            ratings = {
+                code: [scale(importance[j] + lenient + rng.gauss(0, 0.8)),
+                       scale(frequency[j] + lenient + rng.gauss(0, 0.9))]
+                for j, code in enumerate(codes) if rng.random() >= 0.03
+            }  # fmt: skip
+            yield {"id": ids.take("rds_survey_response")[0], "board_id": board_id,
+                   "study_id": study, "status": "submitted", "source": "web",
+                   "demographics": {key: options[(k + i) % 3]
+                                    for i, (key, options) in enumerate(questions.items())},
+                   "ratings": ratings, "pages_done": [], "submitted_on": TODAY,
+                   "seconds_taken": 900 + k % 600}  # fmt: skip
+
+    copy(conn, "rds_survey_response", answers())
+    return study, token
 
 
 NAMES = ["Ada", "Bo", "Cruz", "Dee", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jo", "Kim", "Lee"]
@@ -391,6 +466,7 @@ PAGES = {
     "training": "/boards/{board}/training",
     "cohorts": "/boards/{board}/training/cohorts",
     "coverage": "/boards/{board}/training/coverage",
+    "RDS analysis": "/studies/{study}/analysis",
 }
 EXPORTS = {
     "credentials CSV": "/boards/{board}/credentials?format=csv",
@@ -400,12 +476,18 @@ EXPORTS = {
     "hours CSV (pending)": "/boards/{board}/hours.csv?status=pending",
     "hours CSV (all)": "/boards/{board}/hours.csv",
     "cohort attendance CSV": "/boards/{board}/training/cohorts/{cohort}/attendance.csv",
+    "coverage CSV": "/boards/{board}/training/coverage.csv",
+    "survey responses CSV": "/studies/{study}/survey/export.csv",
+    "survey responses XLSX": "/studies/{study}/survey/export.xlsx",
+    "blueprint CSV": "/studies/{study}/analysis/1/blueprint.csv",
+    "blueprint XLSX": "/studies/{study}/analysis/1/blueprint.xlsx",
 }
 
 
 def url_of(template: str, where: dict[str, Any]) -> str:
     return template.format(
         board=where["board"], slugU=where["slug"].upper(), cohort=where["cohort"],
+        study=where["study"],
         oldest=(where["oldest"] + timedelta(days=3)).isoformat(),
         deep_event=where["first_event"] + 30,
     )  # fmt: skip
@@ -420,6 +502,7 @@ class Browser:
     def __init__(self, port: int) -> None:
         self.port = port
         self.cookies: dict[str, str] = {}
+        self.location = ""
 
     def request(self, method: str, path: str, body: str | None = None) -> tuple[int, bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
@@ -432,6 +515,7 @@ class Browser:
         for value in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = value.partition("=")
             self.cookies[name] = rest.split(";", 1)[0]
+        self.location = urlsplit(response.headers.get("Location") or "").path
         conn.close()
         return response.status, data
 
@@ -482,13 +566,22 @@ def workers(master: int) -> list[int]:
 
 
 @contextmanager
-def gunicorn(url: str, port: int) -> Iterator[int]:
+def gunicorn(url: str, port: int, limits: str | None = None) -> Iterator[int]:
+    """The app under gunicorn (2 workers); rate limits off, or with limits (a Redis URL)
+    counted in Redis under a key prefix of this run, at the production defaults."""
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "AUDIT_KEY": AUDIT_KEY,
            "PEERCERT_ENV": "production", "BASE_URL": f"http://127.0.0.1:{port}",
            "PEERCERT_INSTANCE": "/tmp/peercert-bench-instance"}  # fmt: skip
+    overrides = "{'RATELIMIT_ENABLED': False}"
+    if limits:
+        env["RATELIMIT_STORAGE_URI"] = limits
+        overrides = f"{{'RATELIMIT_KEY_PREFIX': 'bench17-{secrets.token_hex(4)}'}}"
     command = [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b",
-               f"127.0.0.1:{port}", "app:create_app({'RATELIMIT_ENABLED': False})"]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+               f"127.0.0.1:{port}", f"app:create_app({overrides})"]  # fmt: skip
+    # the app logs a JSON line per request on stderr: to a file, never a pipe left unread
+    # (a full pipe would stop the workers)
+    log = tempfile.TemporaryFile("w+")
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=log, text=True)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -505,7 +598,9 @@ def gunicorn(url: str, port: int) -> Iterator[int]:
             process.wait(20)
         except subprocess.TimeoutExpired:
             process.kill()
-        errors = process.stderr.read() if process.stderr else ""
+        log.seek(0)
+        errors = log.read()
+        log.close()
         timeouts = errors.count("WORKER TIMEOUT")
         if timeouts:
             print(f"  gunicorn reported {timeouts} worker timeout(s)")
@@ -529,11 +624,13 @@ def captured(engine: Any) -> Iterator[list[tuple[str, Any]]]:
 
 
 def in_process(url: str) -> Any:
-    return create_app({
+    app = create_app({
         "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY, "AUDIT_KEY": AUDIT_KEY,
         "ENV_NAME": "development", "WTF_CSRF_ENABLED": False, "SESSION_COOKIE_SECURE": False,
         "RATELIMIT_ENABLED": False, "BASE_URL": "http://localhost", "TESTING": True,
     })  # fmt: skip
+    logging.getLogger("peercert.request").setLevel(logging.WARNING)  # no line per request
+    return app
 
 
 def statements_of(app: Any, where: dict[str, Any], paths: dict[str, str]) -> dict[str, list]:
@@ -654,6 +751,12 @@ def per_index(url: str, where: dict[str, Any]) -> None:
         ("ix_supervised_hours_entry_board_status_worked", "pending entries (count)",
          f"SELECT count(*) FROM supervised_hours_entry WHERE board_id={board}"
          " AND status='pending'"),
+        ("ix_role_assignment_board_staff", "staff page (count)",
+         f"SELECT count(*) FROM role_assignment WHERE board_id={board} AND role <> 'trainee'"),
+        ("ix_role_assignment_board_staff", "staff page 1",
+         "SELECT r.id, (SELECT u.full_name FROM user_account u WHERE u.id = r.user_id) AS name"
+         f" FROM role_assignment r WHERE r.board_id={board} AND r.role <> 'trainee'"
+         " ORDER BY name, r.role, r.id LIMIT 26"),
         ("ix_user_account_full_name_trgm", "name search",
          "SELECT id FROM user_account WHERE full_name ILIKE '%ada 12%'"),
         ("ix_user_account_email_trgm", "email search",
@@ -674,8 +777,135 @@ def per_index(url: str, where: dict[str, Any]) -> None:
         ordered = min(explain_ms(conn, count_sql.format(order="ORDER BY worked_on DESC, id DESC"),
                                  None) for _ in range(3))  # fmt: skip
         plain = min(explain_ms(conn, count_sql.format(order=""), None) for _ in range(3))
+        capped = min(explain_ms(conn, count_sql.format(order="LIMIT 10001"), None)
+                     for _ in range(3))  # fmt: skip
         print(f"  pagination count of the hours list: over an ordered subquery {ordered:.1f} ms,"
-              f" unordered {plain:.1f} ms")  # fmt: skip
+              f" unordered {plain:.1f} ms, capped at 10,000 rows {capped:.1f} ms")  # fmt: skip
+        old_staff = (
+            "SELECT u.id FROM role_assignment r JOIN user_account u ON u.id = r.user_id"
+            f" WHERE r.board_id={board} AND r.role <> 'trainee' ORDER BY u.full_name, r.role"
+        )
+        joined = min(explain_ms(conn, old_staff, None) for _ in range(3))
+        print(f"  staff page as it was (all staff joined to their accounts, sorted): {joined:.1f}"
+              " ms")  # fmt: skip
+
+
+# --- the RDS survey ---------------------------------------------------------------------------
+
+
+def analysis_run(app: Any, where: dict[str, Any]) -> str:
+    """Run the RDS analysis on the board's survey as the Analysis page does (the engine's
+    default options) and store blueprint version 1; time it."""
+    from core.models import User
+    from rds.analysis import services as analysis
+    from rds.models import Study
+
+    with app.test_request_context():
+        session = db.session
+        study = session.get(Study, where["study"])
+        admin = session.execute(db.select(User).where(User.email == where["admin"])).scalar_one()
+        start = time.perf_counter()
+        version = analysis.run_analysis(session, admin, study, {})
+        session.commit()
+        elapsed = time.perf_counter() - start
+        return (f"{where['responses']:,} responses x {SURVEY_TASKS} tasks: blueprint version"
+                f" {version.version} in {elapsed:.1f} s")  # fmt: skip
+
+
+def respondent(port: int, token: str, rng: random.Random) -> dict[str, Any]:
+    """One person taking the public survey from start to thanks, as a browser does (every
+    page fetched, then posted with its CSRF token, the redirects followed); stops at the
+    first refusal."""
+    browser = Browser(port)
+    times: list[float] = []
+    refused = 0
+
+    def step(method: str, path: str, form: dict[str, str] | None = None) -> bytes:
+        nonlocal refused
+        from urllib.parse import urlencode
+
+        start = time.perf_counter()
+        status, data = browser.request(method, path, urlencode(form) if form else None)
+        times.append(time.perf_counter() - start)
+        if status == 429:
+            refused += 1
+        if status not in (200, 302):
+            raise RuntimeError(f"{method} {path}: HTTP {status}")
+        return data
+
+    def csrf(page: bytes) -> str:
+        found = re.search(rb'name="csrf_token" value="([^"]+)"', page)
+        assert found, "no CSRF token on a survey page"
+        return found.group(1).decode()
+
+    begun = time.perf_counter()
+    try:
+        intro = step("GET", f"/survey/{token}")
+        step("POST", f"/survey/{token}", {"csrf_token": csrf(intro)})
+        path = browser.location
+        while "/page/" in path:
+            page = step("GET", path)
+            form = {"csrf_token": csrf(page)}
+            for name in sorted(set(re.findall(rb'name="(t\d+_(?:importance|frequency))"', page))):
+                form[name.decode()] = str(rng.randint(0, 4))
+            for name, value in re.findall(rb'name="(q_\w+)" value="([^"]+)"', page):
+                form.setdefault(name.decode(), value.decode())
+            step("POST", path, form)
+            path = browser.location
+        review = step("GET", f"/survey/{token}/review")
+        step("POST", f"/survey/{token}/review", {"csrf_token": csrf(review)})
+        step("GET", f"/survey/{token}/thanks")
+        done = True
+    except (RuntimeError, AssertionError, OSError):
+        done = False
+    return {"done": done, "seconds": time.perf_counter() - begun, "times": times,
+            "refused": refused}  # fmt: skip
+
+
+def survey_room(url: str, port: int, where: dict[str, Any], people: int) -> None:
+    """A training room of `people` taking the survey at once from one address (this
+    machine), with the production rate limits counted in Redis."""
+    import threading
+
+    redis = "redis://127.0.0.1:6379/0"
+    try:
+        import redis as redis_client
+
+        redis_client.Redis.from_url(redis, socket_timeout=2).ping()
+    except Exception:  # noqa: BLE001
+        print("\nSurvey room: skipped (no Redis at 127.0.0.1:6379 for the production limits)")
+        return
+    results: list[dict[str, Any]] = []
+    with gunicorn(url, port, limits=redis):
+        threads = [
+            threading.Thread(target=lambda n=n: results.append(
+                respondent(port, where["survey_token"], random.Random(n))))
+            for n in range(people)
+        ]  # fmt: skip
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - start
+    finished = [r for r in results if r["done"]]
+    requests = [t for r in results for t in r["times"]]
+    refused = sum(r["refused"] for r in results)
+    took = sorted(r["seconds"] for r in finished) or [0.0]
+    from core.config import Config
+
+    print(
+        f"\nSurvey room: {people} respondents at once from one address, production limits"
+        f" (respondent {Config.SURVEY_RESPONDENT_RATE_LIMIT}, address"
+        f" {Config.SURVEY_ADDRESS_RATE_LIMIT}, pages without a response"
+        f" {Config.PUBLIC_RATE_LIMIT}; in Redis), {SURVEY_DOMAINS + 1} pages for {SURVEY_TASKS}"
+        " tasks:"
+        f"\n  {len(finished)} of {people} submitted, {refused} answers 429, {len(requests)}"
+        f" requests in {elapsed:.1f} s ({len(finished) / elapsed:.2f} submissions/s);"
+        f" per submission median {statistics.median(took):.1f} s,"
+        f" p95 {took[min(len(took) - 1, int(0.95 * len(took)))]:.1f} s;"
+        f" per request median {statistics.median(requests) * 1000:.0f} ms"
+    )  # fmt: skip
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -698,6 +928,7 @@ def main() -> None:
     parser.add_argument("--database", default="postgresql://127.0.0.1:5432/test")
     parser.add_argument("--port", type=int, default=8717)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--room", type=int, default=20, help="Survey respondents at once.")
     parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
     args = parser.parse_args()
 
@@ -766,6 +997,9 @@ def run(args: argparse.Namespace, url: str) -> None:
         f"flask standing recompute --pending (the queued job): "
         f"{time.perf_counter() - start:.1f} s, {done.stdout.strip().splitlines()[-2:]}"
     )
+    for where in boards:
+        print(f"RDS analysis run on the {where['people']:,}-person board: "
+              f"{analysis_run(app, where)}")  # fmt: skip
     counts = {w["slug"]: statements_of(app, w, {**PAGES, **EXPORTS}) for w in boards}
     small, large = boards
     results: dict[str, dict[str, Any]] = {}
@@ -802,6 +1036,7 @@ def run(args: argparse.Namespace, url: str) -> None:
                 print(f"  {export:26s} {where['slug']:>7s} {rows:>9s} {first * 1000:8.0f} ms"
                       f" {total:7.2f} s {growth:9.1f}   {n}"
                       + ("" if status == 200 else f"  HTTP {status}"))  # fmt: skip
+    survey_room(url, args.port + 1, large, args.room)
     if args.explain:
         explain(url, {f"{k} (large)": v for k, v in counts["large"].items()})
         per_index(url, {**large, "other": small["board"]})
