@@ -32,6 +32,28 @@
     });
   }
 
+  // A list table with class "table-cards" stacks its rows as cards on phones (app.css); each
+  // cell is labelled with its column's header unless the template labelled it already. A cell
+  // spanning several columns (an empty state) stays unlabelled.
+  function label(table) {
+    var heads = [];
+    table.querySelectorAll(":scope > thead > tr:last-child > th").forEach(function (th) {
+      var text = th.textContent.replace(/[\u2191\u2193]/g, "").replace(/\s+/g, " ").trim();
+      for (var i = 0; i < (th.colSpan || 1); i++) heads.push(text);
+    });
+    table.querySelectorAll(":scope > tbody > tr").forEach(function (tr) {
+      var col = 0;
+      Array.prototype.forEach.call(tr.children, function (cell) {
+        var span = cell.colSpan || 1;
+        if (span === 1 && !cell.hasAttribute("data-label") && heads[col] !== undefined) {
+          cell.setAttribute("data-label", heads[col]);
+        }
+        col += span;
+      });
+    });
+  }
+  document.querySelectorAll("table.table-cards").forEach(label);
+
   var pending = null;
   function later() {
     if (pending) window.clearTimeout(pending);
