@@ -195,3 +195,30 @@ def test_a_held_credential_is_shown_instead_of_apply(app, client, make_board, ma
     page = client.get("/me/certification").get_data(as_text=True)
     assert "You hold this credential" in page and "NE-CPSS-000001" in page
     assert "Apply for Certified CPSS" not in page
+
+
+def test_upload_form_comes_before_resubmit_when_the_board_asked(
+    app, client, make_board, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    """Asked for a document, the trainee meets the upload form first, the resubmit button after."""
+    board, ctype_id, trainee, reviewer = _setup(app, make_board, make_user)
+    login(client, trainee.email)
+    app_url = client.post("/me/applications/start", data={"credential_type_id": ctype_id}).headers[
+        "Location"
+    ]
+    page = client.get(app_url).get_data(as_text=True)  # a draft: checklist first, then documents
+    assert page.index('data-testid="submit-application"') < page.index('name="file"')
+    assert 'data-testid="upload-first"' not in page
+    client.post(f"{app_url}/submit")
+    client.post("/logout")
+    login(client, reviewer.email)
+    base = f"/boards/{board.id}/applications/{app_url.rsplit('/', 1)[1]}"
+    client.post(f"{base}/decide", data={"target": "in_review"})
+    client.post(f"{base}/decide", data={"target": "info_requested", "reason": "Upload your GED."})
+    client.post("/logout")
+    login(client, trainee.email)
+    page = client.get(app_url).get_data(as_text=True)
+    upload, resubmit = page.index('name="file"'), page.index('data-testid="submit-application"')
+    assert upload < resubmit and "Resubmit application" in page[resubmit:]
+    assert page.index("Upload your GED.") < upload
+    assert "First upload what the board asked for" in page
