@@ -11,7 +11,9 @@ Input: hours must be a whole number of quarter hours; they convert to minutes ex
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 MINUTES_PER_HOUR = 60
 QUARTER_HOUR = 15
@@ -68,3 +70,45 @@ def is_quarter_hours(value: Decimal | float | int | str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# --- percentages -------------------------------------------------------------------------------
+# One rounding rule for every percentage a person reads (pages, chart labels, PDF reports):
+# the exact decimal value, rounded half up (away from zero) to the digits shown. A share given
+# as a float is read as its shortest decimal form (0.2875 is 28.75%, shown 28.8%), a count out
+# of a whole as the exact fraction, so "23 of 80" reads the same wherever it is computed.
+
+
+def percent(
+    value: Decimal | Fraction | float | int, digits: int = 1, *, whole: int | None = None
+) -> Decimal:
+    """A share (or ``value`` out of ``whole``) as a percentage rounded half up to `digits`.
+
+    >>> percent(0.2875), percent(23, whole=80), percent(1, whole=3, digits=2)
+    (Decimal('28.8'), Decimal('28.8'), Decimal('33.33'))
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"a share must be a number, not {value!r}")
+    if whole is not None:
+        if whole == 0:
+            raise ValueError("a share of nothing has no percentage")
+        share = Fraction(value) / Fraction(whole)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"a share must be finite, not {value!r}")
+        share = Fraction(Decimal(repr(value)))
+    else:
+        share = Fraction(value)
+    if share < 0:  # half away from zero on both sides
+        return -percent(-share, digits)
+    scaled = share * 100 * 10**digits
+    steps = math.floor(scaled + Fraction(1, 2))  # ties compared exactly, never through a float
+    step = Decimal(1).scaleb(-digits)
+    return (Decimal(steps) * step).quantize(step)
+
+
+def percent_text(
+    value: Decimal | Fraction | float | int, digits: int = 1, *, whole: int | None = None
+) -> str:
+    """The percentage under the rounding rule as text with its sign: "28.8%"."""
+    return f"{percent(value, digits, whole=whole)}%"

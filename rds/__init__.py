@@ -6,6 +6,7 @@ the web module plugs in through `init_app`.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,6 +23,8 @@ def init_app(app: Flask) -> None:
     from rds.web import bp
 
     app.register_blueprint(bp)
+    # drawn analysis charts, kept per study, version and chart (they never change)
+    app.config.setdefault("RDS_CHART_CACHE", os.path.join(app.instance_path, "rds-charts"))
     modules.add_nav(app, NavEntry("Studies", "rds.studies", frozenset(STUDY_ROLES), True))
     modules.add_dashboard_panel(app, Role.PSYCHOMETRICIAN, "rds/panels/psychometrician.html")
     modules.add_board_panel(app, "rds/board_panels/studies.html", order=30)

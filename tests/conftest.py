@@ -73,6 +73,7 @@ def app_config(database_url: str, tmp_path: Any) -> dict[str, Any]:
         "PUBLIC_RATE_LIMIT": "1000 per minute",
         "HOURS_RATE_LIMIT": "1000 per minute",
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "RDS_CHART_CACHE": str(tmp_path / "rds-charts"),
         "BASE_URL": "http://localhost",
     }
 

@@ -23,6 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from core.units import percent_text
 from rds.analysis.results import DomainResult, ScaleResult, TaskResult
 from rds.reliability import ALPHA_EXPECTED
 
@@ -174,7 +175,7 @@ def demographics_bar(counts: Mapping[str, int], title: str, *, width: float = 4.
         axes.text(
             value + max(values) * 0.015,
             y,
-            f"{value} ({100 * value / total:.1f}%)",
+            f"{value} ({percent_text(value, whole=total)})",
             va="center",
             fontsize=NOTE_SIZE,
             color=INK,
@@ -289,7 +290,7 @@ def importance_frequency_scatter(
     ]
     rule = f"Retained: importance at least {importance_min:.2f}"
     if performing_min is not None:
-        rule += f"\nand at least {100 * performing_min:.0f}% performing"
+        rule += f"\nand at least {percent_text(performing_min, 0)} performing"
     legend = axes.legend(
         handles=handles,
         title=rule,
@@ -333,7 +334,7 @@ def domain_weights_bar(domains: Sequence[DomainResult | Mapping[str, Any]]) -> b
     axes.xaxis.grid(True, color=GRID, linewidth=0.6)
     axes.set_axisbelow(True)
     for y, (_, weight, items) in zip(positions, rows, strict=True):
-        label = f"{100 * weight:.1f}% · {items} item{'s' if items != 1 else ''}"
+        label = f"{percent_text(weight)} · {items} item{'s' if items != 1 else ''}"
         axes.text(100 * weight + top * 0.015, y, label, va="center", fontsize=NOTE_SIZE, color=INK)
     return _png(figure)
 

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
-from collections.abc import Iterable, Iterator
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from pathlib import Path
 from typing import Any
 
+import matplotlib
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rds.analysis import charts
 from rds.models import BlueprintVersion, Study, SubjectMatterExpert, SurveyInvitation
 from rds.report.document import PreviousBlueprint, ReportContext, rds_report
+from rds.report.sections import demographics_in_order, key_label
 from rds.scope.services import study_ksas
 from rds.scope.studies import credential_types
 from rds.survey.services import interim_label, questions_of, surveyed_tasks
@@ -22,29 +30,99 @@ from rds.workshop.services import tally
 CHART_NAME = re.compile(r"^(scatter|domains|reliability|demographics-[A-Za-z0-9_]{1,40})$")
 
 
-def chart_png(session: Session, study: Study, version: BlueprintVersion, name: str) -> bytes | None:
-    """One chart of a stored result as PNG, or None for an unknown chart name."""
+@dataclass(frozen=True)
+class Chart:
+    """One chart of a stored version: what it is drawn from, and its cache key (ETag).
+
+    The key is a digest of everything the drawing reads (the chart's inputs, the chart
+    code, matplotlib's version), so a cached PNG is served only while it is what drawing
+    again would give, and the same key serves as the response's ETag.
+    """
+
+    study_id: int
+    version: int
+    name: str
+    draw: Callable[[], bytes]
+    key: str
+
+    def path(self, cache_dir: Path) -> Path:
+        """Where the cached PNG lives: per study, analysis version, chart and key."""
+        folder = cache_dir / f"study-{self.study_id}" / f"v{self.version}"
+        return folder / f"{self.name}-{self.key}.png"
+
+    def png(self, cache_dir: Path | None) -> bytes:
+        """The PNG from the cache, drawn and stored (atomically) on the first request."""
+        if cache_dir is None:
+            return self.draw()
+        path = self.path(cache_dir)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            pass
+        png = self.draw()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        with os.fdopen(handle, "wb") as out:
+            out.write(png)
+        os.replace(temporary, path)
+        return png
+
+
+_CHART_CODE = hashlib.sha256(
+    Path(charts.__file__).read_bytes() + matplotlib.__version__.encode()
+).hexdigest()
+
+
+def _chart(study: Study, version: BlueprintVersion, name: str, draw: Callable[..., bytes],
+           *args: Any, **kwargs: Any) -> Chart:  # fmt: skip
+    inputs = repr((_CHART_CODE, draw.__name__, args, sorted(kwargs.items())))
+    key = hashlib.sha256(inputs.encode()).hexdigest()[:32]
+    return Chart(study.id, version.version, name, partial(draw, *args, **kwargs), key)
+
+
+def chart_of(session: Session, study: Study, version: BlueprintVersion, name: str) -> Chart | None:
+    """One chart of a stored result (not yet drawn), or None for an unknown chart name.
+
+    Demographic answers are in the questionnaire's order, as in the page's tables and the
+    report.
+    """
     if not CHART_NAME.match(name):
         return None
     result = version.analysis()
     if name == "scatter":
         options = result.options
-        return charts.importance_frequency_scatter(
-            result.tasks,
-            float(options.importance_min),
-            float(options.performing_min),
-            scale=(float(options.scale_min), float(options.scale_max)),
-        )
+        tasks = tuple(
+            {"task_id": t.task_id, "mean_frequency": t.mean_frequency,
+             "mean_importance": t.mean_importance, "retained": t.retained}
+            for t in result.tasks
+        )  # fmt: skip
+        scale = (float(options.scale_min), float(options.scale_max))
+        minimums = (float(options.importance_min), float(options.performing_min))
+        draw = charts.importance_frequency_scatter
+        return _chart(study, version, name, draw, tasks, *minimums, scale=scale)
     if name == "domains":
-        return charts.domain_weights_bar(result.domains)
+        domains = tuple(
+            {"domain": d.domain, "weight": d.weight, "items": d.items} for d in result.domains
+        )
+        return _chart(study, version, name, charts.domain_weights_bar, domains)
     if name == "reliability":
-        return charts.reliability_chart(result.scales)
+        scales = {
+            key: {"alpha": s.alpha, "alpha_ci95": s.alpha_ci95} for key, s in result.scales.items()
+        }
+        return _chart(study, version, name, charts.reliability_chart, scales)
     key = name.removeprefix("demographics-")
-    counts = result.demographics.get(key)
-    if counts is None:
+    if key not in result.demographics:
         return None
-    labels = {q.key: q.label for q in questions_of(session, study)}
-    return charts.demographics_bar(counts, labels.get(key, key.replace("_", " ").capitalize()))
+    questions = [(q.key, q.label, tuple(q.options)) for q in questions_of(session, study)]
+    counts = demographics_in_order(result.demographics, questions)[key]
+    title = next((label for k, label, _ in questions if k == key), key_label(key))
+    return _chart(study, version, name, charts.demographics_bar, counts, title)
+
+
+def chart_png(session: Session, study: Study, version: BlueprintVersion, name: str) -> bytes | None:
+    """One chart of a stored result as PNG (drawn, not cached), or None for an unknown name."""
+    chart = chart_of(session, study, version, name)
+    return None if chart is None else chart.draw()
 
 
 # --- downloads -------------------------------------------------------------------------------

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from core.auth import roles_required
@@ -27,7 +37,8 @@ from rds.analysis.forms import (
 )
 from rds.models import BlueprintVersion, Domain, Study
 from rds.reliability import ALPHA_EXPECTED
-from rds.report.sections import icc_reading
+from rds.report.layout import fmt_percent, fmt_share
+from rds.report.sections import demographics_in_order, icc_reading
 from rds.scope.services import ordered_domains
 from rds.survey import screening
 from rds.survey.services import questions_of, surveyed_tasks
@@ -47,7 +58,12 @@ def _num(value: Any, digits: int = 2) -> str:
 
 @bp.app_template_filter("rds_pct")
 def _pct(value: Any, digits: int = 1) -> str:
-    return "not computable" if value is None else f"{100 * float(value):.{digits}f}%"
+    return fmt_percent(value, digits)
+
+
+@bp.app_template_filter("rds_share")
+def _share(part: int, whole: int, digits: int = 1) -> str:
+    return fmt_share(part, whole, digits)
 
 
 @bp.app_template_filter("rds_items")
@@ -96,7 +112,9 @@ def _page(
     if form is None:
         form = AnalysisRunForm(formdata=None, data=svc.settings_of(version))
     sort = request.args.get("sort", "task_id")
-    labels = {q.key: q.label for q in questions_of(db.session, study)}
+    questions = questions_of(db.session, study)
+    labels = {q.key: q.label for q in questions}
+    asked = [(q.key, q.label, tuple(q.options)) for q in questions]
     return render_template(
         "rds/analysis/page.html",
         study=study,
@@ -110,6 +128,7 @@ def _page(
         sort=sort,
         sorts=svc.TASK_SORTS,
         labels=labels,
+        demographics=demographics_in_order(result.demographics, asked) if result else {},
         result=result,
         reading=svc.reliability_reading,
         icc_reading=icc_reading,
@@ -410,13 +429,24 @@ def analysis_review_domain(study_id: int, domain_id: int) -> Any:
 @bp.route("/studies/<int:study_id>/analysis/<int:number>/charts/<name>.png")
 @roles_required(*STUDY_ROLES)
 def analysis_chart(study_id: int, number: int, name: str) -> Any:
-    study = study_for(study_id)
-    png = exports.chart_png(db.session, study, _version(study, number), name)
-    if png is None:
+    study = study_for(study_id)  # access is checked before any cache is read
+    chart = exports.chart_of(db.session, study, _version(study, number), name)
+    if chart is None:
         abort(404)
-    response = Response(png, mimetype="image/png")
-    response.headers["Cache-Control"] = "private, max-age=3600"
+    if request.if_none_match.contains(chart.key):
+        response = Response(status=304)
+    else:
+        response = Response(chart.png(chart_cache()), mimetype="image/png")
+    response.set_etag(chart.key)
+    # private: a study's charts are not for shared caches; a day, then revalidated by ETag
+    response.headers["Cache-Control"] = "private, max-age=86400"
     return response
+
+
+def chart_cache() -> Path | None:
+    """The folder of drawn charts (RDS_CHART_CACHE; None or empty turns the cache off)."""
+    folder = current_app.config.get("RDS_CHART_CACHE", "")
+    return Path(folder) if folder else None
 
 
 @bp.route("/studies/<int:study_id>/analysis/<int:number>/blueprint.<any(csv, xlsx):fmt>")

@@ -37,6 +37,7 @@ from rds.report.layout import (
     fmt_day,
     fmt_number,
     fmt_percent,
+    fmt_share,
     key_value_table,
     lead_paragraph,
     story_headings,
@@ -239,9 +240,9 @@ def _purpose(ctx: ReportContext) -> list[Flowable]:
 def _response_rate(ctx: ReportContext, result: AnalysisResult) -> str | None:
     achieved = int((ctx.screening or {}).get("submitted", result.n_respondents))
     if ctx.invitations:
-        return f"{100 * achieved / ctx.invitations:.1f}% of the {ctx.invitations:,} invited"
+        return f"{fmt_share(achieved, ctx.invitations)} of the {ctx.invitations:,} invited"
     if ctx.incumbents:
-        return f"{100 * achieved / ctx.incumbents:.1f}% of the {ctx.incumbents:,} incumbents"
+        return f"{fmt_share(achieved, ctx.incumbents)} of the {ctx.incumbents:,} incumbents"
     return None
 
 

@@ -32,6 +32,7 @@ from core.pdf import (
     para,
     styles,
 )
+from core.units import percent_text
 
 NOT_COMPUTABLE = "not computable"
 TEXT_WIDTH = 7.0 * inch  # letter paper less the 0.75 in margins of core.pdf
@@ -52,7 +53,12 @@ def fmt_number(value: Any, digits: int = 2) -> str:
 
 def fmt_percent(value: Any, digits: int = 1) -> str:
     """A share as a percentage with `digits` decimals, or "not computable" for None."""
-    return NOT_COMPUTABLE if value is None else f"{100 * float(value):.{digits}f}%"
+    return NOT_COMPUTABLE if value is None else percent_text(value, digits)
+
+
+def fmt_share(part: int, whole: int, digits: int = 1) -> str:
+    """`part` of `whole` as a percentage (the exact fraction rounded), or "not computable"."""
+    return NOT_COMPUTABLE if not whole else percent_text(part, digits, whole=whole)
 
 
 def fmt_interval(pair: Sequence[float | None] | None, digits: int = 3) -> str:

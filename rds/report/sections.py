@@ -7,6 +7,7 @@ and the appendix. Layout helpers come from :mod:`rds.report.layout`, charts from
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from reportlab.lib.units import inch
@@ -30,6 +31,7 @@ from rds.report.layout import (
     fmt_interval,
     fmt_number,
     fmt_percent,
+    fmt_share,
     lead_paragraph,
     subheading,
     text_table,
@@ -77,7 +79,7 @@ def icc_reading(value: float | None) -> str:
     return "good" if value <= 0.90 else "excellent"
 
 
-def _label(variable: str) -> str:
+def key_label(variable: str) -> str:
     """A demographic column's name as words: "years_experience" -> "Years experience"."""
     return variable.replace("_", " ").strip().capitalize() or variable
 
@@ -87,9 +89,19 @@ def _notes(result: AnalysisResult, needle: str) -> list[Flowable]:
     return [para(f"Not computable: {w}", "Small") for w in found]
 
 
-def in_questionnaire_order(
-    counts: dict[str, int], options: tuple[str, ...] | list[str]
-) -> dict[str, int]:
+def demographics_in_order(
+    demographics: Mapping[str, Mapping[str, int]],
+    questions: Sequence[tuple[str, str, Sequence[str]]],
+) -> dict[str, dict[str, int]]:
+    """Each demographic question's answer counts, questions and answers in the questionnaire's
+    order (``questions``: key, label, options as asked); columns it did not ask follow."""
+    position = {key: number for number, (key, _, _) in enumerate(questions)}
+    options = {key: tuple(offered) for key, _, offered in questions}
+    keys = sorted(demographics, key=lambda key: position.get(key, len(position)))
+    return {k: in_questionnaire_order(dict(demographics[k]), options.get(k, ())) for k in keys}
+
+
+def in_questionnaire_order(counts: dict[str, int], options: Sequence[str]) -> dict[str, int]:
     """The answer counts in the order the questionnaire offered them; answers it did not
     offer (an imported file's) follow in the order they first appeared."""
     ordered = {o: counts[o] for o in options if o in counts}
@@ -117,13 +129,12 @@ def demographics_section(
             "with the population in size only (section 3)."
         )
     )
-    for variable, raw in demographics.items():
-        label, options = asked.get(variable, (_label(variable), ()))
-        counts = in_questionnaire_order(dict(raw), options)
+    for variable, counts in demographics_in_order(demographics, questions).items():
+        label = asked.get(variable, (key_label(variable), ()))[0]
         answered = sum(counts.values())
-        share = {lvl: fmt_percent(c / answered if answered else None) for lvl, c in counts.items()}
+        share = {lvl: fmt_share(c, answered) for lvl, c in counts.items()}
         rows = [[lvl, f"{c:,}", share[lvl]] for lvl, c in counts.items()]
-        rows.append(["Answered", f"{answered:,}", fmt_percent(answered / n if n else None)])
+        rows.append(["Answered", f"{answered:,}", fmt_share(answered, n)])
         png = demographics_bar(counts, label, width=4.6)
         if len(counts) > MAX_BARS:  # too long to stand beside the chart: stack them
             table = text_table(rows, ["Answer", "n", "%"], [4.6, 1.2, 1.2], (1, 2))
@@ -383,7 +394,7 @@ def subgroups_section(result: AnalysisResult) -> list[Flowable]:
     ]
     small = result.small_subgroups
     if small:
-        listed = "; ".join(f"{_label(s.variable)} = {s.level} ({s.n})" for s in small)
+        listed = "; ".join(f"{key_label(s.variable)} = {s.level} ({s.n})" for s in small)
         out.append(
             para(f"Too small to compare (under {result.options.min_group}): {listed}.", "Small")
         )
@@ -398,7 +409,7 @@ def subgroups_section(result: AnalysisResult) -> list[Flowable]:
         if g.flagged:
             flag = (flag + "; " if flag else "") + "moves a domain"
         ci = fmt_interval(g.r_ci95, 2) if g.r_ci95 is not None else ""
-        rows.append([_label(g.variable), g.level, f"{g.n:,}", fmt_number(r, 3), ci, flag])
+        rows.append([key_label(g.variable), g.level, f"{g.n:,}", fmt_number(r, 3), ci, flag])
     header = ["Variable", "Group", "n", "r", "95% CI", "Flag"]
     out.append(text_table(rows, header, [1.3, 2.1, 0.6, 0.6, 1.1, 1.3], (2, 3)))
     for g in (g for g in groups if g.r is None):
@@ -417,7 +428,7 @@ def subgroups_section(result: AnalysisResult) -> list[Flowable]:
         )
     if moved:
         rows = [
-            [f"{_label(g.variable)} = {g.level}", d.domain, str(d.items), f"{d.items_change:+d}",
+            [f"{key_label(g.variable)} = {g.level}", d.domain, str(d.items), f"{d.items_change:+d}",
              fmt_number(d.d, 2), fmt_interval(d.d_ci95, 2)]
             for g, d in moved
         ]  # fmt: skip
