@@ -306,7 +306,7 @@ def decide_application(board_id: int, application_id: int) -> Any:
     back = url_for("certify.review_application", board_id=board.id, application_id=application.id)
     if duties.blocked(current_user, application.trainee_id, "decide on this application"):
         return redirect(back)
-    if request.form.get("target") not in STAFF_DECISIONS:
+    if request.form.get("target") and request.form["target"] not in STAFF_DECISIONS:
         # "certified" comes only with an issued credential (issue), "withdrawn" from the applicant
         flash("That is not a decision staff can take here.", "danger")
         return redirect(back)
