@@ -95,6 +95,9 @@ def new_hours() -> Any:
     form.board_id.choices = [(board.id, board.name) for board, _ in boards]
     if request.method == "GET" and len(boards) == 1:
         form.board_id.data = boards[0][0].id
+    supervisors = services.past_supervisors(db.session, current_user)
+    if request.method == "GET" and supervisors and not form.supervisor_email.data:
+        form.supervisor_email.data = supervisors[0][0]  # the one named last, most often the same
     if form.validate_on_submit():
         data = services.EntryInput(
             board_id=form.board_id.data, kind=form.kind.data, worked_on=form.worked_on.data,
@@ -123,7 +126,11 @@ def new_hours() -> Any:
                 )
             return redirect(url_for("certify.my_hours"))
     return render_template(
-        "certify/hours/new.html", form=form, domains=PERFORMANCE_DOMAINS, has_boards=bool(boards)
+        "certify/hours/new.html",
+        form=form,
+        domains=PERFORMANCE_DOMAINS,
+        has_boards=bool(boards),
+        supervisors=supervisors,
     )
 
 

@@ -417,3 +417,32 @@ def test_navigation_and_trainee_panel(app, client, make_board, make_user):
     login(client, "rev@x.org")
     assert f'href="/boards/{board.id}/supervisors"' in client.get("/dashboard").text
     assert "waiting for license verification" in client.get(f"/boards/{board.id}").text
+
+
+def test_the_form_offers_the_supervisors_named_before(app, client, make_board, make_user):
+    """The hours form remembers whom this trainee named: the latest first, prefilled, in a list."""
+    board, _, _ = _setup(make_board, make_user)
+    make_user("bo@x.org", [(Role.SUPERVISOR, board)])
+    make_user("kim@x.org", [(Role.TRAINEE, board)])
+    login(client, "tia@x.org")
+    page = client.get("/me/hours/new").get_data(as_text=True)
+    assert "past-supervisors" not in page  # nothing named yet: nothing offered
+    _log(client, board, supervisor_name="")
+    _log(
+        client,
+        board,
+        supervisor_email="bo@x.org",
+        worked_on=(TODAY - timedelta(days=2)).isoformat(),
+    )
+    _log(client, board, worked_on=(TODAY - timedelta(days=3)).isoformat())  # sup@x.org again
+    assert len(_entries(app)) == 3
+    page = client.get("/me/hours/new").get_data(as_text=True)
+    listed = re.search(r'<datalist id="past-supervisors"[^>]*>(.*?)</datalist>', page, re.S)
+    assert listed is not None
+    assert re.findall(r'value="([^"]+)"', listed.group(1)) == ["sup@x.org", "bo@x.org"]
+    assert 'label="Bo"' in listed.group(1)
+    assert re.search(r'<input[^>]*id="supervisor_email"[^>]*list="past-supervisors"', page)
+    assert re.search(r'<input[^>]*id="supervisor_email"[^>]*value="sup@x.org"', page)
+    client.post("/logout")
+    login(client, "kim@x.org")  # another trainee sees none of them
+    assert "past-supervisors" not in client.get("/me/hours/new").get_data(as_text=True)
