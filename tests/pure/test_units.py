@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.units import hours, hours_number, hours_text, is_quarter_hours, minutes_from_hours
+from core.units import (
+    hours,
+    hours_number,
+    hours_text,
+    is_quarter_hours,
+    minutes_from_hours,
+    percent,
+    percent_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -66,3 +74,40 @@ def test_display_never_overstates_and_round_trips_quarter_hours(minutes: int) ->
     assert minutes - shown * 60 < 6  # off by less than a tenth of an hour
     if minutes % 15 == 0:
         assert minutes_from_hours(hours_text(minutes)) == minutes
+
+
+@pytest.mark.parametrize(
+    ("value", "whole", "digits", "text"),
+    [
+        (23, 80, 1, "28.8%"),  # 28.75: half up (f"{100 * (23 / 80):.1f}" gives 28.7)
+        (57, 80, 1, "71.3%"),  # 71.25: half up, not to even
+        (0.2875, None, 1, "28.8%"),  # a float share read as its shortest decimal
+        (0.7125, None, 1, "71.3%"),
+        (1, 3, 2, "33.33%"),
+        (2, 3, 1, "66.7%"),
+        (0.5, None, 0, "50%"),
+        (0.005, None, 0, "1%"),
+        (0.004999, None, 0, "0%"),
+        (0.0, None, 1, "0.0%"),
+        (1, None, 1, "100.0%"),
+        (-0.2875, None, 1, "-28.8%"),  # away from zero on both sides
+        (Decimal("0.12345"), None, 2, "12.35%"),
+    ],
+)
+def test_one_rounding_rule_for_percentages(value, whole, digits, text) -> None:  # type: ignore[no-untyped-def]
+    assert percent_text(value, digits, whole=whole) == text
+    assert percent(value, digits, whole=whole) == Decimal(text.removesuffix("%"))
+
+
+@given(st.integers(0, 10_000), st.integers(1, 10_000))
+def test_a_count_and_its_share_read_the_same(part: int, whole: int) -> None:
+    """ "23 of 80" and the float 23 / 80 give the same text (as page, chart and report do)."""
+    assert percent_text(part, whole=whole) == percent_text(part / whole)
+
+
+def test_percent_refuses_what_is_no_share() -> None:
+    for bad in (float("nan"), float("inf"), True):
+        with pytest.raises(ValueError):
+            percent(bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        percent(1, whole=0)
