@@ -33,6 +33,8 @@ def test_a_trainee_works_in_my_certification(client, make_board, make_user) -> N
         "My training",
         "My hours",
         "My credentials",
+        "My exams",  # exams: registering for and sitting an exam window
+        "My exam results",  # exams: results and score reports
         "Digital credentials",  # verify's signed credentials, in the holder's workspace
     ]
     assert _switcher(page) == ["My certification", "CE"]
