@@ -87,7 +87,8 @@ class Registration(BoardOwned, Base):
     extra_minutes: Mapped[int] = mapped_column(Integer, default=0)
     accommodation_note: Mapped[str] = mapped_column(String(300), default="")
     option_seed: Mapped[int] = mapped_column(Integer)
-    position: Mapped[int] = mapped_column(Integer, default=1)  # where a reload resumes
+    # unused: a reload resumes at the item saved last (services.resume_position)
+    position: Mapped[int] = mapped_column(Integer, default=1)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
