@@ -183,6 +183,52 @@ def demographics_bar(counts: Mapping[str, int], title: str, *, width: float = 4.
     return _png(figure)
 
 
+Box = tuple[float, float, float, float]  # left, bottom, right, top in pixels
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def place_labels(
+    anchors: Sequence[tuple[float, float]],
+    sizes: Sequence[tuple[float, float]],
+    obstacles: Sequence[Box],
+    bounds: Box,
+    gap: float = 2.0,
+) -> list[tuple[float, float] | None]:
+    """Where each label goes: the offset (pixels) of its box's lower-left corner from its
+    anchor, or None when no place beside the anchor is free.
+
+    Labels are placed in the given order (the most wanted first), each at the first of eight
+    positions around its anchor whose box stays inside ``bounds`` and overlaps neither the
+    ``obstacles`` (markers, legend, other text) nor a label placed before it. Pure geometry,
+    so the rule is tested without drawing.
+    """
+    placed: list[Box] = list(obstacles)
+    offsets: list[tuple[float, float] | None] = []
+    for (x, y), (w, h) in zip(anchors, sizes, strict=True):
+        candidates = [
+            (gap, gap), (gap, -h - gap), (-w - gap, gap), (-w - gap, -h - gap),
+            (2 * gap, -h / 2), (-w - 2 * gap, -h / 2), (-w / 2, 2 * gap), (-w / 2, -h - 2 * gap),
+        ]  # fmt: skip
+        chosen = None
+        for dx, dy in candidates:
+            box = (x + dx, y + dy, x + dx + w, y + dy + h)
+            inside = bounds[0] <= box[0] and box[2] <= bounds[2]
+            if inside and bounds[1] <= box[1] and box[3] <= bounds[3]:
+                if not any(_overlaps(box, other) for other in placed):
+                    chosen = (dx, dy)
+                    placed.append(box)
+                    break
+        offsets.append(chosen)
+    return offsets
+
+
+LABEL_SIZE_TASK = 6.5  # points
+MARKER_HALF = 3.5  # pixels around a point kept free of other points' labels
+
+
 def importance_frequency_scatter(
     tasks: Sequence[TaskResult | Mapping[str, Any]],
     importance_min: float,
@@ -190,14 +236,27 @@ def importance_frequency_scatter(
     *,
     scale: tuple[float, float] = (0, 4),
 ) -> bytes:
+    """The chart of :func:`importance_frequency_figure` as PNG bytes."""
+    figure = importance_frequency_figure(tasks, importance_min, performing_min, scale=scale)
+    return _png(figure)
+
+
+def importance_frequency_figure(
+    tasks: Sequence[TaskResult | Mapping[str, Any]],
+    importance_min: float,
+    performing_min: float | None = None,
+    *,
+    scale: tuple[float, float] = (0, 4),
+) -> Figure:
     """Mean importance (y) against mean frequency (x) per task, with the importance minimum.
 
     Retained tasks are filled circles, tasks not retained are crosses (told apart without
     colour). The axes zoom to the tasks (the importance minimum kept in view). Task ids label
     every point up to 30 tasks; beyond that only the tasks not retained and those within 0.25
-    of the importance minimum are labelled, so the labels stay readable at 40 tasks and more.
-    Tasks without both means are left out. ``performing_min`` (a
-    share, not on these axes) is named in the legend.
+    of the importance minimum are labelled (the closest to it first). A label is set only
+    where it overlaps no other label, marker or the legend (:func:`place_labels`), so labels
+    never overlap, at 40 tasks and more; the tables list every task. Tasks without both means
+    are left out. ``performing_min`` (a share, not on these axes) is named in the legend.
     """
     low, high = float(scale[0]), float(scale[1])
     if not low < high:
@@ -266,16 +325,8 @@ def importance_frequency_scatter(
         labelled = points
     else:  # crowded: label the tasks the reader looks for (not retained, or near the line)
         near = [p for p in kept if abs(p[2] - importance_min) <= NEAR_THRESHOLD]
+        near.sort(key=lambda p: abs(p[2] - importance_min))
         labelled = (dropped + near)[:MAX_TASK_LABELS]
-    for task_id, x, y, _ in labelled:
-        axes.annotate(
-            _short(task_id, 12),
-            (x, y),
-            xytext=(3, 2),
-            textcoords="offset points",
-            fontsize=6.5,
-            color=MUTED,
-        )
     handles = [
         Line2D([], [], marker="o", linestyle="", color=BLUE, label=f"Retained ({len(kept)})"),
         Line2D(
@@ -302,7 +353,55 @@ def importance_frequency_scatter(
     legend.get_title().set_multialignment("left")
     if not points:
         _empty(axes, "No task has both means")
-    return _png(figure)
+        return figure
+    _label_points(figure, axes, points, labelled, legend)
+    return figure
+
+
+def _label_points(
+    figure: Figure,
+    axes: Axes,
+    points: Sequence[tuple[str, float, float, bool]],
+    labelled: Sequence[tuple[str, float, float, bool]],
+    legend: Any,
+) -> None:
+    """Task ids beside their points where they overlap nothing (see :func:`place_labels`).
+
+    Label sizes are estimated from the characters (0.75 em each, wider than any digit or
+    capital of the font), so only the legend is measured.
+    """
+    to_pixels = axes.transData.transform
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    frame = axes.get_window_extent(renderer)
+    obstacles: list[Box] = [tuple(legend.get_window_extent(renderer).extents)]  # type: ignore[list-item]
+    for note in axes.texts:  # the importance minimum's note
+        obstacles.append(tuple(note.get_window_extent(renderer).extents))  # type: ignore[arg-type]
+    anchors: dict[int, tuple[float, float]] = {
+        id(p): (float(x), float(y)) for p in points for x, y in [to_pixels((p[1], p[2]))]
+    }
+    for p in points:
+        x, y = anchors[id(p)]
+        obstacles.append((x - MARKER_HALF, y - MARKER_HALF, x + MARKER_HALF, y + MARKER_HALF))
+    em = LABEL_SIZE_TASK * DPI / 72
+    texts = [_short(p[0], 12) for p in labelled]
+    sizes = [(0.75 * em * max(1, len(t)), 1.25 * em) for t in texts]
+    ours = [anchors[id(p)] for p in labelled]
+    bounds: Box = tuple(frame.extents)  # type: ignore[assignment]
+    # the gap clears the label's own marker, which is among the obstacles
+    offsets = place_labels(ours, sizes, obstacles, bounds, gap=MARKER_HALF + 0.5)
+    for p, text, offset in zip(labelled, texts, offsets, strict=True):
+        if offset is None:
+            continue
+        axes.annotate(
+            text,
+            (p[1], p[2]),
+            xytext=offset,
+            textcoords="offset pixels",
+            ha="left",
+            va="bottom",
+            fontsize=LABEL_SIZE_TASK,
+            color=MUTED,
+        )
 
 
 def domain_weights_bar(domains: Sequence[DomainResult | Mapping[str, Any]]) -> bytes:
