@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
     from certify import dashboard, hooks
     from certify.cli import credentials_cli, standing_cli
     from certify.demo import load as load_demo
+    from certify.demo_journeys import load as load_journeys_demo
     from certify.renewal import services as renewal
     from certify.renewal.demo import load as load_renewal_demo
     from certify.standing import tracking
@@ -99,6 +100,7 @@ def init_app(app: Flask) -> None:
     modules.add_cli(app, credentials_cli, standing_cli)
     modules.add_demo(app, "certification", load_demo, order=10)
     modules.add_demo(app, "renewal rules", load_renewal_demo, order=11)
+    modules.add_demo(app, "journeys and crowd", load_journeys_demo, order=12)
     modules.add_public(app, "certify.static", "certify.verify_credential")
     hooks.applicant_facts.connect(hooks.staff_recorded_exam)
     tracking.track(db.session)  # stored standings follow every committed change of facts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -72,8 +73,15 @@ def register_cli(app: Flask) -> None:
 
     @demo_group.command("load")
     @click.option("--force", is_flag=True, help="Allow loading into a production configuration.")
+    @click.option(
+        "--crowd",
+        default=300,
+        show_default=True,
+        type=click.IntRange(0, 5000),
+        help="People per board added in bulk so that lists and charts look real.",
+    )
     @_database_errors
-    def demo_load(force: bool) -> None:
+    def demo_load(force: bool, crowd: int) -> None:
         """Create two demo boards with staff and trainee accounts (safe to run twice)."""
         if current_app.config.get("ENV_NAME") == "production" and not force:
             click.echo(
@@ -82,9 +90,11 @@ def register_cli(app: Flask) -> None:
                 err=True,
             )
             sys.exit(2)
-        accounts = demo.load(db.session)
+        started = time.perf_counter()
+        accounts = demo.load(db.session, crowd=crowd)
         db.session.commit()
-        click.echo("Demo data ready. Log in at http://127.0.0.1:5000 with:")
+        seconds = time.perf_counter() - started
+        click.echo(f"Demo data ready in {seconds:.1f} s. Log in at http://127.0.0.1:5000 with:")
         for a in accounts:
             where = f" — {a.board}" if a.board else ""
             click.echo(f"  {a.email:34} {a.password:22} {a.role}{where}")

@@ -95,8 +95,12 @@ def _board(session: Session, spec: dict[str, Any]) -> Board:
     return board
 
 
-def load(session: Session) -> list[DemoAccount]:
-    """Create the demo boards and accounts unless they exist; return the accounts to print."""
+def load(session: Session, crowd: int = 0) -> list[DemoAccount]:
+    """Create the demo boards and accounts unless they exist; return the accounts to print.
+
+    `crowd` people per board are added in bulk by the loaders that make crowds (the command
+    asks for a few hundred; tests for none or a few).
+    """
     boards = {spec["slug"]: _board(session, spec) for spec in BOARDS}
     accounts = []
     users = {}
@@ -111,7 +115,9 @@ def load(session: Session) -> list[DemoAccount]:
         grant_role(session, user, role, board)
         accounts.append(DemoAccount(email, password, role.label, board.name if board else None))
         users[email] = user
-    context = DemoContext(boards=boards, users=users, today=date.today(), accounts=accounts)
+    context = DemoContext(
+        boards=boards, users=users, today=date.today(), accounts=accounts, crowd=crowd
+    )
     for step in registry().ordered_demo_steps():
         step.load(session, context)  # a step may add accounts of its own
     return accounts

@@ -104,6 +104,7 @@ class DemoContext:
     users: dict[str, User]
     today: date
     accounts: list[DemoAccount] = field(default_factory=list)
+    crowd: int = 0  # people per board a loader adds in bulk (0: only the named examples)
 
     def add_account(self, email: str, password: str, role: Role, board: Board | None) -> None:
         if all(a.email != email for a in self.accounts):
