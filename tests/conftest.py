@@ -74,6 +74,7 @@ def app_config(database_url: str, tmp_path: Any) -> dict[str, Any]:
         "HOURS_RATE_LIMIT": "1000 per minute",
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "RDS_CHART_CACHE": str(tmp_path / "rds-charts"),
+        "RDS_CHART_WARM": False,  # tests that want the run to draw its charts turn it on
         "BASE_URL": "http://localhost",
     }
 

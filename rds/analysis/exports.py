@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -27,6 +29,7 @@ from rds.survey.services import interim_label, questions_of, surveyed_tasks
 from rds.workshop.review import levels_text
 from rds.workshop.services import tally
 
+log = logging.getLogger(__name__)
 CHART_NAME = re.compile(r"^(scatter|domains|reliability|demographics-[A-Za-z0-9_]{1,40})$")
 
 
@@ -117,6 +120,32 @@ def chart_of(session: Session, study: Study, version: BlueprintVersion, name: st
     counts = demographics_in_order(result.demographics, questions)[key]
     title = next((label for k, label, _ in questions if k == key), key_label(key))
     return _chart(study, version, name, charts.demographics_bar, counts, title)
+
+
+def charts_of(session: Session, study: Study, version: BlueprintVersion) -> list[Chart]:
+    """Every chart the analysis page shows for this version (not yet drawn)."""
+    names = ["scatter", "domains", "reliability"]
+    names += [f"demographics-{key}" for key in version.analysis().demographics]
+    found = (chart_of(session, study, version, name) for name in names)
+    return [chart for chart in found if chart is not None]
+
+
+def draw_in_background(charts_to_draw: Sequence[Chart], cache_dir: Path) -> threading.Thread:
+    """Draw the charts into the cache on a thread of their own (they hold only plain data, no
+    database session), so that the page opened next finds them drawn. A failure is logged;
+    the chart's route then draws it on request."""
+
+    def work() -> None:
+        for chart in charts_to_draw:
+            try:
+                chart.png(cache_dir)
+            except Exception:  # noqa: BLE001 - logged; the route draws it on request instead
+                log.exception("drawing the RDS chart %s of study %s failed", chart.name,
+                              chart.study_id)  # fmt: skip
+
+    thread = threading.Thread(target=work, name="rds-charts", daemon=True)
+    thread.start()
+    return thread
 
 
 def chart_png(session: Session, study: Study, version: BlueprintVersion, name: str) -> bytes | None:

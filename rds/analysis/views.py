@@ -165,6 +165,7 @@ def analysis(study_id: int) -> Any:
             show_error(form, error)
         else:
             db.session.commit()
+            _draw_charts(study, version)
             flash(f"Analysis run: blueprint version {version.version} proposed.", "success")
             return redirect(
                 url_for("rds.analysis_version", study_id=study.id, number=version.version)
@@ -192,6 +193,7 @@ def analysis_rerun(study_id: int) -> Any:
             show_error(None, error)
         else:
             db.session.commit()
+            _draw_charts(study, version)
             flash(f"Rerun with the overrides: version {version.version} proposed.", "success")
             return redirect(
                 url_for("rds.analysis_version", study_id=study.id, number=version.version)
@@ -441,6 +443,14 @@ def analysis_chart(study_id: int, number: int, name: str) -> Any:
     # private: a study's charts are not for shared caches; a day, then revalidated by ETag
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response
+
+
+def _draw_charts(study: Study, version: BlueprintVersion) -> None:
+    """Start drawing a new version's charts into the cache (RDS_CHART_WARM), so that they
+    appear at once on the page the run redirects to."""
+    folder = chart_cache()
+    if folder is not None and current_app.config.get("RDS_CHART_WARM", True):
+        exports.draw_in_background(exports.charts_of(db.session, study, version), folder)
 
 
 def chart_cache() -> Path | None:

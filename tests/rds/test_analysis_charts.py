@@ -2,6 +2,7 @@
 behind the same access checks; answers in questionnaire order; one rounding rule for
 percentages in the page, the charts and the PDF report."""
 
+# ruff: noqa: F811  (the `world` fixture is imported from test_analysis)
 from __future__ import annotations
 
 import io
@@ -64,7 +65,7 @@ def analysed(client: Any, sid: int) -> None:
     assert client.post(f"/studies/{sid}/analysis", data=RUN).status_code == 302
 
 
-def test_a_repeat_view_draws_nothing_and_revalidates_by_etag(app, client, world, draws, cache):  # type: ignore[no-untyped-def]  # noqa: F811
+def test_a_repeat_view_draws_nothing_and_revalidates_by_etag(app, client, world, draws, cache):  # type: ignore[no-untyped-def]
     sid = world["study"]
     analysed(client, sid)
     page = client.get(f"/studies/{sid}/analysis/1").get_data(as_text=True)
@@ -102,7 +103,7 @@ def test_a_repeat_view_draws_nothing_and_revalidates_by_etag(app, client, world,
     assert len(draws) == drawn + 2
 
 
-def test_a_chart_whose_inputs_change_gets_a_new_key(app, client, world, draws, cache):  # type: ignore[no-untyped-def]  # noqa: F811
+def test_a_chart_whose_inputs_change_gets_a_new_key(app, client, world, draws, cache):  # type: ignore[no-untyped-def]
     sid = world["study"]
     analysed(client, sid)
     url = f"/studies/{sid}/analysis/1/charts/demographics-region.png"
@@ -117,7 +118,7 @@ def test_a_chart_whose_inputs_change_gets_a_new_key(app, client, world, draws, c
     assert len(draws) == 2
 
 
-def test_outsiders_get_no_chart_even_a_cached_one(app, client, world, make_user, cache):  # type: ignore[no-untyped-def]  # noqa: F811
+def test_outsiders_get_no_chart_even_a_cached_one(app, client, world, make_user, cache):  # type: ignore[no-untyped-def]
     make_user("psych@b.org", [(Role.PSYCHOMETRICIAN, world["other"])])
     with app.app_context():
         board = db.session.get(Board, world["board"])
@@ -163,7 +164,7 @@ def test_answers_in_questionnaire_order_and_one_rounding_everywhere(  # type: ig
     client,
     world,
     cache,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ) -> None:
     sid = world["study"]
     analysed(client, sid)
@@ -204,3 +205,26 @@ def test_answers_in_questionnaire_order_and_one_rounding_everywhere(  # type: ig
     )
     assert "North 23 (28.8%), West 57 (71.3%)" in words  # the report's chart caption
     assert "North 23 28.8%" in words and "West 57 71.3%" in words  # and its table
+
+
+def test_a_run_draws_its_charts_before_the_page_asks(app, client, world, draws, cache, monkeypatch):  # type: ignore[no-untyped-def]
+    from rds.analysis import exports
+
+    threads = []
+    original = exports.draw_in_background
+
+    def keeping(charts, folder):  # type: ignore[no-untyped-def]
+        threads.append(original(charts, folder))
+        return threads[-1]
+
+    monkeypatch.setattr(exports, "draw_in_background", keeping)
+    monkeypatch.setitem(app.config, "RDS_CHART_WARM", True)
+    sid = world["study"]
+    analysed(client, sid)
+    assert len(threads) == 1
+    threads[0].join(timeout=60)
+    assert len(draws) == len(CHARTS) and len(list(cache.rglob("*.png"))) == len(CHARTS)
+    for name in CHARTS:  # the page's first view finds every chart drawn
+        response = client.get(f"/studies/{sid}/analysis/1/charts/{name}.png")
+        assert response.status_code == 200 and response.data.startswith(b"\x89PNG")
+    assert len(draws) == len(CHARTS)
