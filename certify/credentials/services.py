@@ -158,12 +158,23 @@ def issue(
 def change_status(
     session: Session, credential: Credential, target: str, actor: User, reason: str
 ) -> None:
-    """Suspend, revoke, reinstate or inactivate a credential, with the reason on record."""
+    """Suspend, revoke, reinstate or inactivate a credential, with the reason on record.
+
+    The credential's row is locked and read again first, so two staff changing it at once
+    act one after the other: the second sees the first's status and is told so.
+    """
     if not reason.strip():
         raise CredentialError("Give a reason; it is kept in the audit trail.")
+    shown = credential.status
+    session.refresh(credential, with_for_update=True)
     allowed = STATUS_CHANGES[credential.status]
     if target not in allowed:
-        raise CredentialError(f"A {credential.status} credential cannot become {target}.")
+        changed = (
+            f" Someone changed it a moment ago (it was {shown}): reload the page."
+            if credential.status != shown
+            else ""
+        )
+        raise CredentialError(f"A {credential.status} credential cannot become {target}.{changed}")
     if target == "active" and credential.credential_type.level == "provisional":
         target = "provisional"
     before = credential.status

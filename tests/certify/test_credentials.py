@@ -72,6 +72,43 @@ def test_concurrent_issue_never_repeats_a_number(app, make_board, make_user) -> 
     assert sorted(numbers) == [f"NE-CPSS-{i:06d}" for i in range(1, 9)]
 
 
+@pytest.mark.real_commits
+def test_two_staff_suspending_at_once_change_it_once(app, make_board, make_user) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11 High #1, 'the same treatment for every transition two staff can race'."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip(reason="concurrent status changes need the PostgreSQL run (row locks)")
+    board = make_board("ne")
+    ctype_id = credential_type(app, board)
+    holder = make_user("h@example.org", [(Role.TRAINEE, board)])
+    staff = [make_user(f"a{i}@example.org", [(Role.BOARD_ADMIN, board)]) for i in range(4)]
+    credential_id, _ = _issue(app, board, holder, ctype_id)
+    barrier, outcomes = threading.Barrier(len(staff), timeout=60), []
+
+    def press(admin):  # type: ignore[no-untyped-def]
+        client = app.test_client()
+        login(client, admin.email)
+        barrier.wait()
+        page = client.post(
+            f"/boards/{board.id}/credentials/{credential_id}/status",
+            data={"target": "suspended", "reason": "Investigation", "confirm": "y"},
+            follow_redirects=True,
+        ).get_data(as_text=True)
+        outcomes.append("refused" if "cannot become suspended" in page else "changed")
+
+    threads = [threading.Thread(target=press, args=(a,)) for a in staff]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(outcomes) == ["changed"] + ["refused"] * (len(staff) - 1)
+    with app.app_context():
+        actions = db.session.execute(
+            select(AuditEvent.action).where(AuditEvent.action == "credential.suspended")
+        ).scalars()
+        assert len(list(actions)) == 1
+
+
 def test_status_changes_need_reason_and_show_publicly(app, client, make_board, make_user) -> None:  # type: ignore[no-untyped-def]
     board = make_board("ne")
     ctype_id = credential_type(app, board)
