@@ -37,7 +37,7 @@ from rds.analysis.forms import (
 )
 from rds.models import BlueprintVersion, Domain, Study
 from rds.reliability import ALPHA_EXPECTED
-from rds.report.layout import fmt_percent, fmt_share
+from rds.report.layout import fmt_percent, fmt_points, fmt_share
 from rds.report.sections import demographics_in_order, icc_reading
 from rds.scope.services import ordered_domains
 from rds.survey import screening
@@ -59,6 +59,11 @@ def _num(value: Any, digits: int = 2) -> str:
 @bp.app_template_filter("rds_pct")
 def _pct(value: Any, digits: int = 1) -> str:
     return fmt_percent(value, digits)
+
+
+@bp.app_template_filter("rds_points")
+def _points(value: Any, digits: int = 1) -> str:
+    return fmt_points(value, digits)
 
 
 @bp.app_template_filter("rds_share")

@@ -37,6 +37,7 @@ from rds.report.layout import (
     fmt_day,
     fmt_number,
     fmt_percent,
+    fmt_points,
     fmt_share,
     key_value_table,
     lead_paragraph,
@@ -274,7 +275,7 @@ def _sample_rows(ctx: ReportContext, result: AnalysisResult) -> list[tuple[str, 
     rows.append(("Responses analysed", f"{achieved:,}"))
     rows.append(("Response rate", _response_rate(ctx, result) or NOT_COMPUTABLE))
     if sample is not None:
-        text = f"±{100 * moe:.1f} percentage points" if moe is not None else NOT_COMPUTABLE
+        text = f"±{fmt_points(moe)} percentage points" if moe is not None else NOT_COMPUTABLE
         short = sample.required - achieved
         rows.append(("Margin of error (95% confidence)", text))
         rows.append(("Required sample reached", "yes" if short <= 0 else f"no: {short:,} short"))

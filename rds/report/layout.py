@@ -32,7 +32,7 @@ from core.pdf import (
     para,
     styles,
 )
-from core.units import percent_text
+from core.units import percent, percent_text
 
 NOT_COMPUTABLE = "not computable"
 TEXT_WIDTH = 7.0 * inch  # letter paper less the 0.75 in margins of core.pdf
@@ -54,6 +54,11 @@ def fmt_number(value: Any, digits: int = 2) -> str:
 def fmt_percent(value: Any, digits: int = 1) -> str:
     """A share as a percentage with `digits` decimals, or "not computable" for None."""
     return NOT_COMPUTABLE if value is None else percent_text(value, digits)
+
+
+def fmt_points(value: Any, digits: int = 1) -> str:
+    """A difference of shares in percentage points ("±2.8" for 0.0275), same rounding rule."""
+    return NOT_COMPUTABLE if value is None else str(percent(value, digits))
 
 
 def fmt_share(part: int, whole: int, digits: int = 1) -> str:
