@@ -68,6 +68,9 @@ class Chart:
         with os.fdopen(handle, "wb") as out:
             out.write(png)
         os.replace(temporary, path)
+        for stale in path.parent.glob(f"{self.name}-*.png"):  # drawn from inputs since changed
+            if stale != path:
+                stale.unlink(missing_ok=True)
         return png
 
 

@@ -116,6 +116,8 @@ def test_a_chart_whose_inputs_change_gets_a_new_key(app, client, world, draws, c
     second = client.get(url)
     assert second.headers["ETag"] != first.headers["ETag"] and second.data != first.data
     assert len(draws) == 2
+    kept = [p.name for p in cache.rglob("demographics-region-*.png")]
+    assert kept == [f"demographics-region-{second.headers['ETag'].strip(chr(34))}.png"]
 
 
 def test_outsiders_get_no_chart_even_a_cached_one(app, client, world, make_user, cache):  # type: ignore[no-untyped-def]
