@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     from core.modules import NavEntry
     from rds.access import STUDY_ROLES
     from rds.demo import load as load_demo
+    from rds.demo import load_closed_study
     from rds.web import bp
 
     app.register_blueprint(bp)
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
     modules.add_board_panel(app, "rds/board_panels/studies.html", order=30)
     modules.add_board_panel(app, "rds/analysis/board_panel.html", order=30)
     modules.add_demo(app, "RDS study", load_demo, order=20)
+    modules.add_demo(app, "RDS finished study", load_closed_study, order=21)
     modules.add_public(
         app,
         "rds.static",

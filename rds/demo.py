@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certify.models import CredentialType
+from core.accounts import grant_role
+from core.models import Role, User
 from core.modules import DemoContext
-from rds.analysis.services import DEFAULT_SETTINGS, run_analysis
+from rds.analysis.services import DEFAULT_SETTINGS, approve, run_analysis
 from rds.models import Domain, Study, SurveyResponse, Task
-from rds.survey.services import DEFAULT_QUESTIONS, add_default_questions, open_survey
+from rds.survey.services import (
+    DEFAULT_QUESTIONS,
+    add_default_questions,
+    close_survey,
+    missing_responses,
+    open_survey,
+    survey_progress,
+)
+from rds.workshop.services import add_sme, save_votes, set_status
 
 TITLE = "Peer Recovery Specialist Role Delineation Study"
 # Task statements in the seeds' words (seeds 000-002, 004): domain -> tasks
@@ -125,7 +136,93 @@ def load(session: Session, context: DemoContext) -> None:
     session.add(study)
     session.flush()
     _scope(session, study)
+    _workshop(session, psychometrician, study)
     add_default_questions(session, psychometrician, study)
     open_survey(session, psychometrician, study, today)
     _responses(session, study, today)
     run_analysis(session, psychometrician, study, {**DEFAULT_SETTINGS, "items": 100})
+
+
+# the SME panel of a demo study: (name, background, years of experience)
+SMES = [
+    ("Alma Ortiz", "Peer supervisor, community mental health center", 12),
+    ("Ben Whitehorse", "Peer recovery coach, tribal health program", 7),
+    ("Carla Jensen", "Family peer specialist", 9),
+    ("Dev Patel", "Trainer of peer specialists", 15),
+    ("Erin Moss", "Peer specialist, crisis respite", 4),
+]
+CLOSED_TITLE = "Peer Support Specialist Role Delineation Study"
+
+
+def _workshop(session: Session, actor: User, study: Study) -> None:
+    """The SME panel votes on every task (mostly keep, a few revise) in the workshop."""
+    rng = np.random.default_rng(study.board_id)
+    set_status(session, actor, study, "workshop")
+    slug = "".join(ch for ch in study.board.slug if ch.isalnum())
+    for number, (name, background, years) in enumerate(SMES, start=1):
+        sme = add_sme(
+            session, actor, study, name, f"sme{number}.{slug}@demo.peercert", background, years
+        )
+        choices = {
+            f"choice-{task.id}": "keep" if rng.random() < 0.85 else "revise" for task in study.tasks
+        }
+        save_votes(session, sme, choices)
+
+
+def load_closed_study(session: Session, context: DemoContext) -> None:
+    """The Nebraska board's finished study: SME votes, a closed survey, an approved blueprint."""
+    board = context.boards["ne-dbh"]
+    psychometrician = context.users["psychometrician@demo.peercert"]
+    admin = context.users["ne.admin@demo.peercert"]
+    today = context.today
+    grant_role(session, psychometrician, Role.PSYCHOMETRICIAN, board)
+    if session.execute(
+        select(Study).where(Study.board_id == board.id, Study.title == CLOSED_TITLE)
+    ).first():
+        return
+    ctype = session.execute(
+        select(CredentialType).where(
+            CredentialType.board_id == board.id, CredentialType.code == "CPSS"
+        )
+    ).scalar()
+    study = Study(
+        board_id=board.id,
+        title=CLOSED_TITLE,
+        credential_type_id=ctype.id if ctype else None,
+        started_on=today - timedelta(days=200),
+        incumbents=400,
+        survey_opens_on=today - timedelta(days=60),
+        survey_closes_on=today,
+        created_by_id=psychometrician.id,
+        purpose="Define the tasks of certified peer support specialists and the blueprint "
+        "of the CPSS exam.",
+        target_audience="Certified peer support specialists in Nebraska.",
+        minimum_requirements="19 or older; high school diploma or GED; two years of "
+        "recovery; 40 hours of training.",
+    )
+    session.add(study)
+    session.flush()
+    _scope(session, study)
+    _workshop(session, psychometrician, study)
+    add_default_questions(session, psychometrician, study)
+    open_survey(session, psychometrician, study, today)
+    _responses(session, study, today)
+    missing = missing_responses(survey_progress(session, study))
+    close_survey(
+        session,
+        psychometrician,
+        study,
+        today,
+        "The survey period ended.",
+        missing_confirmed=missing,
+    )
+    version = run_analysis(session, psychometrician, study, {**DEFAULT_SETTINGS, "items": 100})
+    approve(
+        session,
+        admin,
+        version,
+        "Approved as the blueprint of the CPSS exam.",
+        datetime.combine(today, time(9), UTC),
+        acknowledgement="Demo data: the survey sample is synthetic and smaller than the "
+        "required sample; approved so that the demo shows a finished study.",
+    )

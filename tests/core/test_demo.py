@@ -20,6 +20,7 @@ from certify.models import (
 )
 from core.extensions import db
 from core.models import AuditEvent, Board, RoleAssignment, User
+from rds.models import BlueprintVersion, SmeVote, Study
 from tests.factories import login
 
 CROWD = 40  # people per board: the command's crowd in little (it adds 300 by default)
@@ -144,6 +145,15 @@ def test_demo_shows_every_journey(app, client) -> None:  # type: ignore[no-untyp
         ).first()
         assert renewed is not None
         ne_id = ne.id
+        for board in boards:  # each board: SME votes and an approved blueprint
+            votes = select(SmeVote.id).where(SmeVote.board_id == board.id)
+            assert db.session.execute(votes).first() is not None, board.slug
+            approved = select(BlueprintVersion.id).where(
+                BlueprintVersion.board_id == board.id, BlueprintVersion.status == "approved"
+            )
+            assert db.session.execute(approved).first() is not None, board.slug
+        closed = select(Study.status).where(Study.board_id == ne_id)
+        assert "analyzed" in set(db.session.execute(closed).scalars())  # survey closed, analysed
 
     assert login(client, "ne.reviewer@demo.peercert", "demo-ne-reviewer").status_code == 302
     every = client.get(f"/boards/{ne_id}/applications").get_data(as_text=True)
