@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from certify.models import Application, ApplicationDocument, CredentialType
@@ -148,4 +149,30 @@ def test_lists_are_cards_with_status_on_a_phone(browser, live_server, demo_ids, 
         )
         scroll = page.evaluate("document.documentElement.scrollWidth")
         assert scroll <= PHONE["width"], f"{path} scrolls sideways on a phone ({scroll}px)"
+    context.close()
+
+
+def test_bulk_confirm_at_the_top_on_a_phone(browser, live_server, demo_ids) -> None:  # type: ignore[no-untyped-def]
+    """The supervisor's bulk action and a select-all box sit above the cards; the header's
+    own select-all box, out of sight on a phone, takes no focus."""
+    context = browser.new_context(base_url=live_server, viewport=PHONE)
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("Email").fill("supervisor@demo.peercert")
+    page.get_by_label("Password").fill(PASSWORDS["supervisor@demo.peercert"])
+    page.get_by_role("button", name="Log in").click()
+    page.goto("/supervise")
+    confirm = page.get_by_role("button", name="Confirm selected")
+    select_all = page.get_by_label("Select all", exact=True)
+    first_card = page.locator("table.table-cards > tbody > tr").first
+    for control in (confirm, select_all):
+        expect(control).to_be_visible()
+        assert control.bounding_box()["y"] < first_card.bounding_box()["y"]  # type: ignore[index]
+    select_all.check()
+    boxes = page.locator('input[name="entry_ids"]')
+    assert boxes.count() > 0
+    assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    header_box = page.get_by_label("Select all pending entries")
+    assert header_box.evaluate("e => getComputedStyle(e).visibility") == "hidden"
+    expect(header_box).not_to_be_visible()
     context.close()
