@@ -86,6 +86,7 @@ THIS_WORKS_INDEXES = (
     "ix_credential_board_number_prefix",
     "ix_standing_board_user_stages",
     "ix_role_assignment_board_staff",
+    "ix_supervised_hours_entry_board_status_supervisor",
     "ix_user_account_full_name_trgm",
     "ix_user_account_email_trgm",
 )
@@ -757,6 +758,9 @@ def per_index(url: str, where: dict[str, Any]) -> None:
          "SELECT r.id, (SELECT u.full_name FROM user_account u WHERE u.id = r.user_id) AS name"
          f" FROM role_assignment r WHERE r.board_id={board} AND r.role <> 'trainee'"
          " ORDER BY name, r.role, r.id LIMIT 26"),
+        ("ix_supervised_hours_entry_board_status_supervisor", "pending supervisors (names)",
+         f"SELECT supervisor_id FROM supervised_hours_entry WHERE board_id={board}"
+         " AND status='pending' GROUP BY supervisor_id"),
         ("ix_user_account_full_name_trgm", "name search",
          "SELECT id FROM user_account WHERE full_name ILIKE '%ada 12%'"),
         ("ix_user_account_email_trgm", "email search",

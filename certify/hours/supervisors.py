@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
-from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from certify.hours.services import (
     STATUSES,
@@ -200,12 +200,20 @@ class NomineeRow:
     first_named: date
 
 
-def _not_supervisor(board_id: int) -> Any:
-    """Entries whose named supervisor holds no supervisor role on the board."""
-    return (
+def _named_not_supervisors(board_id: int) -> Any:
+    """The people named on the board's pending entries who hold no supervisor role there:
+    the names grouped first (an index-only scan of ix_supervised_hours_entry_board_status_
+    supervisor), then each name checked once, not each of the board's pending entries."""
+    named = (
+        select(SupervisedHoursEntry.supervisor_id)
+        .where(SupervisedHoursEntry.board_id == board_id, SupervisedHoursEntry.status == "pending")
+        .group_by(SupervisedHoursEntry.supervisor_id)
+        .subquery()
+    )
+    return select(named.c.supervisor_id).where(
         ~select(RoleAssignment.id)
         .where(
-            RoleAssignment.user_id == SupervisedHoursEntry.supervisor_id,
+            RoleAssignment.user_id == named.c.supervisor_id,
             RoleAssignment.board_id == board_id,
             RoleAssignment.role == Role.SUPERVISOR.value,
         )
@@ -216,6 +224,7 @@ def _not_supervisor(board_id: int) -> Any:
 def pending_supervisors(session: Session, board_id: int) -> list[NomineeRow]:
     """The pending-supervisors list: people named on pending entries of the board who are not
     its supervisors; naming someone grants nothing until the board approves them here."""
+    nominees = _named_not_supervisors(board_id).subquery()
     rows = session.execute(
         select(
             User,
@@ -223,11 +232,15 @@ def pending_supervisors(session: Session, board_id: int) -> list[NomineeRow]:
             func.count(SupervisedHoursEntry.trainee_id.distinct()),
             func.min(SupervisedHoursEntry.created_at),
         )
-        .join(User, User.id == SupervisedHoursEntry.supervisor_id)
-        .where(
-            SupervisedHoursEntry.board_id == board_id,
-            SupervisedHoursEntry.status == "pending",
-            _not_supervisor(board_id),
+        .select_from(nominees)
+        .join(User, User.id == nominees.c.supervisor_id)
+        .join(
+            SupervisedHoursEntry,
+            and_(
+                SupervisedHoursEntry.supervisor_id == nominees.c.supervisor_id,
+                SupervisedHoursEntry.board_id == board_id,
+                SupervisedHoursEntry.status == "pending",
+            ),
         )
         .group_by(User.id)
         .order_by(func.min(SupervisedHoursEntry.created_at), User.id)
@@ -237,13 +250,8 @@ def pending_supervisors(session: Session, board_id: int) -> list[NomineeRow]:
 
 def pending_supervisor_count(session: Session, board_id: int) -> int:
     """How many named supervisors wait for the board's approval (one statement)."""
-    return session.execute(
-        select(func.count(SupervisedHoursEntry.supervisor_id.distinct())).where(
-            SupervisedHoursEntry.board_id == board_id,
-            SupervisedHoursEntry.status == "pending",
-            _not_supervisor(board_id),
-        )
-    ).scalar_one()
+    nominees = _named_not_supervisors(board_id).subquery()
+    return session.execute(select(func.count()).select_from(nominees)).scalar_one()
 
 
 def _nominee_entries(session: Session, board: Board, nominee: User) -> list[SupervisedHoursEntry]:
@@ -339,16 +347,20 @@ def decline_supervisor(
 # --- board reviewers -----------------------------------------------------------------------
 
 
-def _supervisors_query(board_id: int, status: str, *columns: Any) -> Select[Any]:
+def _supervisors_query(
+    board_id: int, status: str, *columns: Any, accounts: bool = True
+) -> Select[Any]:
+    """The board's supervisors with their profiles, unverified first, by name; accounts=False
+    leaves the accounts out of the join (a page looks the names up per supervisor row and
+    loads the accounts of its rows alone, never reading every account of a large board)."""
     joined = and_(
         SupervisorProfile.board_id == board_id, SupervisorProfile.user_id == RoleAssignment.user_id
     )
-    query = (
-        select(*columns)
-        .select_from(RoleAssignment)
-        .join(User, User.id == RoleAssignment.user_id)
-        .outerjoin(SupervisorProfile, joined)
-        .where(RoleAssignment.board_id == board_id, RoleAssignment.role == Role.SUPERVISOR.value)
+    query = select(*columns).select_from(RoleAssignment)
+    if accounts:
+        query = query.join(User, User.id == RoleAssignment.user_id)
+    query = query.outerjoin(SupervisorProfile, joined).where(
+        RoleAssignment.board_id == board_id, RoleAssignment.role == Role.SUPERVISOR.value
     )
     if status == "unverified":
         query = query.where(
@@ -358,13 +370,18 @@ def _supervisors_query(board_id: int, status: str, *columns: Any) -> Select[Any]
         query = query.where(SupervisorProfile.verified_at.is_not(None))
     elif status == "no_license":
         query = query.where(SupervisorProfile.id.is_(None))
-    return query.order_by(SupervisorProfile.verified_at.is_not(None), User.full_name)
+    name = (
+        User.full_name
+        if accounts
+        else select(User.full_name).where(User.id == RoleAssignment.user_id).scalar_subquery()
+    )
+    return query.order_by(SupervisorProfile.verified_at.is_not(None), name, RoleAssignment.id)
 
 
 def board_supervisors(session: Session, board_id: int, status: str = "", page: int = 1) -> Page:
     """Supervisors of a board with license and counts; status filters verified/unverified/none."""
-    query = _supervisors_query(board_id, status, RoleAssignment, SupervisorProfile)
-    query = query.options(contains_eager(RoleAssignment.user))
+    query = _supervisors_query(board_id, status, RoleAssignment, SupervisorProfile, accounts=False)
+    query = query.options(selectinload(RoleAssignment.user))
     total = count_of(session, query)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)

@@ -83,3 +83,10 @@ Index(
     SupervisedHoursEntry.worked_on.desc(),
     SupervisedHoursEntry.id.desc(),
 )
+# The supervisors named on a board's pending entries, each once (the pending-supervisors list).
+Index(
+    "ix_supervised_hours_entry_board_status_supervisor",
+    SupervisedHoursEntry.board_id,
+    SupervisedHoursEntry.status,
+    SupervisedHoursEntry.supervisor_id,
+)
