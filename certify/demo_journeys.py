@@ -104,6 +104,9 @@ def _password_hash() -> str:
     return probe.password_hash
 
 
+EXAM_READY = 3  # crowd people per board whose application waits for the exam
+
+
 def _at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=UTC)
 
@@ -315,7 +318,7 @@ def _crowd(session: Session, context: DemoContext, board: Board) -> None:
         ).scalars()
     )
     states, weights = zip(*STATES, strict=True)
-    for user_id in ids:
+    for position, user_id in enumerate(ids):
         born = date(rng.randint(1960, 2004), rng.randint(1, 12), rng.randint(1, 28))
         profiles.append(
             {
@@ -349,14 +352,17 @@ def _crowd(session: Session, context: DemoContext, board: Board) -> None:
                         "recorded_at": now,
                     }
                 )
-        if rng.random() < 0.8:
+        if rng.random() < 0.8 or position < EXAM_READY:
             status = rng.choices(states, weights)[0]
+            ctype = rng.choice(types)
+            if position < EXAM_READY:  # a few wait for the exam on the full credential
+                status, ctype = "approved_for_exam", types[-1]
             sent = today - timedelta(days=rng.randint(3, 360))
             apps.append(
                 {
                     "board_id": board.id,
                     "trainee_id": user_id,
-                    "credential_type_id": rng.choice(types).id,
+                    "credential_type_id": ctype.id,
                     "status": status,
                     "submitted_at": None if status == "draft" else _at(sent, rng.randint(8, 20)),
                     "decided_at": _at(sent + timedelta(days=21))

@@ -9,18 +9,19 @@ board administrator approves the proposed version (once). Idempotent.
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from certify.models import CredentialType
+from certify.models import Application, CredentialType
 from core.accounts import find_user, grant_role
 from core.models import Role, User, utcnow
 from core.modules import DemoContext
 from exams.bank.services import ItemContent, approve, create_item, submit
+from exams.delivery.services import create_window, register
 from exams.forms.services import build_form, publish
-from exams.models import Form, Item
+from exams.models import ExamWindow, Form, Item
 from rds.analysis.services import approve as approve_blueprint
 from rds.analysis.services import approved_blueprint, versions
 from rds.demo import TITLE
@@ -165,3 +166,44 @@ def load(session: Session, context: DemoContext) -> None:
         form = build_form(session, manager, board.id, ctype.id, FORM_NAME, FORM_SEED)
         if form.report.get("meets_domains"):
             publish(session, manager, form, confirm=True)
+    _window(session, context, board.id, ctype, people[Role.EXAM_MANAGER])
+
+
+WINDOW_NAME = "Winter testing window"
+
+
+def _window(
+    session: Session, context: DemoContext, board_id: int, ctype: CredentialType, manager: User
+) -> None:
+    """An open exam window on the published form, with a few of the board's applicants
+    approved for the exam registered (issue 16: a demo that shows every journey)."""
+    form = session.execute(
+        select(Form).where(Form.board_id == board_id, Form.name == FORM_NAME)
+    ).scalar()
+    if form is None or form.status != "published":
+        return
+    if session.execute(select(ExamWindow.id).where(ExamWindow.form_id == form.id)).first():
+        return
+    today = context.today
+    window = create_window(
+        session,
+        manager,
+        form,
+        WINDOW_NAME,
+        today - timedelta(days=7),
+        today + timedelta(days=30),
+        120,
+    )
+    waiting = session.execute(
+        select(User)
+        .join(Application, Application.trainee_id == User.id)
+        .where(
+            Application.board_id == board_id,
+            Application.credential_type_id == ctype.id,
+            Application.status == "approved_for_exam",
+        )
+        .order_by(User.id)
+        .limit(5)
+    ).scalars()
+    for person in waiting:
+        register(session, person, window, today)

@@ -20,6 +20,7 @@ from certify.models import (
 )
 from core.extensions import db
 from core.models import AuditEvent, Board, RoleAssignment, User
+from exams.models import ExamWindow, Registration
 from rds.models import BlueprintVersion, SmeVote, Study
 from tests.factories import login
 
@@ -152,6 +153,9 @@ def test_demo_shows_every_journey(app, client) -> None:  # type: ignore[no-untyp
                 BlueprintVersion.board_id == board.id, BlueprintVersion.status == "approved"
             )
             assert db.session.execute(approved).first() is not None, board.slug
+        window = db.session.execute(select(ExamWindow)).scalar_one()
+        assert window.opens_on <= today <= window.closes_on
+        assert db.session.execute(select(Registration.id)).first() is not None
         closed = select(Study.status).where(Study.board_id == ne_id)
         assert "analyzed" in set(db.session.execute(closed).scalars())  # survey closed, analysed
 
