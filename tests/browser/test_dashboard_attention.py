@@ -12,7 +12,9 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from flask import url_for
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from certify.credentials import services as credentials
 from certify.models import (
@@ -22,10 +24,11 @@ from certify.models import (
     SupervisorProfile,
 )
 from ceu import demo as ce_demo
+from core import modules
 from core.extensions import db
 from core.models import Board, Role, User, utcnow
 from tests.browser.test_accessibility import FAILING, PASSWORDS, axe_playwright
-from tests.factories import PASSWORD, create_credential_type, create_ready_trainee
+from tests.factories import PASSWORD, create_credential_type, create_ready_trainee, create_user
 
 SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 TODAY = date.today()
@@ -227,6 +230,7 @@ DEMO_PANELS = {
     "trainer@demo.peercert": "panel-trainer",
     "exams@demo.peercert": "panel-exams",
     "writer@demo.peercert": "panel-exams",
+    "item.reviewer@demo.peercert": "panel-exams",
     "ne.admin@demo.peercert": "panel-board-work",
     "ne.reviewer@demo.peercert": "panel-board-work",
     "supervisor@demo.peercert": "panel-supervisor-hours",
@@ -237,28 +241,41 @@ DEMO_PANELS = {
 }
 
 
+JUDGE = "judge.test@example.org"  # the demo has no standard-setting judge: one is added
+
+
 @pytest.fixture
 def demo_loaded(app) -> None:  # type: ignore[no-untyped-def]
     from core import demo
 
     with app.app_context():
         demo.load(db.session)
+        lakes = db.session.execute(select(Board).where(Board.slug == "icrc-lakes")).scalar_one()
+        if db.session.execute(select(User.id).where(User.email == JUDGE)).scalar() is None:
+            create_user(db.session, JUDGE, [(Role.SME_JUDGE, lakes)])
         db.session.commit()
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-def test_every_demo_role_dashboard_and_workspaces(
-    browser, live_server, demo_loaded, size: str
-) -> None:  # type: ignore[no-untyped-def]
+def test_every_demo_role_dashboard_and_workspaces(  # type: ignore[no-untyped-def]
+    app, browser, live_server, demo_loaded, size: str
+) -> None:
     failures: list[str] = []
     missing = sorted(email for email in DEMO_PANELS if email not in PASSWORDS)
     assert not missing, f"not demo accounts: {missing}"
-    for email, panel in DEMO_PANELS.items():
+    visited: set[str] = set()
+    for email, panel in [*DEMO_PANELS.items(), (JUDGE, None)]:
         visit = Visit(browser, live_server, size)
-        visit.login(email, PASSWORDS[email])
-        expect(visit.page.get_by_test_id(panel).first).to_be_visible()
+        visit.login(email, PASSWORDS.get(email, PASSWORD))
+        if panel:
+            expect(visit.page.get_by_test_id(panel).first).to_be_visible()
         visit.check()
-        visit.landing_pages()
+        visited |= set(visit.landing_pages())
         failures += visit.failures
         visit.close()
     assert not failures, "\n".join(failures)
+    with app.test_request_context():
+        homes = {url_for(w.home) for w in modules.registry(app).workspaces}
+    homes.discard("/dashboard")  # the platform's workspace is the dashboard itself
+    assert homes <= visited, f"workspaces no demo role opened: {sorted(homes - visited)}"
+    assert any(p.startswith("/boards/") for p in visited), "no board workspace opened"
