@@ -90,6 +90,7 @@ LISTS = {
         "/boards/{ne}/applications",
         "/boards/{ne}/credentials",
         "/boards/{ne}/hours",
+        "/boards/{ne}/supervisors",
         "/boards/{ne}/documents?status=",
         "/boards/{ne}/ce/review?status=",
     ],
@@ -105,7 +106,7 @@ def cards(page) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
           .filter(tr => !tr.querySelector('td[colspan]'))
           .map(tr => {
             const box = tr.getBoundingClientRect();
-            const badge = tr.querySelector('.badge-status');
+            const badge = tr.querySelector('td[data-label="Status"] .badge');
             const b = badge ? badge.getBoundingClientRect() : null;
             const cell = badge ? badge.closest('td') : null;
             return {
