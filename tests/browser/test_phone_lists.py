@@ -177,3 +177,25 @@ def test_bulk_confirm_at_the_top_on_a_phone(browser, live_server, demo_ids) -> N
     assert header_box.evaluate("e => getComputedStyle(e).visibility") == "hidden"
     expect(header_box).not_to_be_visible()
     context.close()
+
+
+def test_my_hours_order_is_chosen_above_the_cards_on_a_phone(
+    browser, live_server, demo_ids
+) -> None:  # type: ignore[no-untyped-def]
+    """The header's sort links are out of sight on a phone: an Order choice replaces them."""
+    context = browser.new_context(base_url=live_server, viewport=PHONE)
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("Email").fill("trainee@demo.peercert")
+    page.get_by_label("Password").fill(PASSWORDS["trainee@demo.peercert"])
+    page.get_by_role("button", name="Log in").click()
+    page.goto("/me/hours")
+    dates = page.locator('table.table-cards td[data-label="Date"]')
+    newest = dates.all_inner_texts()
+    assert len(newest) > 1 and newest == sorted(newest, reverse=True)
+    page.get_by_label("Order").select_option(label="Oldest first")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**sort=date_asc**")
+    oldest = dates.all_inner_texts()
+    assert oldest == sorted(oldest) and oldest[0] <= newest[-1]
+    context.close()
