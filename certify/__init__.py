@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Flask, url_for
 
 import certify.models  # noqa: F401  (every table on the metadata, for migrations)
 import certify.renewal.models  # noqa: F401
@@ -102,5 +105,20 @@ def init_app(app: Flask) -> None:
     modules.add_demo(app, "renewal rules", load_renewal_demo, order=11)
     modules.add_demo(app, "journeys and crowd", load_journeys_demo, order=12)
     modules.add_public(app, "certify.static", "certify.verify_credential")
+    for entity, endpoint, key in (
+        ("Application", "certify.review_application", "application_id"),
+        ("Credential", "certify.board_credential", "credential_id"),
+    ):
+        modules.add_record_link(app, entity, _record_link(endpoint, key))
     hooks.applicant_facts.connect(hooks.staff_recorded_exam)
     tracking.track(db.session)  # stored standings follow every committed change of facts
+
+
+def _record_link(endpoint: str, key: str) -> Callable[[int, str], str]:
+    """An audit-log link to a certify record's staff page."""
+
+    def link(board_id: int, entity_id: str) -> str:
+        values: dict[str, Any] = {"board_id": board_id, key: int(entity_id)}
+        return url_for(endpoint, **values)
+
+    return link

@@ -6,6 +6,7 @@ codes as words ("in review"), lists as lists; the stored event itself is never c
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from core.units import hours_text
@@ -26,8 +27,10 @@ FIELD_WORDS = {
 
 
 def words(code: str) -> str:
-    """A code as words: 'in_review' -> 'in review', 'credential.issued' -> 'Credential issued'."""
+    """A code as words: 'in_review' -> 'in review', 'credential.issued' -> 'Credential issued',
+    'RequirementSet' -> 'Requirement set'."""
     text = code.replace(".", " ").replace("_", " ").replace("-", " ").strip()
+    text = re.sub(r"(?<=[a-z])([A-Z])", lambda m: " " + m.group(1).lower(), text)
     return text[:1].upper() + text[1:]
 
 

@@ -135,6 +135,8 @@ class Registry:
     board_panels: list[BoardPanel] = field(default_factory=list)
     demo_steps: list[DemoStep] = field(default_factory=list)
     public_endpoints: set[str] = field(default_factory=set)
+    # audit log links: entity type -> (board id, entity id) -> the record's staff page
+    record_links: dict[str, Callable[[int, str], str]] = field(default_factory=dict)
 
     def board_templates(self) -> list[str]:
         ordered = sorted(enumerate(self.board_panels), key=lambda p: (p[1].order, p[0]))
@@ -200,6 +202,19 @@ def add_cli(app: Flask, *groups: click.Command) -> None:
 def add_demo(app: Flask, name: str, load: DemoLoader, order: int = 100) -> None:
     """Register a demo loader; core's `flask demo load` runs them after boards and people."""
     registry(app).demo_steps.append(DemoStep(name, load, order))
+
+
+def add_record_link(app: Flask, entity_type: str, link: Callable[[int, str], str]) -> None:
+    """How the audit log links an event's record: link(board_id, entity_id) -> a URL."""
+    registry(app).record_links[entity_type] = link
+
+
+def record_link(board_id: int | None, entity_type: str, entity_id: str | None) -> str | None:
+    """The staff page of an audit event's record, when its module declared one."""
+    link = registry().record_links.get(entity_type)
+    if link is None or board_id is None or not entity_id or not entity_id.isdigit():
+        return None
+    return link(board_id, entity_id)
 
 
 def add_public(app: Flask, *endpoints: str) -> None:

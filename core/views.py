@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(audit_text.words, "code_words")  # {{ 'in_review'|code_words }}
     app.add_template_filter(audit_text.change_lines, "change_lines")
     app.add_template_filter(plural, "plural")  # {{ n|plural('entry', 'entries') }}
+    app.add_template_global(modules.record_link, "record_link")
     board_staff = frozenset({Role.BOARD_ADMIN, Role.BOARD_REVIEWER, Role.PSYCHOMETRICIAN})
     admin = frozenset({Role.BOARD_ADMIN})
     platform = frozenset({Role.PLATFORM_ADMIN})

@@ -11,12 +11,12 @@ from wtforms import (
     DateField,
     HiddenField,
     SelectField,
-    SelectMultipleField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from certify.config.forms import MultiCheckboxField
 from certify.models import DOCUMENT_KINDS, EDUCATION_LEVELS
 
 
@@ -73,7 +73,7 @@ class DocumentForm(FlaskForm):
 
 
 class IssueForm(FlaskForm):
-    endorsements = SelectMultipleField("Endorsements", choices=[], validate_choice=True)
+    endorsements = MultiCheckboxField("Endorsements", choices=[], validate_choice=True)
     override_reason = TextAreaField(
         "Override reason (requirements are unmet; kept in the history and audit trail)",
         validators=[Length(max=2000)],

@@ -9,7 +9,12 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user, login_required
 
 from certify import bp, duties, hooks
-from certify.certificates import status_sentence, wall_certificate, wallet_card
+from certify.certificates import (
+    effective_status,
+    status_sentence,
+    wall_certificate,
+    wallet_card,
+)
 from certify.credentials import services
 from certify.credentials.forms import DisciplineForm, StatusForm, UpgradeForm
 from certify.credentials.services import (
@@ -240,6 +245,7 @@ def verify_credential(slug: str, number: str) -> Any:
         credential=credential,
         data=data,
         sentence=status_sentence(data, date.today()),
+        status=effective_status(data, date.today()),
         actions=public_actions,
         links=[link for links in hooks.public_page_links.results(credential) for link in links],
     )

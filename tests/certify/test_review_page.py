@@ -73,3 +73,38 @@ def test_history_decision_form_and_document_actions(app, client, make_board, mak
     assert positions == sorted(positions)
     assert "Message: Add your ID, please." in history
     assert "UTC · Rev" in history and "UTC · Tia" in history
+
+
+def test_endorsements_are_checkboxes_when_issuing(app, client, make_board, make_user) -> None:  # type: ignore[no-untyped-def]
+    from certify.models import Application, Endorsement
+
+    board = make_board("ne")
+    ctype_id = credential_type(app, board)
+    trainee = make_user("tia@example.org", [(Role.TRAINEE, board)])
+    reviewer = make_user("rev@example.org", [(Role.BOARD_REVIEWER, board)])
+    ready_trainee(app, board, trainee)
+    with app.app_context():
+        db.session.add_all(
+            [
+                Endorsement(board_id=board.id, code="A", name="Adult"),
+                Endorsement(board_id=board.id, code="Y", name="Youth"),
+            ]
+        )
+        application = Application(
+            board_id=board.id, trainee_id=trainee.id, credential_type_id=ctype_id,
+            status="approved",
+        )  # fmt: skip
+        db.session.add(application)
+        db.session.commit()
+        application_id = application.id
+    login(client, reviewer.email)
+    page = client.get(f"/boards/{board.id}/applications/{application_id}").get_data(as_text=True)
+    assert page.count('type="checkbox" value="A"') + page.count('type="checkbox"') >= 2
+    assert "<legend" in page and ">Adult</label>" in page and "<select multiple" not in page
+    client.post(
+        f"/boards/{board.id}/applications/{application_id}/issue", data={"endorsements": ["Y"]}
+    )
+    with app.app_context():
+        from certify.models import Credential
+
+        assert db.session.execute(select(Credential.endorsements)).scalar_one() == ["Y"]

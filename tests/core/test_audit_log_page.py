@@ -70,3 +70,15 @@ def test_the_export_holds_the_filtered_events_and_only_for_the_boards_admin(
         client.post("/logout")
         login(client, person.email)
         assert client.get(f"/boards/{board.id}/audit.csv").status_code in (403, 404)
+
+
+def test_an_event_links_to_its_record_when_the_module_says_how(
+    app, client, make_board, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    board = make_board("ne")
+    admin = make_user("admin@example.org", [(Role.BOARD_ADMIN, board)])
+    _events(app, board, admin)
+    login(client, admin.email)
+    page = client.get(f"/boards/{board.id}/audit").get_data(as_text=True)
+    assert f'href="/boards/{board.id}/applications/3">Application 3</a>' in page
+    assert "Requirement set 7" in page and '/7">Requirement set' not in page  # no link declared

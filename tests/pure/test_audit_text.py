@@ -22,6 +22,7 @@ def test_statuses_read_as_words_and_values_only_after_are_listed() -> None:
     ]
     assert change_lines({"status": "active"}, None) == ["Status: active → —"]
     assert words("credential.issued") == "Credential issued"
+    assert words("ApplicationDocument") == "Application document"
     assert words("application.info_requested") == "Application info requested"
 
 

@@ -139,3 +139,13 @@ def test_an_unknown_board_is_said_plainly(client, issued) -> None:  # type: igno
     page = client.get("/verify", query_string={"number": issued.number, "board": "zz"})
     assert 'data-testid="search-problem"' in page.get_data(as_text=True)
     assert issued.number not in page.get_data(as_text=True).split("search-problem", 1)[1]
+
+
+def test_the_qr_page_colours_follow_the_status_palette(app, client, issued) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16: provisional blue, suspended orange (not green and red) on the public page."""
+    page = client.get(f"/verify/ne/{issued.number}").get_data(as_text=True)
+    assert 'data-status="active"' in page and "border-success" in page
+    change_status(app, issued.credential_id, "suspended")
+    page = client.get(f"/verify/ne/{issued.number}").get_data(as_text=True)
+    assert 'data-status="suspended"' in page and "border-orange" in page
+    assert "border-danger" not in page
