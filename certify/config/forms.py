@@ -234,13 +234,21 @@ class CredentialTypeForm(FlaskForm):
             target.errors = [*target.errors, message]
 
     def validate(self, extra_validators: Any = None) -> bool:
+        """Every problem at once: the fields' own and the rules that contradict each other
+        (a field that already has its own message keeps just that one)."""
         self.category_errors = []
-        if not super().validate(extra_validators):
+        fields_ok = super().validate(extra_validators)
+        try:
+            rules = self.rules()
+        except ValueError:  # a number its field already refuses: the rules cannot be read
             return False
-        problems = rule_problems(self.type_fields(), self.rules())
+        problems = rule_problems(self.type_fields(), rules)
         for field, message in problems.items():
+            own = getattr(self, field, None)
+            if own is not None and getattr(own, "errors", None):
+                continue
             self.add_error(field, message)
-        return not problems
+        return fields_ok and not problems
 
 
 class EndorsementForm(FlaskForm):

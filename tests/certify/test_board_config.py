@@ -192,6 +192,11 @@ def test_category_hours_over_total_and_bad_numbers(app, client, make_board, make
     assert "Enter hours in steps of 0.25" in page
     page = client.post(url, data={**IC_RC, "categories-4-hours": "3"}).get_data(as_text=True)
     assert "Name the category these hours are for." in page
+    # issue 16: a field's own error and a rule contradiction are reported together
+    both = client.post(url, data={**IC_RC, "name": "", "training_hours": "40"})
+    text = both.get_data(as_text=True)
+    assert "This field is required." in text
+    assert "The category hours add up to 46, more than the 40 total training hours" in text
     with app.app_context():
         assert db.session.execute(select(CredentialType)).first() is None
 
