@@ -199,3 +199,33 @@ def test_my_hours_order_is_chosen_above_the_cards_on_a_phone(
     oldest = dates.all_inner_texts()
     assert oldest == sorted(oldest) and oldest[0] <= newest[-1]
     context.close()
+
+
+@pytest.mark.parametrize(
+    "path", ["/boards/{ne}/staff", "/boards/{ne}/audit", "/boards/{ne}/training/cohorts"]
+)
+def test_more_board_lists_are_cards_on_a_phone(browser, live_server, demo_ids, path: str) -> None:  # type: ignore[no-untyped-def]
+    """Staff, audit log and cohorts: every row a labelled card, nothing off the screen."""
+    email = "ne.admin@demo.peercert"
+    context = browser.new_context(base_url=live_server, viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORDS[email])
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_test_id("whoami").wait_for(state="attached")
+    response = page.goto(path.format(**demo_ids))
+    assert response is not None and response.ok, path
+    rows = cards(page)
+    assert rows, f"{path}: no rows"
+    for row in rows:
+        assert row["display"] == "block", f"{path}: {row['text']!r} is not a card"
+        assert row["row"][0] >= 0 and row["row"][1] <= PHONE["width"], f"{path}: {row}"
+    labels = page.evaluate(
+        "Array.from(document.querySelectorAll('table.table-cards > tbody td[data-label]')).length"
+    )
+    assert labels > 0, f"{path}: cells carry no column labels"
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= PHONE["width"], f"{path} scrolls sideways on a phone ({scroll}px)"
+    context.close()
