@@ -98,7 +98,7 @@ def _shown_pipeline(html: str) -> dict[str, int]:
 def test_pipeline_on_the_demo_data_agrees_with_every_checklist(app, client) -> None:  # type: ignore[no-untyped-def]
     app.config["ENV_NAME"] = "development"
     try:
-        result = app.test_cli_runner().invoke(args=["demo", "load"])
+        result = app.test_cli_runner().invoke(args=["demo", "load", "--crowd", "0"])
     finally:
         app.config["ENV_NAME"] = "testing"
     assert result.exit_code == 0, result.output
