@@ -37,6 +37,10 @@ if ! command -v Rscript >/dev/null 2>&1 && [ "$ci" = "true" ]; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq r-base-core r-cran-psych r-cran-lme4) >/dev/null 2>&1 \
     || echo "!! could not install R"
 fi
+shared="${PEERCERT_SHARED:-../shared}"
+if [ ! -f "$shared/data/rds_sample/tasks.csv" ] && [ ! -f "$shared/rds_sample/tasks.csv" ] && [ ! -f "$shared/tasks.csv" ]; then
+  skipped+=("tests on the shared RDS sample (not found at $shared; set PEERCERT_SHARED)")
+fi
 if ! command -v Rscript >/dev/null 2>&1; then
   skipped+=("comparisons with R psych (no Rscript; apt-get install -y r-base-core r-cran-psych r-cran-lme4)")
 fi
