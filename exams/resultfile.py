@@ -32,7 +32,14 @@ import numpy as np
 import numpy.typing as npt
 
 from exams.scoring import MAX_OPTIONS, OMIT
-from rds.survey.tables import Problem, Table, cell_text, column_letter, read_xlsx_table
+from rds.survey.tables import (
+    Problem,
+    Table,
+    cell_text,
+    column_letter,
+    decode_csv,
+    read_xlsx_table,
+)
 
 __all__ = [
     "AnswerKey",
@@ -51,13 +58,6 @@ __all__ = [
 
 Source = str | os.PathLike[str] | bytes | bytearray | BinaryIO
 
-_UTF8_BOM = b"\xef\xbb\xbf"
-_OTHER_BOMS = {
-    b"\xff\xfe\x00\x00": "UTF-32",
-    b"\x00\x00\xfe\xff": "UTF-32",
-    b"\xff\xfe": "UTF-16",
-    b"\xfe\xff": "UTF-16",
-}
 _XLSX_MAGIC = b"PK\x03\x04"
 OMITTED_MARKS = frozenset({"", "-", "."})
 CANDIDATE_COLUMNS = ("candidate_id", "candidate")
@@ -129,41 +129,6 @@ def _load(source: Source, name: str | None) -> tuple[bytes, str]:
     return bytes(data), name or os.path.basename(str(getattr(source, "name", "upload")))
 
 
-def _decode(data: bytes, name: str, problems: list[Problem]) -> str | None:
-    """UTF-8 text without a BOM, or None after recording why the file cannot be read."""
-    for bom, encoding in _OTHER_BOMS.items():
-        if data.startswith(bom):
-            problems.append(
-                Problem(name, None, None, f"is {encoding} encoded; save it as CSV UTF-8")
-            )
-            return None
-    if data.startswith(_UTF8_BOM):
-        data = data[len(_UTF8_BOM) :]
-    if not data.strip():
-        problems.append(Problem(name, None, None, "is empty"))
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            problems.append(
-                Problem(
-                    name,
-                    number,
-                    None,
-                    f"is not UTF-8 text (byte 0x{line[exc.start]:02X} at position "
-                    f"{exc.start + 1}); save it as CSV UTF-8",
-                )
-            )
-            if len(problems) >= MAX_PROBLEMS:
-                break
-    return None
-
-
 def _table(data: bytes, name: str, problems: list[Problem]) -> Table | None:
     """Header and rows of a CSV or the first sheet of an .xlsx, or None if unreadable."""
     if data.startswith(_XLSX_MAGIC) or name.lower().endswith((".xlsx", ".xlsm")):
@@ -171,7 +136,7 @@ def _table(data: bytes, name: str, problems: list[Problem]) -> Table | None:
     if name.lower().endswith(".xls"):
         problems.append(Problem(name, None, None, "is an old .xls workbook; save it as .xlsx"))
         return None
-    text = _decode(data, name, problems)
+    text = decode_csv(data, name, problems)
     if text is None:
         return None
     rows: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text, newline=""))]

@@ -24,6 +24,7 @@ from rds.survey.tables import (
     Table,
     cell_text,
     classify_header,
+    decode_csv,
     finish,
     parse_responses,
     rating_columns,
@@ -41,13 +42,6 @@ __all__ = [
 
 Source = str | os.PathLike[str] | bytes | bytearray | BinaryIO
 
-_UTF8_BOM = b"\xef\xbb\xbf"
-_OTHER_BOMS = {
-    b"\xff\xfe\x00\x00": "UTF-32",
-    b"\x00\x00\xfe\xff": "UTF-32",
-    b"\xff\xfe": "UTF-16",
-    b"\xfe\xff": "UTF-16",
-}
 _XLSX_MAGIC = b"PK\x03\x04"
 
 
@@ -101,40 +95,6 @@ def _is_xlsx(data: bytes, name: str) -> bool:
     return data.startswith(_XLSX_MAGIC) or name.lower().endswith((".xlsx", ".xlsm"))
 
 
-def _decode(data: bytes, name: str, problems: list[Problem]) -> str | None:
-    """UTF-8 text without a BOM, or None after recording why the file cannot be read."""
-    for bom, encoding in _OTHER_BOMS.items():
-        if data.startswith(bom):
-            problems.append(
-                Problem(name, None, None, f"is {encoding} encoded; save it as CSV UTF-8")
-            )
-            return None
-    if data.startswith(_UTF8_BOM):
-        data = data[len(_UTF8_BOM) :]
-    if not data.strip():
-        problems.append(Problem(name, None, None, "is empty"))
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            byte = line[exc.start]
-            problems.append(
-                Problem(
-                    name,
-                    number,
-                    None,
-                    f"is not UTF-8 text (byte 0x{byte:02X} at position {exc.start + 1} of "
-                    "line " + str(number) + "); save it as CSV UTF-8",
-                )
-            )
-    return None
-
-
 def _table(data: bytes, name: str, problems: list[Problem]) -> Table | None:
     """Header and rows of a CSV or the first sheet of an .xlsx, or None if unreadable."""
     if _is_xlsx(data, name):
@@ -142,7 +102,7 @@ def _table(data: bytes, name: str, problems: list[Problem]) -> Table | None:
     if name.lower().endswith(".xls"):
         problems.append(Problem(name, None, None, "is an old .xls workbook; save it as .xlsx"))
         return None
-    text = _decode(data, name, problems)
+    text = decode_csv(data, name, problems)
     if text is None:
         return None
     rows: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
@@ -344,7 +304,7 @@ def _read_responses(
             return None
         parsed = parse_responses(table, task_ids, scale_min, scale_max, tasks_name, problems)
     else:
-        text = _decode(data, name, problems)
+        text = decode_csv(data, name, problems)
         if text is None:
             return None
         parsed = _parse_responses_csv(

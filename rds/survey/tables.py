@@ -326,3 +326,47 @@ def parse_responses(
         scale_max,
         problems,
     )
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+OTHER_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
+
+
+def decode_csv(data: bytes, name: str, problems: list[Problem]) -> str | None:
+    """A CSV file's UTF-8 text without a BOM, or None after recording why it cannot be read
+    (another encoding, empty, or the first lines whose bytes are not UTF-8)."""
+    for bom, encoding in OTHER_BOMS.items():
+        if data.startswith(bom):
+            problems.append(
+                Problem(name, None, None, f"is {encoding} encoded; save it as CSV UTF-8")
+            )
+            return None
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM) :]
+    if not data.strip():
+        problems.append(Problem(name, None, None, "is empty"))
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            byte = line[exc.start]
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    None,
+                    f"is not UTF-8 text (byte 0x{byte:02X} at position {exc.start + 1} of "
+                    "line " + str(number) + "); save it as CSV UTF-8",
+                )
+            )
+    return None
