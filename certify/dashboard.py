@@ -15,6 +15,7 @@ from flask import url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from certify import duties
 from certify.applications import eligibility
 from certify.applications.services import for_trainee
 from certify.board.services import EXPIRING_DAYS, expiring
@@ -176,7 +177,7 @@ class Count:
 
 
 def _board_counts(session: Session, board: Board, as_of: date) -> list[Count]:
-    """What waits on one board's staff: six statements whatever the board's size."""
+    """What waits on one board's staff: seven statements whatever the board's size."""
     by_status = dict(
         session.execute(
             select(Application.status, func.count())
@@ -207,6 +208,7 @@ def _board_counts(session: Session, board: Board, as_of: date) -> list[Count]:
         )
     ).scalar_one()
     soon = expiring(session, board.id, as_of)
+    revocations = duties.count_pending_revocations(session, board.id)
     waiting = sum(by_status.get(s, 0) for s in WAITING)
     in_review = by_status.get("in_review", 0)
     age = (
@@ -243,6 +245,11 @@ def _board_counts(session: Session, board: Board, as_of: date) -> list[Count]:
             plural(soon[last], "credential expires", "credentials expire")
             + f" within {last} days ({soon[first]} within {first})",
             link("certify.board_credentials", expiring=last),
+        ),
+        Count(
+            revocations,
+            plural(revocations, "revocation waits", "revocations wait") + " for a second person",
+            link("certify.pending_revocations"),
         ),
         Count(
             failed,

@@ -2,21 +2,29 @@
 
 Nobody acts as staff on their own file: their own application (decisions, board records,
 documents, issuing), their own credential (status, discipline, upgrade) or their own
-supervisor license. A board named in FOUR_EYES_BOARDS (a setting) also needs a second person
-for issuing and revoking: the person who approved an application cannot issue its credential,
-and a revocation is requested by one staff member and confirmed by another.
+supervisor license. A board whose office policy asks for four eyes (set by its admin; the
+deployment's FOUR_EYES_BOARDS setting can also force it) needs a second person for issuing and
+revoking: the person who approved an application cannot issue its credential, and a
+revocation, by status change or disciplinary action, is requested by one staff member and
+confirmed by another.
 """
 
 from __future__ import annotations
 
-from flask import current_app, flash
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
+from datetime import datetime
 
+from flask import current_app, flash
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.sql import Subquery
+
+from certify.models import BoardPolicy, Credential
 from core import audit
 from core.models import AuditEvent, Board, User
 
 REVOCATION_REQUESTED = "credential.revocation_requested"
+REVOCATION_WITHDRAWN = "credential.revocation_withdrawn"
 
 
 class DutyError(ValueError):
@@ -42,16 +50,51 @@ def blocked(actor: User, person_id: int | None, what: str) -> bool:
     return False
 
 
-def four_eyes(board: Board) -> bool:
-    """Whether this board requires a second person to issue and to revoke credentials."""
+def forced_by_deployment(board: Board) -> bool:
+    """Whether the deployment's FOUR_EYES_BOARDS setting names this board (or all: `*`)."""
     setting = current_app.config.get("FOUR_EYES_BOARDS") or ""
     slugs = {part.strip() for part in str(setting).split(",") if part.strip()}
     return "*" in slugs or board.slug in slugs
 
 
-def check_issuer(board: Board, actor: User, approver_id: int | None) -> None:
+def four_eyes(session: Session, board: Board) -> bool:
+    """Whether this board requires a second person to issue and to revoke credentials."""
+    if forced_by_deployment(board):
+        return True
+    chosen = session.execute(
+        select(BoardPolicy.four_eyes).where(BoardPolicy.board_id == board.id)
+    ).scalar_one_or_none()
+    return bool(chosen)
+
+
+def set_four_eyes(session: Session, actor: User, board: Board, required: bool) -> bool:
+    """Record the board's choice (audited); returns whether it changed anything."""
+    policy = session.execute(
+        select(BoardPolicy).where(BoardPolicy.board_id == board.id)
+    ).scalar_one_or_none()
+    before = bool(policy and policy.four_eyes)
+    if before == required:
+        return False
+    if policy is None:
+        policy = BoardPolicy(board_id=board.id)
+        session.add(policy)
+    policy.four_eyes = required
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "board.policy_changed",
+        ("BoardPolicy", policy.id),
+        before={"four_eyes": before},
+        after={"four_eyes": required},
+        board_id=board.id,
+    )
+    return True
+
+
+def check_issuer(session: Session, board: Board, actor: User, approver_id: int | None) -> None:
     """Four eyes: the person who approved the application does not also issue it."""
-    if four_eyes(board) and approver_id is not None and approver_id == actor.id:
+    if approver_id is not None and approver_id == actor.id and four_eyes(session, board):
         raise DutyError(
             "This board requires a second person to issue a credential: you approved this "
             "application, so another member of the board's staff must issue it."
@@ -82,7 +125,7 @@ def revoke_needs_second_person(
     Returns the message to show when the revocation was recorded as a request; raises
     DutyError when the person who requested it tries to confirm it themselves.
     """
-    if not four_eyes(board):
+    if not four_eyes(session, board):
         return None
     credential_id = int(credential.id)  # type: ignore[attr-defined]
     pending = pending_revocation(session, credential_id)
@@ -106,3 +149,113 @@ def revoke_needs_second_person(
             "You requested this revocation; another member of the board's staff must confirm it."
         )
     return None
+
+
+def check_revocation_confirmed(
+    session: Session, board: Board, actor: User, credential_id: int
+) -> None:
+    """Four eyes for a revocation recorded as a disciplinary action: it needs a revocation
+    request by another member of staff, which this action then confirms."""
+    if not four_eyes(session, board):
+        return
+    pending = pending_revocation(session, credential_id)
+    if pending is None:
+        raise DutyError(
+            "This board requires a second person to revoke a credential: request the "
+            "revocation first (Change status, Revoked); another member of the board's staff "
+            "then confirms it."
+        )
+    if pending.actor_id == actor.id:
+        raise DutyError(
+            "You requested this revocation; another member of the board's staff must confirm it."
+        )
+
+
+def withdraw_revocation_request(
+    session: Session, actor: User, credential_id: int, board_id: int, reason: str
+) -> None:
+    """Withdraw the pending revocation request of a credential (audited); the credential
+    keeps its status."""
+    if pending_revocation(session, credential_id) is None:
+        raise DutyError("No revocation request is waiting for this credential.")
+    audit.record(
+        session,
+        actor,
+        REVOCATION_WITHDRAWN,
+        ("Credential", credential_id),
+        after={"reason": reason},
+        board_id=board_id,
+    )
+
+
+@dataclass(frozen=True)
+class PendingRevocation:
+    """A revocation request waiting for a second person."""
+
+    credential: Credential
+    requested_by: str
+    requested_by_id: int | None
+    requested_at: datetime
+    reason: str
+
+
+def latest_status_events(board_id: int) -> Subquery:
+    """The id of the latest credential event of each credential of the board."""
+    return (
+        select(func.max(AuditEvent.id).label("id"))
+        .where(
+            AuditEvent.board_id == board_id,
+            AuditEvent.entity_type == "Credential",
+            AuditEvent.action.like("credential.%"),
+        )
+        .group_by(AuditEvent.entity_id)
+        .subquery()
+    )
+
+
+def count_pending_revocations(session: Session, board_id: int) -> int:
+    """How many revocation requests of the board wait for a second person (one statement)."""
+    latest = latest_status_events(board_id)
+    return session.execute(
+        select(func.count())
+        .select_from(AuditEvent)
+        .join(latest, AuditEvent.id == latest.c.id)
+        .where(AuditEvent.action == REVOCATION_REQUESTED)
+    ).scalar_one()
+
+
+def pending_revocations(session: Session, board_id: int) -> list[PendingRevocation]:
+    """Every revocation request of the board still waiting, oldest first (three statements
+    whatever the board's size)."""
+    latest = latest_status_events(board_id)
+    events = (
+        session.execute(
+            select(AuditEvent)
+            .join(latest, AuditEvent.id == latest.c.id)
+            .where(AuditEvent.action == REVOCATION_REQUESTED)
+            .options(joinedload(AuditEvent.actor))
+            .order_by(AuditEvent.id)
+        )
+        .scalars()
+        .all()
+    )
+    ids = [int(e.entity_id) for e in events if e.entity_id and e.entity_id.isdigit()]
+    credentials = {
+        c.id: c
+        for c in session.execute(
+            select(Credential)
+            .where(Credential.id.in_(ids), Credential.board_id == board_id)
+            .options(joinedload(Credential.holder), joinedload(Credential.credential_type))
+        ).scalars()
+    }
+    return [
+        PendingRevocation(
+            credential=credentials[int(e.entity_id)],
+            requested_by=e.actor.full_name if e.actor is not None else "someone",
+            requested_by_id=e.actor_id,
+            requested_at=e.created_at,
+            reason=str((e.after or {}).get("reason", "")),
+        )
+        for e in events
+        if e.entity_id and e.entity_id.isdigit() and int(e.entity_id) in credentials
+    ]

@@ -411,7 +411,7 @@ def issue_credential(board_id: int, application_id: int) -> Any:
         pass
     elif form.validate_on_submit():
         try:
-            duties.check_issuer(board, current_user, application.reviewer_id)
+            duties.check_issuer(db.session, board, current_user, application.reviewer_id)
             credential = credentials.issue(
                 db.session,
                 application.trainee,

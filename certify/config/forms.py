@@ -288,3 +288,16 @@ class RemoveEndorsementForm(FlaskForm):
         validators=[DataRequired(), Length(max=500)],
     )
     submit = SubmitField("Remove endorsement")
+
+
+class OfficePolicyForm(FlaskForm):
+    """How the board's office works: whether issuing and revoking need a second person."""
+
+    four_eyes = BooleanField(
+        "Require a second person to issue and to revoke credentials (four eyes)",
+        description=(
+            "The staff member who approved an application cannot issue its credential, and a "
+            "revocation requested by one staff member takes effect only when another confirms it."
+        ),
+    )
+    submit = SubmitField("Save office policy")

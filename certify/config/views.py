@@ -1,4 +1,5 @@
-"""Board configuration views: credential types, their requirement rules and endorsements."""
+"""Board configuration views: credential types, their requirement rules, endorsements and the
+office policy."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from typing import Any
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from certify import bp
+from certify import bp, duties
 from certify.config.forms import (
     SUD_LICENSE_HELP,
     CredentialTypeForm,
     EndorsementForm,
+    OfficePolicyForm,
     RemoveEndorsementForm,
     ReopenCredentialTypeForm,
     RetireCredentialTypeForm,
@@ -251,4 +253,22 @@ def config_endorsement_remove(board_id: int, endorsement_id: int) -> Any:
         endorsement=endorsement,
         form=form,
         in_use=in_use,
+    )
+
+
+@bp.route("/boards/<int:board_id>/config/office-policy", methods=["GET", "POST"])
+@roles_required(Role.BOARD_ADMIN)
+def config_office_policy(board_id: int) -> Any:
+    board = _admin_board(board_id)
+    forced = duties.forced_by_deployment(board)
+    form = OfficePolicyForm(data={"four_eyes": duties.four_eyes(db.session, board)})
+    if form.validate_on_submit():
+        if duties.set_four_eyes(db.session, current_user, board, bool(form.four_eyes.data)):
+            db.session.commit()
+            flash("Office policy saved.", "success")
+        else:
+            flash("Nothing changed.", "info")
+        return redirect(url_for("certify.config_office_policy", board_id=board.id))
+    return render_template(
+        "certify/config/office_policy.html", board=board, form=form, forced=forced
     )

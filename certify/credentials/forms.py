@@ -34,3 +34,10 @@ class DisciplineForm(FlaskForm):
 class UpgradeForm(FlaskForm):
     credential_type_id = SelectField("Full credential", coerce=int, choices=[])
     submit = SubmitField("Upgrade to the full credential")
+
+
+class WithdrawRevocationForm(FlaskForm):
+    reason = TextAreaField(
+        "Why the revocation is withdrawn", validators=[DataRequired(), Length(max=2000)]
+    )
+    submit = SubmitField("Withdraw the request")

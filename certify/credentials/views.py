@@ -16,7 +16,12 @@ from certify.certificates import (
     wallet_card,
 )
 from certify.credentials import services
-from certify.credentials.forms import DisciplineForm, StatusForm, UpgradeForm
+from certify.credentials.forms import (
+    DisciplineForm,
+    StatusForm,
+    UpgradeForm,
+    WithdrawRevocationForm,
+)
 from certify.credentials.services import (
     certificate_data,
     credential_export_rows,
@@ -124,6 +129,8 @@ def board_credential(board_id: int, credential_id: int) -> Any:
         upgrades=upgrades,
         blockers=services.renewal_blockers(db.session, credential, date.today()),
         today_date=date.today(),
+        pending=duties.pending_revocation(db.session, credential.id),
+        withdraw_form=WithdrawRevocationForm(),
     )
 
 
@@ -161,6 +168,48 @@ def change_credential_status(board_id: int, credential_id: int) -> Any:
     )
 
 
+@bp.route(
+    "/boards/<int:board_id>/credentials/<int:credential_id>/revocation-request/withdraw",
+    methods=["POST"],
+)
+@roles_required(*STAFF)
+def withdraw_revocation(board_id: int, credential_id: int) -> Any:
+    board, credential = _board_credential(board_id, credential_id)
+    form = WithdrawRevocationForm()
+    if duties.blocked(current_user, credential.holder_id, "withdraw this revocation request"):
+        pass
+    elif form.validate_on_submit():
+        try:
+            duties.withdraw_revocation_request(
+                db.session, current_user, credential.id, board.id, form.reason.data
+            )
+        except duties.DutyError as exc:
+            show_error(None, exc)
+        else:
+            db.session.commit()
+            flash(f"Revocation request withdrawn: {credential.number} stays {credential.status}.",
+                  "success")  # fmt: skip
+    else:
+        flash("Give the reason the revocation is withdrawn; it is kept in the audit trail.",
+              "warning")  # fmt: skip
+    return redirect(
+        url_for("certify.board_credential", board_id=board.id, credential_id=credential.id)
+    )
+
+
+@bp.route("/boards/<int:board_id>/credentials/revocations")
+@roles_required(*STAFF)
+def pending_revocations(board_id: int) -> Any:
+    board = db.get_or_404(Board, board_id)
+    ensure_board_access(current_user, board.id, *STAFF)
+    return render_template(
+        "certify/credentials/revocations.html",
+        board=board,
+        pending=duties.pending_revocations(db.session, board.id),
+        required=duties.four_eyes(db.session, board),
+    )
+
+
 @bp.route("/boards/<int:board_id>/credentials/<int:credential_id>/discipline", methods=["POST"])
 @roles_required(Role.BOARD_ADMIN)
 def record_discipline(board_id: int, credential_id: int) -> Any:
@@ -170,6 +219,8 @@ def record_discipline(board_id: int, credential_id: int) -> Any:
         pass
     elif form.validate_on_submit():
         try:
+            if form.kind.data == "revocation":
+                duties.check_revocation_confirmed(db.session, board, current_user, credential.id)
             services.discipline(
                 db.session,
                 credential,
@@ -182,7 +233,7 @@ def record_discipline(board_id: int, credential_id: int) -> Any:
                 scheduled=form.scheduled.data,
                 today=date.today(),
             )
-        except services.CredentialError as exc:
+        except (services.CredentialError, duties.DutyError) as exc:
             show_error(None, exc)
         else:
             db.session.commit()

@@ -9,6 +9,7 @@ from certify.models.applications import (
 )
 from certify.models.config import (
     SUPERVISOR_LICENSES,
+    BoardPolicy,
     CredentialType,
     Endorsement,
     RequirementSet,
@@ -33,6 +34,7 @@ from certify.models.training import (
 )
 
 __all__ = [
+    "BoardPolicy",
     "APPLICATION_STATUSES",
     "CREDENTIAL_STATUSES",
     "CURRICULUM_ELEMENTS",

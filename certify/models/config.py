@@ -1,4 +1,5 @@
-"""Board configuration: credential types, requirement sets and endorsements (data, not code)."""
+"""Board configuration: credential types, requirement sets, endorsements and the board's
+office policy (data, not code)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -117,3 +119,18 @@ class Endorsement(BoardOwned, Base):
     enhanced: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (UniqueConstraint("board_id", "code", name="uq_endorsement_board_code"),)
+
+
+class BoardPolicy(BoardOwned, Base):
+    """How a board runs its office, beyond the credential rules: at most one row per board.
+
+    four_eyes: a second person is needed to issue a credential (not the application's
+    approver) and to revoke one (one staff member requests, another confirms).
+    """
+
+    __tablename__ = "board_policy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    four_eyes: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    __table_args__ = (UniqueConstraint("board_id", name="uq_board_policy_board"),)

@@ -65,6 +65,8 @@ PAGES = {
     "audit log, older page": "/boards/{board}/audit?older={audit_cursor}",
     "staff": "/boards/{board}/staff",
     "credential rules": "/boards/{board}/config/credential-types",
+    "office policy": "/boards/{board}/config/office-policy",
+    "revocations waiting": "/boards/{board}/credentials/revocations",
     "credential rules CSV": "/boards/{board}/config/credential-types.csv",
     "training": "/boards/{board}/training",
     "training programs CSV": "/boards/{board}/training/programs.csv",
@@ -189,7 +191,12 @@ def populate(session: Any, slug: str, people: int) -> dict[str, Any]:
             )  # fmt: skip
         )
         ctype = provisional if i % 2 else full
-        credentials.issue(session, trainee, ctype, admin, TODAY - timedelta(days=i * 9))
+        issued = credentials.issue(session, trainee, ctype, admin, TODAY - timedelta(days=i * 9))
+        if i % 3 == 0:  # a revocation request waiting for a second person
+            audit.record(
+                session, admin, "credential.revocation_requested", issued,
+                after={"reason": f"Reason {i}"},
+            )  # fmt: skip
         audit.record(session, trainee, "test.event", trainee, after={"i": i}, board_id=board.id)
     for i in range(people // 4 + 1):
         session.add(
