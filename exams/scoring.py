@@ -324,6 +324,53 @@ class LinearScale:
 
 
 @dataclass(frozen=True)
+class ReportingScale:
+    """A board's reporting scale of whole numbers from ``low`` to ``high``, anchored at the
+    passing standard: the lowest passing raw score of any form reports as ``passing``.
+
+    The rule (two straight lines meeting at the cut, the usual practice of boards reporting
+    e.g. 200-800 with 500 to pass), for a form of ``n`` scored items whose adopted cut needs
+    ``m`` correct answers (the cut rounded up):
+
+    - ``raw >= m``: ``passing + (raw - m) * (high - passing) / (n - m)`` (``passing`` when
+      ``m == n``), so that ``m`` reports as ``passing`` and ``n`` as ``high``;
+    - ``raw < m``: ``low + raw * (passing - low) / m``, so that 0 reports as ``low``;
+    - rounded half up to a whole number; a failing raw score that would round up to
+      ``passing`` reports as ``passing - 1``. Pass/fail therefore reads the same on both
+      scales, and forms with different cuts report the same passing score.
+    """
+
+    low: int
+    passing: int
+    high: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.low < self.passing < self.high:
+            raise ValueError("the scale needs 0 <= lowest score < passing score < highest score")
+
+    def apply(self, raw: ArrayLike, n_items: int, needed: int) -> FloatArray:
+        """Scaled scores of raw scores on a form of ``n_items`` scored items where ``needed``
+        correct answers pass."""
+        if not 0 <= needed <= n_items:
+            raise ValueError("the raw score needed must be between 0 and the number of items")
+        x = np.clip(np.asarray(raw, dtype=np.float64), 0.0, float(n_items))
+        above_slope = (self.high - self.passing) / (n_items - needed) if n_items > needed else 0.0
+        below_slope = (self.passing - self.low) / needed if needed > 0 else 0.0
+        value = np.where(
+            x >= needed,
+            self.passing + (x - needed) * above_slope,
+            self.low + x * below_slope,
+        )
+        value = np.floor(value + 0.5)
+        value = np.where(x < needed, np.minimum(value, self.passing - 1), value)
+        return np.asarray(value, dtype=np.float64)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"low": self.low, "passing": self.passing, "high": self.high}
+
+
+@dataclass(frozen=True)
 class DomainScores:
     """Sub-scores by performance domain: ``correct`` and ``percent`` are ``(n, d)``."""
 

@@ -28,6 +28,7 @@ from exams.models.results import (
     IMPORT_KINDS,
     REVIEW_ACTIONS,
     ExamResult,
+    ExamScale,
     ItemStatistic,
     ResultImport,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "DeliveredAnswer",
     "ExamResult",
     "ExamRules",
+    "ExamScale",
     "ExamWindow",
     "Form",
     "FormItem",

@@ -4,7 +4,8 @@ A :class:`ResultImport` is one file (candidates' item responses, or their total 
 scored against the form's adopted cut; :class:`ExamResult` is one candidate's outcome (raw
 score, pass/fail, sub-scores by domain: numbers only, never item content);
 :class:`ItemStatistic` holds the classical statistics of one item version from one import
-(statistics stay with the version, never the item).
+(statistics stay with the version, never the item). :class:`ExamScale` is a board's reporting
+scale (see ``ReportingScale`` in exams/scoring.py).
 """
 
 from __future__ import annotations
@@ -132,4 +133,25 @@ class ItemStatistic(BoardOwned, Base):
             "review_action IS NULL OR " + among("review_action", REVIEW_ACTIONS),
             name="review_action_known",
         ),
+    )
+
+
+class ExamScale(BoardOwned, Base):
+    """A board's reporting scale: scaled scores from ``low`` to ``high``, the lowest passing
+    raw score of every form reporting as ``passing`` (exams/scoring.py ``ReportingScale``)."""
+
+    __tablename__ = "exam_scale"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    low: Mapped[int] = mapped_column(Integer)
+    passing: Mapped[int] = mapped_column(Integer)
+    high: Mapped[int] = mapped_column(Integer)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("board_id", name="uq_exam_scale_board"),
+        CheckConstraint("low >= 0 AND low < passing AND passing < high", name="scale_ordered"),
     )

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from reportlab.platypus import Flowable, Spacer
 
 from core.pdf import build_document, data_table, heading, para
-from exams.scoring import DOMAIN_ABOVE, DOMAIN_BELOW
+from exams.scoring import DOMAIN_ABOVE, DOMAIN_BELOW, ReportingScale
 
 FEEDBACK_WORDS = {
     DOMAIN_BELOW: "Below the passing standard",
@@ -32,6 +32,8 @@ class ScoreReport:
     passed: bool
     domains: list[tuple[str, int, int, str]]  # name, correct, items, below/near/above
     generated_at: datetime
+    scale: ReportingScale | None = None  # the board's reporting scale, when it has one
+    scaled: float | None = None
 
 
 def score_report_pdf(report: ScoreReport) -> bytes:
@@ -42,11 +44,20 @@ def score_report_pdf(report: ScoreReport) -> bytes:
         para(f"Examination: {report.exam_name}, taken on {report.taken_on.isoformat()}"),
         Spacer(1, 8),
         heading(f"Result: {outcome}", 1),
+    ]
+    if report.scale is not None and report.scaled is not None:
+        story.append(
+            para(
+                f"Your scaled score: {report.scaled:.0f} on a scale of {report.scale.low} to "
+                f"{report.scale.high}. The passing scaled score is {report.scale.passing}."
+            )
+        )
+    story.append(
         para(
             f"Your score: {report.raw} of {report.n_items} scored questions answered correctly. "
             f"The passing score is {report.raw_needed}."
-        ),
-    ]
+        )
+    )
     if report.passed:
         story.append(
             para(

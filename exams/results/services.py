@@ -23,7 +23,7 @@ from certify.standing import tracking
 from core import audit
 from core.models import Role, User, utcnow
 from exams.models import Form, FormItem, Item, ItemVersion
-from exams.models.results import ExamResult, ItemStatistic, ResultImport
+from exams.models.results import ExamResult, ExamScale, ItemStatistic, ResultImport
 from exams.resultfile import (
     AnswerKey,
     Problem,
@@ -33,7 +33,13 @@ from exams.resultfile import (
     parse_responses,
     parse_totals,
 )
-from exams.scoring import analyze, domain_feedback, pass_fail, totals_statistics
+from exams.scoring import (
+    ReportingScale,
+    analyze,
+    domain_feedback,
+    pass_fail,
+    totals_statistics,
+)
 from exams.standards.services import StandardError, current_cut
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -255,6 +261,12 @@ def store_results(
                     "candidate_ref": ref,
                 }
             )
+    scale = reporting_scale(session, form.board_id)
+    if scale is not None and results:
+        scaled = scale.apply([r["raw"] for r in results], fk.n_scored, cut.raw_needed)
+        for r, value in zip(results, scaled.tolist(), strict=True):
+            r["scaled"] = value
+        record.summary = {**record.summary, "scale": scale.to_dict()}
     common = {
         "board_id": form.board_id,
         "import_id": record.id,
@@ -282,6 +294,7 @@ def store_results(
                 "form_id": form.id,
                 "raw": result.raw,
                 "raw_needed": result.raw_needed,
+                "scaled": result.scaled,
                 "taken_on": taken_on.isoformat(),
             },
         )
@@ -300,9 +313,77 @@ def store_results(
             "passed": record.n_passed,
             "raw_cut": cut.raw_cut,
             "raw_needed": cut.raw_needed,
+            "scale": None if scale is None else scale.to_dict(),
         },
     )
     return record
+
+
+# --- the board's reporting scale -----------------------------------------------------------
+
+
+def board_scale(session: Session, board_id: int) -> ExamScale | None:
+    return session.execute(
+        select(ExamScale).where(ExamScale.board_id == board_id)
+    ).scalar_one_or_none()
+
+
+def reporting_scale(session: Session, board_id: int) -> ReportingScale | None:
+    """The board's scale as scoring applies it (None: the board reports raw scores only)."""
+    row = board_scale(session, board_id)
+    return None if row is None else ReportingScale(row.low, row.passing, row.high)
+
+
+def set_scale(
+    session: Session, actor: User, board_id: int, low: int, passing: int, high: int
+) -> ExamScale:
+    """Define or change the board's reporting scale (audited); results scored from now on
+    carry scaled scores, results already stored keep theirs."""
+    if not actor.has_role(Role.EXAM_MANAGER, board_id=board_id):
+        raise PermissionError("Only an exam manager defines the reporting scale.")
+    try:
+        ReportingScale(low, passing, high)
+    except ValueError:
+        raise ResultError(
+            "The passing score must lie above the lowest score and below the highest, and "
+            "the lowest score must not be negative.",
+            "passing",
+        ) from None
+    row = board_scale(session, board_id)
+    before = None if row is None else {"low": row.low, "passing": row.passing, "high": row.high}
+    if row is None:
+        row = ExamScale(board_id=board_id, low=low, passing=passing, high=high)
+        session.add(row)
+    row.low, row.passing, row.high = low, passing, high
+    row.updated_by_id = actor.id
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "exam_scale.set",
+        row,
+        before=before,
+        after={"low": low, "passing": passing, "high": high},
+    )
+    return row
+
+
+def remove_scale(session: Session, actor: User, board_id: int) -> None:
+    """Stop reporting scaled scores (audited); stored scaled scores stay."""
+    if not actor.has_role(Role.EXAM_MANAGER, board_id=board_id):
+        raise PermissionError("Only an exam manager defines the reporting scale.")
+    row = board_scale(session, board_id)
+    if row is None:
+        return
+    audit.record(
+        session,
+        actor,
+        "exam_scale.removed",
+        row,
+        before={"low": row.low, "passing": row.passing, "high": row.high},
+    )
+    session.delete(row)
+    session.flush()
 
 
 def _store_statistics(
@@ -494,3 +575,25 @@ def decide_item(
             "r_corrected": statistic.r_corrected,
         },
     )
+
+
+def scales_of_results(session: Session, results: list[ExamResult]) -> dict[int, ReportingScale]:
+    """The scale each result was scored on, by import id (imports without one are absent)."""
+    ids = {r.import_id for r in results if r.scaled is not None}
+    if not ids:
+        return {}
+    scales: dict[int, ReportingScale] = {}
+    for import_id, summary in session.execute(
+        select(ResultImport.id, ResultImport.summary).where(ResultImport.id.in_(ids))
+    ):
+        stored = (summary or {}).get("scale")
+        if stored:
+            scales[import_id] = ReportingScale(
+                int(stored["low"]), int(stored["passing"]), int(stored["high"])
+            )
+    return scales
+
+
+def scale_of_result(session: Session, result: ExamResult) -> ReportingScale | None:
+    """The scale the result was scored on (None when it has no scaled score)."""
+    return scales_of_results(session, [result]).get(result.import_id)

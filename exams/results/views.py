@@ -22,7 +22,7 @@ from exams.resultfile import ResultFileError
 from exams.results import services
 from exams.results.report import ScoreReport, score_report_pdf
 from exams.results.services import ResultError
-from exams.results.webforms import ImportForm, ItemActionForm
+from exams.results.webforms import ImportForm, ItemActionForm, RemoveScaleForm, ScaleForm
 from exams.standards.views import held
 from exams.web import bp
 
@@ -85,6 +85,43 @@ def form_results(board_id: int, form_id: int) -> Any:
         problems=problems,
         imports=services.imports_of(db.session, exam_form),
         cut=current_cut(db.session, exam_form.id),
+        scale=services.board_scale(db.session, board.id),
+    )
+
+
+@bp.route("/boards/<int:board_id>/exams/scale", methods=["GET", "POST"])
+@held(*MANAGERS)
+def exam_scale(board_id: int) -> Any:
+    """The board's reporting scale: scaled scores anchored at every form's cut."""
+    board = _board(board_id)
+    scale = services.board_scale(db.session, board.id)
+    form = ScaleForm(obj=scale)
+    remove = RemoveScaleForm()
+    if request.method == "GET" and scale is None:
+        form.low.data, form.passing.data, form.high.data = 200, 500, 800
+    if remove.remove.data and remove.validate_on_submit():
+        services.remove_scale(db.session, current_user, board.id)
+        db.session.commit()
+        flash("Results scored from now on report raw scores only.", "success")
+        return redirect(url_for("exams.exam_scale", board_id=board.id))
+    if form.submit.data and form.validate_on_submit():
+        try:
+            services.set_scale(
+                db.session,
+                current_user,
+                board.id,
+                form.low.data,
+                form.passing.data,
+                form.high.data,
+            )
+        except ResultError as exc:
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Scale saved: results scored from now on carry scaled scores.", "success")
+            return redirect(url_for("exams.exam_scale", board_id=board.id))
+    return render_template(
+        "exams/results/scale.html", board=board, scale=scale, form=form, remove=remove
     )
 
 
@@ -134,7 +171,12 @@ def item_decision(board_id: int, import_id: int, statistic_id: int) -> Any:
 @held(Role.TRAINEE)
 def my_exam_results() -> Any:
     rows = services.my_results(db.session, current_user)
-    return render_template("exams/results/mine.html", rows=rows, feedback=services.feedback)
+    return render_template(
+        "exams/results/mine.html",
+        rows=rows,
+        feedback=services.feedback,
+        scales=services.scales_of_results(db.session, [r for r, _ in rows]),
+    )
 
 
 @bp.route("/me/exam-results/<int:result_id>/report.pdf")
@@ -148,6 +190,7 @@ def score_report(result_id: int) -> Any:
     from certify.models import CredentialType
 
     ctype = db.session.get(CredentialType, form.credential_type_id)
+    scale = services.scale_of_result(db.session, result)
     pdf = score_report_pdf(
         ScoreReport(
             board_name=board.name,
@@ -159,6 +202,8 @@ def score_report(result_id: int) -> Any:
             n_items=result.n_items,
             passed=result.passed,
             domains=services.feedback(result),
+            scale=scale,
+            scaled=result.scaled,
             generated_at=utcnow(),
         )
     )

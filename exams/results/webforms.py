@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms import DateField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange
 
 
 class ImportForm(FlaskForm):
@@ -38,3 +38,23 @@ class ItemActionForm(FlaskForm):
     )
     note = TextAreaField("Why", validators=[Length(max=500)])
     submit = SubmitField("Record")
+
+
+class ScaleForm(FlaskForm):
+    low = IntegerField(
+        "Lowest scaled score",
+        validators=[InputRequired("Enter the lowest score, e.g. 200."), NumberRange(min=0)],
+    )
+    passing = IntegerField(
+        "Passing scaled score",
+        validators=[InputRequired("Enter the passing score, e.g. 500."), NumberRange(min=1)],
+    )
+    high = IntegerField(
+        "Highest scaled score",
+        validators=[InputRequired("Enter the highest score, e.g. 800."), NumberRange(min=2)],
+    )
+    submit = SubmitField("Save the scale")
+
+
+class RemoveScaleForm(FlaskForm):
+    remove = SubmitField("Stop reporting scaled scores")
