@@ -15,8 +15,9 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, mail
 from core.models import Board, Role, RoleAssignment, User, utcnow
+from core.urls import external_url
 from exams.angoff import MIN_JUDGES, PREFERRED_JUDGES, AngoffError, AngoffResult, angoff
 from exams.models import Form, FormItem, Item, ItemVersion
 from exams.models.standards import AngoffJudge, AngoffRating, CutScore, StandardSetting
@@ -102,6 +103,9 @@ def start(
     for user_id in chosen:
         session.add(AngoffJudge(board_id=form.board_id, setting_id=setting.id, user_id=user_id))
     session.flush()
+    _tell_judges(
+        session, setting, form, [u for u in board_judges(session, form.board_id) if u.id in chosen]
+    )
     audit.record(
         session,
         actor,
@@ -115,6 +119,50 @@ def start(
             f"{len(chosen)} judges: {PREFERRED_JUDGES}-10 are preferred for a stable cut score."
         )
     return setting, warnings
+
+
+def _tell_judges(session: Session, setting: StandardSetting, form: Form, judges: list[User]) -> int:
+    """Email each judge what to do in the panel's current round, with the link to rate.
+
+    Numbers and names only: no item text ever goes into an email."""
+    board = session.get(Board, setting.board_id)
+    assert board is not None  # the foreign key guarantees it
+    n_items = session.execute(
+        select(func.count(FormItem.id)).where(FormItem.form_id == form.id)
+    ).scalar_one()
+    link = external_url("exams.rate", board_id=setting.board_id, setting_id=setting.id)
+    if setting.round == 1:
+        subject = f"You are invited to rate the items of {form.name} (round 1)"
+        what = (
+            f"{board.name} invites you to its standard-setting panel (modified Angoff) on the "
+            f"examination form {form.name}.\n\n"
+            f"Round 1 is open. For each of the {n_items} items, estimate how many out of 100 "
+            "minimally competent candidates would answer it correctly: think of a candidate "
+            "who is just good enough to be certified, not an average or an excellent one. "
+            "Your ratings are saved as you go; submit the round when every item is rated. A "
+            "submitted round cannot change.\n\n"
+        )
+    else:
+        subject = f"Round 2 is open: rate the items of {form.name} again"
+        what = (
+            f"Round 2 of {board.name}'s standard-setting panel on {form.name} is open.\n\n"
+            f"The rating page now shows, beside each of the {n_items} items, the panel's "
+            "round-1 spread (and the share of candidates who answered it correctly, where "
+            "results exist). Review your ratings in that light, change those you want to, "
+            "and submit round 2.\n\n"
+        )
+    messages = [
+        (
+            judge.email,
+            subject,
+            f"Hello {judge.full_name},\n\n{what}"
+            f"Log in and open the rating page:\n{link}\n\n"
+            "The items are confidential: please do not copy, discuss or share them outside "
+            "the panel.\n",
+        )
+        for judge in judges
+    ]
+    return mail.queue_many(session, messages, board_id=setting.board_id)
 
 
 def judge_of(session: Session, setting: StandardSetting, user: User) -> AngoffJudge | None:
@@ -264,6 +312,15 @@ def open_round2(session: Session, actor: User, setting: StandardSetting) -> None
     setting.round = 2
     setting.round2_opened_at = utcnow()
     session.flush()
+    form = session.get(Form, setting.form_id)
+    assert form is not None  # the foreign key guarantees it
+    judges = session.execute(
+        select(User)
+        .join(AngoffJudge, AngoffJudge.user_id == User.id)
+        .where(AngoffJudge.setting_id == setting.id)
+        .order_by(User.id)
+    ).scalars()
+    _tell_judges(session, setting, form, list(judges))
     audit.record(
         session,
         actor,

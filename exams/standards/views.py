@@ -95,7 +95,11 @@ def form_panels(board_id: int, form_id: int) -> Any:
             db.session.commit()
             for warning in warnings:
                 flash(warning, "warning")
-            flash(f"Panel invited: {len(setting.judges)} judges rate round 1.", "success")
+            flash(
+                f"Panel invited: {len(setting.judges)} judges rate round 1; each gets an email "
+                "with the link to rate.",
+                "success",
+            )
             return redirect(url_for("exams.panel", board_id=board.id, setting_id=setting.id))
     settings = services.settings_of(db.session, form_row)
     cut = services.current_cut(db.session, form_row.id)
@@ -154,7 +158,11 @@ def open_round2(board_id: int, setting_id: int) -> Any:
             show_error(None, exc)
         else:
             db.session.commit()
-            flash("Round 2 is open: judges now see the panel's round-1 spread.", "success")
+            flash(
+                "Round 2 is open: judges now see the panel's round-1 spread; each gets an "
+                "email with the link.",
+                "success",
+            )
     return redirect(url_for("exams.panel", board_id=board.id, setting_id=setting.id))
 
 
