@@ -15,6 +15,13 @@ fit of psych ``ICC(x, lmer=TRUE)``) on one scale at 2,000 x 150 and 10,000 x 300
 of the ratings blank, and R psych ``ICC(x, lmer=TRUE)`` beside it at 2,000 x 150 when
 Rscript is installed (``--mixed-only`` runs just this part).
 
+Then the analysis run as the web page runs it (issue 15): a study of 5,000 submitted web
+responses x 300 tasks (``--web-size``) stored in a fresh SQLite file, and in a fresh
+PostgreSQL database next to ``--web-postgres`` when given; a psychometrician's POST of the
+analysis form through the Flask test client (screening, the engine, the stored version, the
+redirect; the gunicorn worker's timeout is 30 s), then the GET of the version page it
+redirects to (``--web-only`` runs just this part).
+
 Peak memory: (a) numpy/Python allocations traced by ``tracemalloc`` in a separate run;
 (c) the peak resident set size (VmHWM) the CLI process reports at exit. Not part of the
 test run.
@@ -31,6 +38,7 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -303,6 +311,204 @@ def bench_mixed(sizes: list[tuple[int, int]], missing: float, repeat: int, with_
     print("Goal: under 10 s at 10,000 x 300 (R psych took 133 s there on a 2-core machine).")
 
 
+def seed_web_study(url: str, n_resp: int, n_tasks: int) -> tuple[Any, int]:
+    """An app on ``url`` with a board administrator and an open study of ``n_tasks`` tasks in
+    12 domains and ``n_resp`` submitted web responses (3% of the tasks skipped)."""
+    from datetime import timedelta
+
+    from flask_migrate import upgrade
+    from sqlalchemy import insert
+
+    from app import create_app
+    from core.accounts import grant_role
+    from core.config import TestingConfig
+    from core.extensions import db
+    from core.models import Board, Role, User, utcnow
+    from rds.models import DemographicQuestion, Domain, Study, SurveyResponse, Task
+
+    config = {k: getattr(TestingConfig, k) for k in dir(TestingConfig) if k.isupper()}
+    chart_folder = tempfile.mkdtemp(prefix="rds-bench-charts-")
+    app = create_app(
+        config
+        | {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "WTF_CSRF_ENABLED": False,
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+            "RDS_CHART_CACHE": chart_folder,
+            "RDS_CHART_WARM": True,  # as in production: the run starts drawing its charts
+            "BASE_URL": "http://localhost",
+        }
+    )
+    data = generate(n_resp, n_tasks, seed=5, missing=0.0)
+    imp = np.asarray(data["importance"]).astype(int)
+    freq = np.asarray(data["frequency"]).astype(int)
+    skipped = np.random.default_rng(6).random(imp.shape) < 0.03
+    codes: list[str] = data["task_ids"]  # type: ignore[assignment]
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))  # the real schema, with its indexes
+        board = Board(slug="bench", name="Bench board", jurisdiction="BENCH")
+        db.session.add(board)
+        db.session.flush()
+        admin = User(email="admin@bench.org", full_name="Admin", activated_at=utcnow())
+        admin.set_password(WEB_PASSWORD)
+        db.session.add(admin)
+        db.session.flush()
+        grant_role(db.session, admin, Role.BOARD_ADMIN, board)
+        today = utcnow().date()
+        study = Study(
+            board_id=board.id,
+            title="Bench RDS",
+            started_on=today - timedelta(days=60),
+            status="survey_open",
+            incumbents=20_000,
+            public_token="bench-token",
+        )
+        db.session.add(study)
+        db.session.flush()
+        domains = [
+            Domain(board_id=board.id, study_id=study.id, name=f"Domain {i + 1}", position=i)
+            for i in range(12)
+        ]
+        db.session.add_all(domains)
+        db.session.flush()
+        db.session.add_all(
+            Task(
+                board_id=board.id,
+                study_id=study.id,
+                domain_id=domains[j * 12 // n_tasks].id,
+                code=code,
+                position=j,
+                statement=f"Task statement {j + 1}",
+                sme_resolution="keep",
+            )
+            for j, code in enumerate(codes)
+        )
+        for i, key in enumerate(("role", "region")):
+            options = ROLES if key == "role" else REGIONS
+            db.session.add(
+                DemographicQuestion(
+                    board_id=board.id,
+                    study_id=study.id,
+                    key=key,
+                    label=key.title(),
+                    options=options,
+                    position=i,
+                )
+            )
+        demographics: dict[str, list[str]] = data["demographics"]  # type: ignore[assignment]
+        rows = []
+        for r in range(n_resp):
+            kept = np.flatnonzero(~skipped[r])
+            rows.append(
+                {
+                    "board_id": board.id,
+                    "study_id": study.id,
+                    "status": "submitted",
+                    "source": "web",
+                    "demographics": {k: v[r] for k, v in demographics.items()},
+                    "ratings": {codes[j]: [int(imp[r, j]), int(freq[r, j])] for j in kept},
+                    "pages_done": [],
+                    "submitted_on": today,
+                    "seconds_taken": 900 + r % 600,
+                }
+            )
+            if len(rows) == 500:
+                db.session.execute(insert(SurveyResponse), rows)
+                rows = []
+        if rows:
+            db.session.execute(insert(SurveyResponse), rows)
+        db.session.commit()
+        return app, study.id
+
+
+WEB_PASSWORD = "bench horse battery staple"
+WEB_RUN = {
+    "method": "multiplicative",
+    "importance_min": "2.0",
+    "performing_min": "0.5",
+    "items": "150",
+    "min_per_domain": "0",
+    "min_group": "30",
+    "importance_basis": "all",
+    "importance_rule": "mean",
+}
+
+
+def bench_web(label: str, url: str, n_resp: int, n_tasks: int, repeat: int) -> None:
+    """Time the analysis form's POST and the version page it redirects to."""
+    start = time.perf_counter()
+    app, study_id = seed_web_study(url, n_resp, n_tasks)
+    seeded = time.perf_counter() - start
+    client = app.test_client()
+    login = client.post("/login", data={"email": "admin@bench.org", "password": WEB_PASSWORD})
+    if login.status_code != 302:
+        print(f"    {label}: login failed ({login.status_code})")
+        return
+    posts, pages = [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        response = client.post(f"/studies/{study_id}/analysis", data=WEB_RUN)
+        posts.append(time.perf_counter() - start)
+        if response.status_code != 302:
+            print(f"    {label}: the run answered {response.status_code}")
+            return
+        start = time.perf_counter()
+        page = client.get(response.headers["Location"])
+        pages.append(time.perf_counter() - start)
+        assert page.status_code == 200
+    print(
+        f"    {label:<10} run (POST)  : {min(posts):8.2f} s (best of {repeat}; "
+        f"median {float(np.median(posts)):.2f} s; seeding took {seeded:.0f} s)"
+    )
+    print(
+        f"    {label:<10} version page: {min(pages):8.2f} s "
+        f"(median {float(np.median(pages)):.2f} s)"
+    )
+
+
+def fresh_postgres(base: str) -> tuple[str, str]:
+    """A new empty database next to ``base``: (SQLAlchemy URL, its name)."""
+    import secrets
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    plain = base.replace("postgresql+psycopg://", "postgresql://")
+    name = "rds_bench_" + secrets.token_hex(4)
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(plain)._replace(scheme="postgresql+psycopg", path="/" + name)
+    return urlunsplit(parts), name
+
+
+def drop_postgres(base: str, name: str) -> None:
+    import psycopg
+
+    plain = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def bench_web_all(size: str, postgres: str | None, repeat: int) -> None:
+    import logging
+
+    logging.disable(logging.INFO)  # one request log line per request would hide the figures
+    n_resp, n_tasks = (int(v) for v in size.lower().split("x"))
+    print(
+        f"\n== web analysis run, {n_resp:,} submitted responses x {n_tasks} tasks "
+        "(3% skipped), as the page runs it =="
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_web("SQLite", f"sqlite:///{tmp}/bench.sqlite", n_resp, n_tasks, repeat)
+    if postgres:
+        url, name = fresh_postgres(postgres)
+        try:
+            bench_web("PostgreSQL", url, n_resp, n_tasks, repeat)
+        finally:
+            drop_postgres(postgres, name)
+    print("Goal: a few seconds (the gunicorn worker's timeout is 30 s; it took 23-32 s before).")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--respondents", type=int, default=10_000)
@@ -322,6 +528,14 @@ def main() -> None:
     parser.add_argument("--mixed-only", action="store_true", help="only the REML ICC timings")
     parser.add_argument("--skip-r", action="store_true", help="do not time R psych")
     parser.add_argument("--mixed-repeat", type=int, default=3, help="runs of each REML timing")
+    parser.add_argument("--web-only", action="store_true", help="only the web analysis run")
+    parser.add_argument("--web-size", default="5000x300", help="responses x tasks of the web run")
+    parser.add_argument("--web-repeat", type=int, default=3, help="runs of the web analysis")
+    parser.add_argument(
+        "--web-postgres",
+        default=os.environ.get("PEERCERT_TEST_DATABASE_URL"),
+        help="PostgreSQL server URL: also time the web run on a fresh database there",
+    )
     parser.add_argument(
         "--pingouin-respondents",
         type=int,
@@ -335,6 +549,9 @@ def main() -> None:
         f"load average {load:.2f} at start"
     )
     mixed_sizes = [(2_000, 150), (10_000, 300)]
+    if args.web_only:
+        bench_web_all(args.web_size, args.web_postgres, args.web_repeat)
+        return
     if args.mixed_only:
         bench_mixed(mixed_sizes, 0.05, args.mixed_repeat, not args.skip_r)
         return
@@ -354,6 +571,7 @@ def main() -> None:
         )
     print("\nGoals: (a) < 0.5 s and >= 20x faster than (b); (c) < 5 s; peak memory < 1 GB.")
     bench_mixed(mixed_sizes, 0.05, args.mixed_repeat, not args.skip_r)
+    bench_web_all(args.web_size, args.web_postgres, args.web_repeat)
 
 
 if __name__ == "__main__":

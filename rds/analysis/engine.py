@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from rds.analysis.results import (
     AnalysisOptions,
@@ -423,14 +424,17 @@ def analyze(
         )
         member_ids = [task_ids[j] for j in members]
         quiet = Warnings()  # the scale-level warnings already name what matters
-        domain_reliability[name] = {
-            "importance": scale_reliability(
-                f"importance ratings of domain {name}", imp[:, members], quiet, member_ids
-            ),
-            "frequency": scale_reliability(
-                f"frequency ratings of domain {name}", freq[:, members], quiet, member_ids
-            ),
-        }
+        # A domain's matrices are small: BLAS threads cost more than they save (seconds
+        # instead of milliseconds on a busy machine).
+        with threadpool_limits(limits=1):
+            domain_reliability[name] = {
+                "importance": scale_reliability(
+                    f"importance ratings of domain {name}", imp[:, members], quiet, member_ids
+                ),
+                "frequency": scale_reliability(
+                    f"frequency ratings of domain {name}", freq[:, members], quiet, member_ids
+                ),
+            }
     if starved:
         warnings.add(
             f"{items} items for {sum(r.n_retained > 0 for r in domain_rows)} domains with "

@@ -22,7 +22,7 @@ from rds.report.document import PreviousBlueprint
 from rds.report.sections import alpha_reading
 from rds.scope.services import ordered_domains, study_ksas
 from rds.survey.screening import screening_report
-from rds.survey.services import interim_label, survey_matrix, surveyed_tasks
+from rds.survey.services import interim_label, submitted_survey, surveyed_tasks
 from rds.workshop.review import (
     MAX_WEIGHT_CHANGE,
     adjust_domain_weights,
@@ -176,10 +176,9 @@ def run_analysis(
     """Run the engine on the submitted responses and store the next proposed version."""
     _check_active(study)
     chosen = {key: settings.get(key, default) for key, default in DEFAULT_SETTINGS.items()}
-    tasks_surveyed = [t.code for t in surveyed_tasks(session, study)]
-    screened = screening_report(session, study, tasks_surveyed)
-    matrix = survey_matrix(session, study, screened.excluded_ids)
-    codes, domains, importance, frequency, demographics = matrix
+    survey = submitted_survey(session, study)  # read and decoded once
+    screened = screening_report(session, study, survey=survey)
+    codes, domains, importance, frequency, demographics = survey.matrix(screened.excluded_ids)
     if not codes:
         raise AnalysisError("The study has no surveyed task statements to analyse.")
     if importance.shape[0] == 0:

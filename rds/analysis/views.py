@@ -345,8 +345,7 @@ def analysis_screening(study_id: int) -> Any:
             db.session.commit()
             flash("Screening decisions saved; the next analysis run applies them.", "success")
             return redirect(url_for("rds.analysis_screening", study_id=study.id))
-    codes = [t.code for t in surveyed_tasks(session, study)]
-    preview = screening.screening_report(session, study, codes, current)
+    preview = screening.screening_report(session, study, current)
     return render_template(
         "rds/analysis/screening.html",
         study=study,

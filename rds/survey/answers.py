@@ -13,6 +13,10 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
+from typing import Any
+
+import numpy as np
 
 from rds.survey.tables import Problem
 
@@ -124,3 +128,59 @@ def answers_digest(demographics: Mapping[str, object], ratings: Mapping[str, obj
         default=str,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def ratings_matrices(
+    codes: Sequence[str], responses: Sequence[Mapping[str, Any]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Importance and frequency matrices (responses x ``codes``, NaN where blank) of stored
+    ratings ``{code: [importance, frequency]}``; codes not in ``codes`` are ignored.
+
+    One pass over the responses gathers every (column, pair), then numpy converts all the
+    pairs at once (one stored pair decides nothing for the others: a blank value or a pair
+    that is not two values takes a slower path, and reads as the values it has).
+    """
+    column = {code: j for j, code in enumerate(codes)}
+    importance = np.full((len(responses), len(codes)), np.nan)
+    frequency = np.full((len(responses), len(codes)), np.nan)
+    columns: list[int] = []
+    pairs: list[Any] = []
+    counts = np.zeros(len(responses), dtype=np.int64)
+    for i, ratings in enumerate(responses):
+        columns.extend(map(column.get, ratings, repeat(-1)))
+        pairs.extend(ratings.values())
+        counts[i] = len(ratings)
+    if not pairs:
+        return importance, frequency
+    values = _pair_values(pairs)
+    rows = np.repeat(np.arange(len(responses)), counts)
+    cols = np.asarray(columns, dtype=np.int64)
+    known = cols >= 0
+    importance[rows[known], cols[known]] = values[known, 0]
+    frequency[rows[known], cols[known]] = values[known, 1]
+    return importance, frequency
+
+
+def _pair_values(pairs: list[Any]) -> np.ndarray:
+    """The stored pairs as an (n, 2) float array, NaN for a blank (None) or missing value."""
+    try:  # the common case, every pair two numbers: the fastest conversion
+        lengths = np.fromiter(map(len, pairs), dtype=np.int64, count=len(pairs))
+        if (lengths == 2).all():
+            flat = np.fromiter(chain.from_iterable(pairs), dtype=np.float64, count=2 * len(pairs))
+            return flat.reshape(-1, 2)
+    except (TypeError, ValueError):  # a blank (None) in a pair, or a pair that is not a list
+        pass
+    try:
+        values = np.array(pairs, dtype=np.float64)
+        if values.ndim == 2 and values.shape[1] == 2:
+            return values
+    except (TypeError, ValueError):  # ragged: some pair is empty, None or one value
+        pass
+    return np.array([_pair(p) for p in pairs], dtype=np.float64)
+
+
+def _pair(pair: Any) -> tuple[Any, Any]:
+    """A stored rating pair as (importance, frequency), None for what it lacks."""
+    if not pair:
+        return None, None
+    return pair[0], pair[1] if len(pair) > 1 else None

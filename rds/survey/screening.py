@@ -12,12 +12,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+import numpy as np
 from sqlalchemy.orm import Session
 
 from core.audit import record
 from core.models import User
-from rds.models import Study, SurveyResponse
+from rds.models import Study
+from rds.survey.answers import ratings_matrices
+from rds.survey.services import SubmittedSurvey, submitted_survey
 
 RULES = ("blank", "straight_lining", "too_fast", "non_incumbent")
 STRAIGHT_LINE_MIN_TASKS = 10
@@ -73,43 +75,58 @@ class Answered:
     seconds_taken: int | None = None
 
 
-def _scale(ratings: Mapping[str, Any], index: int, codes: set[str]) -> list[float]:
-    out = []
-    for code, pair in ratings.items():
-        if code in codes and pair and len(pair) > index and pair[index] is not None:
-            out.append(float(pair[index]))
-    return out
-
-
 def flag(
     responses: Sequence[Answered], task_codes: Sequence[str], settings: Mapping[str, Any]
 ) -> dict[str, list[int]]:
     """The ids each rule flags (a response can be flagged by several rules)."""
-    codes = set(task_codes)
-    need = min(STRAIGHT_LINE_MIN_TASKS, len(codes)) or 1
+    codes = list(dict.fromkeys(task_codes))
+    importance, frequency = ratings_matrices(codes, [r.ratings for r in responses])
+    survey = SubmittedSurvey(
+        codes=codes,
+        domains=[""] * len(codes),
+        questions=[],
+        ids=[r.id for r in responses],
+        sources=[r.source for r in responses],
+        seconds_taken=[r.seconds_taken for r in responses],
+        demographics=[dict(r.demographics or {}) for r in responses],
+        importance=importance,
+        frequency=frequency,
+    )
+    return flag_survey(survey, settings)
+
+
+def flag_survey(survey: SubmittedSurvey, settings: Mapping[str, Any]) -> dict[str, list[int]]:
+    """:func:`flag` on responses already decoded into rating matrices (whole rows at once)."""
+    need = min(STRAIGHT_LINE_MIN_TASKS, len(survey.codes)) or 1
     seconds = float(settings.get("seconds_per_task", DEFAULT_SECONDS_PER_TASK))
     bad_answers = set(non_incumbent_answers(settings))
+    rated_imp, rated_freq = ~np.isnan(survey.importance), ~np.isnan(survey.frequency)
+    n_imp, n_freq = rated_imp.sum(axis=1), rated_freq.sum(axis=1)
+    rated = (rated_imp | rated_freq).sum(axis=1)
+    blank = (n_imp == 0) & (n_freq == 0)
+
+    def same(x: np.ndarray) -> np.ndarray:  # NaN-ignoring; all-NaN rows are not the same
+        if x.shape[1] == 0:
+            return np.zeros(x.shape[0], dtype=bool)
+        return np.asarray(np.fmax.reduce(x, axis=1) == np.fmin.reduce(x, axis=1))
+
+    straight = (
+        ~blank & (n_imp >= need) & (n_freq >= need) & same(survey.importance)
+        & same(survey.frequency)
+    )  # fmt: skip
     found: dict[str, list[int]] = {rule: [] for rule in RULES}
-    for r in responses:
-        importance = _scale(r.ratings, 0, codes)
-        frequency = _scale(r.ratings, 1, codes)
-        if not importance and not frequency:
-            found["blank"].append(r.id)
+    for i, rid in enumerate(survey.ids):
+        if blank[i]:
+            found["blank"].append(rid)
             continue
-        if (
-            len(importance) >= need
-            and len(frequency) >= need
-            and len(set(importance)) == 1
-            and len(set(frequency)) == 1
-        ):
-            found["straight_lining"].append(r.id)
-        if r.source == "web" and r.seconds_taken is not None:
-            rated = len({c for c, p in r.ratings.items() if c in codes and p and any(
-                v is not None for v in p)})  # fmt: skip
-            if r.seconds_taken < seconds * rated:
-                found["too_fast"].append(r.id)
-        if any((k, str(v)) in bad_answers for k, v in (r.demographics or {}).items()):
-            found["non_incumbent"].append(r.id)
+        if straight[i]:
+            found["straight_lining"].append(rid)
+        taken = survey.seconds_taken[i]
+        if survey.sources[i] == "web" and taken is not None and taken < seconds * rated[i]:
+            found["too_fast"].append(rid)
+        answers = survey.demographics[i]
+        if bad_answers and any((k, str(v)) in bad_answers for k, v in answers.items()):
+            found["non_incumbent"].append(rid)
     return found
 
 
@@ -171,35 +188,18 @@ class ScreeningReport:
         }
 
 
-def answered(session: Session, study: Study) -> list[Answered]:
-    """The study's submitted responses as the rules see them, in the order they came in."""
-    query = (
-        select(
-            SurveyResponse.id,
-            SurveyResponse.source,
-            SurveyResponse.demographics,
-            SurveyResponse.ratings,
-            SurveyResponse.seconds_taken,
-        )
-        .where(SurveyResponse.study_id == study.id, SurveyResponse.status == "submitted")
-        .order_by(SurveyResponse.id)
-    )
-    return [
-        Answered(i, src, d or {}, r or {}, taken)
-        for i, src, d, r, taken in session.execute(query).all()
-    ]
-
-
 def screening_report(
     session: Session,
     study: Study,
-    task_codes: Sequence[str],
     settings: Mapping[str, Any] | None = None,
+    survey: SubmittedSurvey | None = None,
 ) -> ScreeningReport:
-    """What each rule flags among the submitted responses, under the study's decisions."""
+    """What each rule flags among the submitted responses, under the study's decisions (or
+    ``settings``); ``survey`` is the study's submitted responses when already read."""
     chosen = settings if settings is not None else settings_of(study)
-    responses = answered(session, study)
-    found = flag(responses, task_codes, chosen)
+    if survey is None:
+        survey = submitted_survey(session, study)
+    found = flag_survey(survey, chosen)
     rules = tuple(
         RuleResult(
             rule,
@@ -211,7 +211,7 @@ def screening_report(
         for rule in RULES
     )
     excluded = frozenset(i for r in rules if r.excluded for i in r.flagged)
-    return ScreeningReport(len(responses), rules, excluded, chosen)
+    return ScreeningReport(len(survey.ids), rules, excluded, chosen)
 
 
 class ScreeningError(ValueError):

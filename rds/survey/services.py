@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import math
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import numpy as np
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from core.audit import record
 from core.models import User
 from rds.models import DemographicQuestion, Domain, Study, SurveyInvitation, SurveyResponse, Task
 from rds.stats import cochran_sample_size
-from rds.survey.answers import answers_digest
+from rds.survey.answers import answers_digest, ratings_matrices
 from rds.survey.tables import SCALES, Problem
 from rds.workshop.services import unresolved_count
 
@@ -81,6 +84,7 @@ def surveyed_tasks(session: Session, study: Study) -> list[Task]:
         .where(Task.study_id == study.id)
         .where((Task.sme_resolution.is_(None)) | (Task.sme_resolution != "drop"))
         .order_by(Domain.position, Domain.id, Task.position, Task.id)
+        .options(contains_eager(Task.domain))
     )
     return list(session.execute(query).scalars())
 
@@ -474,40 +478,83 @@ def interim_label(study: Study, options: dict[str, Any] | None) -> str | None:
 # --- the engine's input ----------------------------------------------------------------------
 
 
-def submitted_answers(
-    session: Session, study: Study, exclude: frozenset[int] = frozenset()
-) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """(demographics, ratings) of every submitted response not excluded by the screening,
-    in the order they came in."""
+SurveyMatrix = tuple[list[str], list[str], np.ndarray, np.ndarray, dict[str, list[str | None]]]
+
+
+@dataclass(frozen=True)
+class SubmittedSurvey:
+    """Every submitted response of a study with its answers decoded once, in the order they
+    came in: what the screening rules and the analysis both read."""
+
+    codes: list[str]  # the surveyed tasks, in domain order
+    domains: list[str]
+    questions: list[str]  # the demographic questions' keys, in the order asked
+    ids: list[int]
+    sources: list[str]
+    seconds_taken: list[int | None]
+    demographics: list[dict[str, Any]]
+    importance: np.ndarray  # responses x codes, NaN blank
+    frequency: np.ndarray
+
+    def matrix(self, exclude: frozenset[int] = frozenset()) -> SurveyMatrix:
+        """The engine's input: task codes, their domains, ratings and demographics, without
+        the responses ``exclude`` names (the screening's exclusions)."""
+        keep = [i for i, rid in enumerate(self.ids) if rid not in exclude]
+        importance, frequency = self.importance, self.frequency
+        if len(keep) != len(self.ids):
+            importance, frequency = importance[keep], frequency[keep]
+        answers = [self.demographics[i] for i in keep]
+        demographics = {k: [d.get(k) for d in answers] for k in self.questions}
+        return list(self.codes), list(self.domains), importance, frequency, demographics
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while thousands of stored answers are decoded:
+    they make millions of small lists at once (none can form a cycle), and the collector would
+    walk every one of them many times over, doubling the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def submitted_survey(session: Session, study: Study) -> SubmittedSurvey:
+    """The study's submitted responses, read in one query and decoded once."""
+    tasks = surveyed_tasks(session, study)
+    codes = [t.code for t in tasks]
     query = (
-        select(SurveyResponse.id, SurveyResponse.demographics, SurveyResponse.ratings)
+        select(
+            SurveyResponse.id,
+            SurveyResponse.source,
+            SurveyResponse.seconds_taken,
+            SurveyResponse.demographics,
+            SurveyResponse.ratings,
+        )
         .where(SurveyResponse.study_id == study.id, SurveyResponse.status == "submitted")
         .order_by(SurveyResponse.id)
     )
-    return [(d or {}, r or {}) for i, d, r in session.execute(query).all() if i not in exclude]
+    with _collector_paused():
+        rows = session.execute(query).all()
+        importance, frequency = ratings_matrices(codes, [r.ratings or {} for r in rows])
+    return SubmittedSurvey(
+        codes=codes,
+        domains=[t.domain.name for t in tasks],
+        questions=[q.key for q in questions_of(session, study)],
+        ids=[r.id for r in rows],
+        sources=[r.source for r in rows],
+        seconds_taken=[r.seconds_taken for r in rows],
+        demographics=[r.demographics or {} for r in rows],
+        importance=importance,
+        frequency=frequency,
+    )
 
 
 def survey_matrix(
     session: Session, study: Study, exclude: frozenset[int] = frozenset()
-) -> tuple[list[str], list[str], np.ndarray, np.ndarray, dict[str, list[str | None]]]:
-    """The engine's input: task codes, their domains, ratings (NaN blank) and demographics,
-    without the responses ``exclude`` names (the screening's exclusions)."""
-    tasks = surveyed_tasks(session, study)
-    codes = [t.code for t in tasks]
-    domains = [t.domain.name for t in tasks]
-    column = {code: j for j, code in enumerate(codes)}
-    responses = submitted_answers(session, study, exclude)
-    importance = np.full((len(responses), len(codes)), np.nan)
-    frequency = np.full((len(responses), len(codes)), np.nan)
-    for i, (_, ratings) in enumerate(responses):
-        for code, pair in ratings.items():
-            j = column.get(code)
-            if j is None or not pair:
-                continue
-            if pair[0] is not None:
-                importance[i, j] = pair[0]
-            if len(pair) > 1 and pair[1] is not None:
-                frequency[i, j] = pair[1]
-    keys = [q.key for q in questions_of(session, study)]
-    demographics = {k: [d.get(k) for d, _ in responses] for k in keys}
-    return codes, domains, importance, frequency, demographics
+) -> SurveyMatrix:
+    """The engine's input (see :meth:`SubmittedSurvey.matrix`)."""
+    return submitted_survey(session, study).matrix(exclude)
