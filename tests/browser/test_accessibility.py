@@ -19,9 +19,10 @@ from core import demo
 from core.extensions import db
 from core.models import Board
 from exams import demo as exam_demo
-from exams.models import Form, Item
+from exams.models import ExamWindow, Form, Item, ResultImport, StandardSetting
 from rds.models import Study
 from tests.browser.conftest import ARTIFACTS
+from tests.factories import PASSWORD, create_user
 
 axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
 
@@ -31,6 +32,64 @@ PHONE = {"width": 390, "height": 844}
 PASSWORDS = {email: password for email, _, _, _, password in demo.PEOPLE}
 PASSWORDS[ce_demo.PROVIDER_EMAIL] = ce_demo.PROVIDER_PASSWORD
 PASSWORDS.update({email: password for email, _, _, password in exam_demo.STAFF})
+PASSWORDS[exam_demo.JUDGE[0]] = exam_demo.JUDGE[3]
+CANDIDATE = "axe.candidate@demo.peercert"  # made below: registered and sitting the exam
+PASSWORDS[CANDIDATE] = PASSWORD
+
+
+def _exam_scenes(lakes: Board, form_id: int) -> dict[str, int]:
+    """Beyond the demo's closed panel and scored results: an open panel (the judge's rating
+    page) and a candidate in the middle of a sitting who also has a result."""
+    from datetime import date
+
+    import numpy as np
+
+    from certify.models import Application, TraineeProfile
+    from core.models import Role, User, utcnow
+    from exams.delivery import services as delivery
+    from exams.resultfile import ResponseSheet
+    from exams.results.services import form_key, store_results
+    from exams.standards import services as standards
+
+    session = db.session
+    form = db.session.get(Form, form_id)
+    assert form is not None
+    manager = session.execute(select(User).where(User.email == "exams@demo.peercert")).scalar_one()
+    done = session.execute(select(StandardSetting.id).where(StandardSetting.form_id == form_id))
+    judges = [u.id for u in standards.board_judges(session, lakes.id)]
+    panel, _ = standards.start(session, manager, form, judges)
+    candidate = create_user(session, CANDIDATE, [(Role.TRAINEE, lakes)])
+    session.add(TraineeProfile(board_id=lakes.id, user_id=candidate.id))
+    session.add(
+        Application(
+            board_id=lakes.id,
+            trainee_id=candidate.id,
+            credential_type_id=form.credential_type_id,
+            status="approved_for_exam",
+        )
+    )
+    session.flush()
+    window = session.execute(select(ExamWindow).where(ExamWindow.form_id == form_id)).scalar_one()
+    registration = delivery.register(session, candidate, window, date.today())
+    delivery.start(session, registration, utcnow(), date.today())
+    fk = form_key(session, form)
+    answers = np.array([list(fk.answer_key.key)], dtype=np.int8)
+    answers[0, ::3] = (answers[0, ::3] + 1) % 4  # a third wrong
+    sheet = ResponseSheet((CANDIDATE,), fk.answer_key.item_ids, answers)
+    store_results(
+        session, manager, form, "responses", "axe.csv", date.today(), [CANDIDATE],
+        [candidate.id], sheet, None,
+    )  # fmt: skip
+    scored = session.execute(
+        select(ResultImport.id).where(ResultImport.file_name == exam_demo.VENDOR_FILE)
+    ).scalar_one()
+    return {
+        "exam_setting": min(done.scalars()),
+        "exam_panel": panel.id,
+        "exam_import": scored,
+        "exam_window": window.id,
+        "exam_sitting": registration.id,
+    }
 
 
 @pytest.fixture
@@ -62,7 +121,11 @@ def demo_ids(app) -> dict[str, Any]:  # type: ignore[no-untyped-def]
             select(Item.id).where(Item.board_id == lakes.id).order_by(Item.id)
         ).scalar()
         exam_form = db.session.execute(select(Form.id).where(Form.board_id == lakes.id)).scalar()
+        assert exam_form is not None
+        exams = _exam_scenes(lakes, exam_form)
+        db.session.commit()
         return {
+            **exams,
             "lakes": lakes.id,
             "exam_item": exam_item,
             "exam_form": exam_form,
@@ -228,11 +291,45 @@ ROLES = {
             "/boards/{lakes}/exams/forms",
             "/boards/{lakes}/exams/forms/new",
             "/boards/{lakes}/exams/forms/{exam_form}",
+            # standard setting, windows, results with the item analysis, the scale
+            "/boards/{lakes}/exams/standard-setting",
+            "/boards/{lakes}/exams/forms/{exam_form}/standard-setting",
+            "/boards/{lakes}/exams/standard-setting/{exam_setting}",
+            "/boards/{lakes}/exams/standard-setting/{exam_panel}",
+            "/boards/{lakes}/exams/forms/{exam_form}/windows",
+            "/boards/{lakes}/exams/windows/{exam_window}",
+            "/boards/{lakes}/exams/forms/{exam_form}/results",
+            "/boards/{lakes}/exams/results/{exam_import}",
+            "/boards/{lakes}/exams/scale",
         ],
         [
             "/boards/{lakes}/exams/items",
             "/boards/{lakes}/exams/items/{exam_item}",
             "/boards/{lakes}/exams/forms/{exam_form}",
+            "/boards/{lakes}/exams/standard-setting/{exam_setting}",
+            "/boards/{lakes}/exams/results/{exam_import}",
+        ],
+    ),
+    # an Angoff judge: their panels and the rating page of an open round
+    "sme_judge": (
+        exam_demo.JUDGE[0],
+        ["/dashboard", "/exams/panels", "/boards/{lakes}/exams/panels/{exam_panel}"],
+        ["/exams/panels", "/boards/{lakes}/exams/panels/{exam_panel}"],
+    ),
+    # a candidate: the exam windows, a sitting (a question, the review page), the results
+    "exam_candidate": (
+        CANDIDATE,
+        [
+            "/me/exams",
+            "/me/exams/sittings/{exam_sitting}",
+            "/me/exams/sittings/{exam_sitting}?q=review",
+            "/me/exam-results",
+        ],
+        [
+            "/me/exams",
+            "/me/exams/sittings/{exam_sitting}",
+            "/me/exams/sittings/{exam_sitting}?q=review",
+            "/me/exam-results",
         ],
     ),
     "item_writer": (
