@@ -25,6 +25,7 @@ PAGES = {
     "forms": "/boards/{board}/exams/forms",
     "form": "/boards/{board}/exams/forms/{form}",
     "exams overview": "/boards/{board}/exams",
+    "reporting scale": "/boards/{board}/exams/scale",
 }
 
 
