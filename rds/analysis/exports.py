@@ -20,13 +20,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rds.analysis import charts
-from rds.models import BlueprintVersion, Study, SubjectMatterExpert, SurveyInvitation
+from rds.models import KSA, BlueprintVersion, Study, SubjectMatterExpert, SurveyInvitation
 from rds.report.document import PreviousBlueprint, ReportContext, rds_report
 from rds.report.sections import demographics_in_order, key_label
 from rds.scope.services import study_ksas
 from rds.scope.studies import credential_types
 from rds.survey.services import interim_label, questions_of, surveyed_tasks
-from rds.workshop.review import levels_text
+from rds.workshop.review import COGNITIVE_LEVELS, levels_text
 from rds.workshop.services import tally
 
 log = logging.getLogger(__name__)
@@ -170,22 +170,49 @@ _COLUMNS = [
     "weight",
     "weight_percent",
     "items",
+    "ksa_code",
+    "ksa_kind",
+    *(f"{level}_percent" for level in COGNITIVE_LEVELS),
 ]
+
+
+def _levels(version: BlueprintVersion) -> dict[str, dict[str, int]]:
+    """The cognitive levels per domain the SME panel set, as the version was run with them."""
+    review = (version.options or {}).get("sme_review") or {}
+    return dict(review.get("cognitive_levels") or {})
+
+
+def _level_cells(levels: dict[str, int] | None) -> list[Any]:
+    """The percent of recall, application and analysis, blank when the panel set none."""
+    return [int(levels.get(level, 0)) if levels else "" for level in COGNITIVE_LEVELS]
+
+
+def _ksas_by_task(session: Session, study: Study) -> dict[str, list[KSA]]:
+    """Each task's KSAs (by task code): knowledge, then skills, then abilities, by code."""
+    linked: dict[str, list[KSA]] = {}
+    for ksa in study_ksas(session, study):
+        for task in ksa.tasks:
+            linked.setdefault(task.code, []).append(ksa)
+    return linked
 
 
 def blueprint_table(
     session: Session, study: Study, version: BlueprintVersion
 ) -> tuple[list[str], Iterator[list[Any]]]:
-    """Header and rows of the blueprint CSV: domains, each followed by its tasks, with weights
-    and items (a domain row says how many of its tasks are retained); rows made as written."""
+    """Header and rows of the blueprint CSV: domains with their cognitive levels, each followed
+    by its tasks with weights and items, each task by the KSAs linked to it (a domain row says
+    how many of its tasks are retained); rows made as written."""
     statements = {t.code: t.statement for t in surveyed_tasks(session, study)}
+    ksas = _ksas_by_task(session, study)
+    levels = _levels(version)
     result = version.analysis()
+    blank = [""] * 6  # retained .. items
 
     def rows() -> Iterator[list[Any]]:
         for d in result.domains:
             kept = f"{d.n_retained} of {d.n_tasks}"
             yield ["domain", d.domain, "", "", kept, "", "", d.weight, round(100 * d.weight, 2),
-                   d.items]  # fmt: skip
+                   d.items, "", "", *_level_cells(levels.get(d.domain))]  # fmt: skip
             for t in (t for t in result.tasks if t.domain == d.domain):
                 yield [
                     "task",
@@ -198,7 +225,13 @@ def blueprint_table(
                     t.weight,
                     round(100 * t.weight, 2),
                     t.items,
+                    "",
+                    "",
+                    *_level_cells(None),
                 ]
+                for k in ksas.get(t.task_id, ()):
+                    yield ["ksa", t.domain, t.task_id, k.statement, *blank, k.code, k.kind,
+                           *_level_cells(None)]  # fmt: skip
 
     return _COLUMNS, rows()
 
@@ -206,10 +239,13 @@ def blueprint_table(
 def blueprint_sheets(
     session: Session, study: Study, version: BlueprintVersion
 ) -> list[tuple[str, list[str], Iterable[list[Any]]]]:
-    """The blueprint workbook's sheets (name, header, rows): Domains, Tasks and Reliability,
-    each sheet's rows made as it is written."""
+    """The blueprint workbook's sheets (name, header, rows): Domains (with their cognitive
+    levels), Tasks, KSAs (under their tasks, in the tasks' order) and Reliability, each
+    sheet's rows made as it is written."""
     result = version.analysis()
     statements = {t.code: t.statement for t in surveyed_tasks(session, study)}
+    ksas = _ksas_by_task(session, study)
+    levels = _levels(version)
     columns = [
         "task_id",
         "domain",
@@ -230,14 +266,20 @@ def blueprint_sheets(
 
     def domains() -> Iterator[list[Any]]:
         for d in result.domains:
-            yield [d.domain, d.n_tasks, d.n_retained, d.weight, round(100 * d.weight, 2), d.items]
+            yield [d.domain, d.n_tasks, d.n_retained, d.weight, round(100 * d.weight, 2), d.items,
+                   *_level_cells(levels.get(d.domain))]  # fmt: skip
 
     def tasks() -> Iterator[list[Any]]:
         for t in result.tasks:
             cells: dict[str, Any] = {c: getattr(t, c, None) for c in columns}
             cells["statement"] = statements.get(t.task_id, "")
             cells["retained"] = "yes" if t.retained else "no"
-            yield [cells[c] for c in columns]
+            yield [cells[c] for c in columns] + ["; ".join(k.code for k in ksas.get(t.task_id, ()))]
+
+    def task_ksas() -> Iterator[list[Any]]:
+        for t in result.tasks:
+            for k in ksas.get(t.task_id, ()):
+                yield [t.task_id, t.domain, k.code, k.kind, k.statement]
 
     def reliability() -> Iterator[list[Any]]:
         for name, scale in result.scales.items():
@@ -247,10 +289,12 @@ def blueprint_sheets(
                 low, high = icc.ci95 or (None, None)
                 yield [name, form, icc.value, low, high, scale.n_complete]
 
+    percents = [f"{level}_percent" for level in COGNITIVE_LEVELS]
     return [
-        ("Domains", ["domain", "n_tasks", "n_retained", "weight", "weight_percent", "items"],
-         domains()),
-        ("Tasks", columns, tasks()),
+        ("Domains", ["domain", "n_tasks", "n_retained", "weight", "weight_percent", "items",
+                     *percents], domains()),
+        ("Tasks", [*columns, "ksas"], tasks()),
+        ("KSAs", ["task_id", "domain", "ksa_code", "ksa_kind", "statement"], task_ksas()),
         ("Reliability", ["scale", "statistic", "value", "ci95_low", "ci95_high", "n_complete"],
          reliability()),
     ]  # fmt: skip

@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from core import audit
 from core.models import Board, User
@@ -37,7 +37,8 @@ def ordered_tasks(domain: Domain) -> list[Task]:
 
 def study_ksas(session: Session, study: Study) -> list[KSA]:
     """The study's KSAs: knowledge, then skills, then abilities, by code."""
-    ksas = session.execute(select(KSA).where(KSA.study_id == study.id)).scalars().all()
+    query = select(KSA).where(KSA.study_id == study.id).options(selectinload(KSA.tasks))
+    ksas = session.execute(query).scalars().all()
     kinds = list(KSA_KINDS.values())
     return sorted(ksas, key=lambda k: (kinds.index(k.kind), natural_key(k.code)))
 

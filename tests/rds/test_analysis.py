@@ -287,7 +287,7 @@ def test_downloads_and_charts(app, client, world) -> None:
     assert abs(float(domains[0]["weight"]) - result["domains"][0]["weight"]) <= 1e-12
 
     book = load_workbook(io.BytesIO(client.get(f"/studies/{sid}/analysis/1/blueprint.xlsx").data))
-    assert book.sheetnames == ["Domains", "Tasks", "Reliability"]
+    assert book.sheetnames == ["Domains", "Tasks", "KSAs", "Reliability"]
     items = [r[5] for r in book["Domains"].iter_rows(min_row=2, values_only=True)]
     assert items == [21, 26, 16, 14, 22, 21]
     reliability = list(book["Reliability"].iter_rows(min_row=2, values_only=True))

@@ -228,3 +228,60 @@ def test_the_panels_cognitive_levels_travel_with_the_approved_blueprint(app, wor
     levels = {d.name: d.cognitive_levels for d in blueprint.domains}
     assert levels["Ethics"] == (("recall", 20), ("application", 60), ("analysis", 20))
     assert levels["Advocacy"] == ()
+
+
+def test_the_blueprint_downloads_carry_cognitive_levels_and_ksas(app, client, world) -> None:
+    """Issue 15: the CSV and XLSX blueprints give each domain's cognitive levels (blank when
+    the panel set none) and list each task's KSAs under it."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.factories import login
+
+    with app.app_context():
+        session = db.session()
+        ethics = session.query(Domain).filter_by(study_id=world["study"], name="Ethics").one()
+        ethics.cognitive_levels = {"recall": 20, "application": 60, "analysis": 20}
+        session.commit()
+        study = session.get(Study, world["study"])
+        psych = session.get(User, world["psych"])
+        assert study is not None and psych is not None
+        svc.run_analysis(session, psych, study, {**svc.DEFAULT_SETTINGS, "items": 30})
+        session.commit()
+    login(client, "psych@a.org")
+    base = f"/studies/{world['study']}/analysis/1/blueprint"
+    rows = list(csv.DictReader(io.StringIO(client.get(f"{base}.csv").get_data(as_text=True))))
+    levels = {
+        r["domain"]: (r["recall_percent"], r["application_percent"], r["analysis_percent"])
+        for r in rows
+        if r["level"] == "domain"
+    }
+    assert levels == {"Advocacy": ("", "", ""), "Ethics": ("20", "60", "20"),
+                      "Recovery": ("", "", "")}  # fmt: skip
+    # each task's row is followed by its KSAs: knowledge before skills, the statement given
+    order = [(r["level"], r["task_id"], r["ksa_code"]) for r in rows if r["level"] != "domain"]
+    assert order[:4] == [("task", "A01", ""), ("ksa", "A01", "K2"), ("ksa", "A01", "S1"),
+                         ("task", "A02", "")]  # fmt: skip
+    assert ("ksa", "R01", "S1") in order and ("ksa", "E01", "S1") not in order
+    k2 = next(r for r in rows if r["ksa_code"] == "K2")
+    assert (k2["ksa_kind"], k2["statement"], k2["domain"]) == (
+        "knowledge", "Rights of service users", "Advocacy",
+    )  # fmt: skip
+    assert k2["items"] == "" and k2["retained"] == ""
+
+    book = load_workbook(io.BytesIO(client.get(f"{base}.xlsx").data))
+    assert book.sheetnames == ["Domains", "Tasks", "KSAs", "Reliability"]
+    domains = list(book["Domains"].iter_rows(values_only=True))
+    assert domains[0][-3:] == ("recall_percent", "application_percent", "analysis_percent")
+    assert [d[-3:] for d in domains[1:]] == [(None, None, None), (20, 60, 20), (None, None, None)]
+    tasks = {r[0]: r[-1] for r in book["Tasks"].iter_rows(min_row=2, values_only=True)}
+    assert tasks["A01"] == "K2; S1" and tasks["R01"] == "S1" and tasks["E01"] is None
+    ksas = list(book["KSAs"].iter_rows(values_only=True))
+    assert ksas == [
+        ("task_id", "domain", "ksa_code", "ksa_kind", "statement"),
+        ("A01", "Advocacy", "K2", "knowledge", "Rights of service users"),
+        ("A01", "Advocacy", "S1", "skill", "Active listening"),
+        ("R01", "Recovery", "S1", "skill", "Active listening"),
+    ]
