@@ -241,7 +241,7 @@ def test_the_blueprint_downloads_carry_cognitive_levels_and_ksas(app, client, wo
     from tests.factories import login
 
     with app.app_context():
-        session = db.session()
+        session = db.session
         ethics = session.query(Domain).filter_by(study_id=world["study"], name="Ethics").one()
         ethics.cognitive_levels = {"recall": 20, "application": 60, "analysis": 20}
         session.commit()
