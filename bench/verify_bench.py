@@ -14,8 +14,12 @@ postgresql://127.0.0.1:5432/test, and dropped at the end):
    lookup API (GET /api/v1/credentials/<board>/<number>, random existing numbers), and
    reports requests/s, p50 and p99;
 4. times bulk checks of 1,000 numbers (POST /api/v1/verifications with an employer key);
-5. issues and signs --issue credentials through certify's issue service (the
-   credential_changed hook signs each one: eddsa-rdfc-2022 over RDFC-1.0), in two processes.
+5. issues and signs --issue credentials as a board does in bulk: the credentials of --issue
+   approved applications at once (`flask credentials issue-approved`, one transaction; the
+   credentials_issued hook signs them: eddsa-rdfc-2022 over RDFC-1.0, in VC_SIGNING_PROCESSES
+   processes), then --single more one at a time (the review page's path, two processes) for
+   comparison, then signs --issue existing credentials at once (`flask vc sign-missing` after
+   an import).
 
 Goals (issue 13): lookup >= 50% of the ceiling with p99 < 50 ms; bulk of 1,000 < 300 ms;
 issuing and signing 10,000 < 60 s. Not part of the test run.
@@ -47,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 BOARD = "ne"
+REGISTRAR = "registrar@bench.example"
 
 
 def _settings(database_url: str, instance: str, port: int) -> dict[str, str]:
@@ -105,8 +110,11 @@ def _app(env: dict[str, str]) -> Any:
     return create_app()
 
 
-def load(env: dict[str, str], count: int, issue_people: int) -> tuple[list[str], str]:
-    """The schema, one board with `count` credentials, and an employer API key."""
+def load(
+    env: dict[str, str], count: int, issue_people: int, approved: int
+) -> tuple[list[str], str]:
+    """The schema, one board with `count` credentials, an employer API key, and `approved`
+    approved applications (of the first of `issue_people` people without a credential)."""
     from flask_migrate import upgrade
     from sqlalchemy import insert, select
 
@@ -192,6 +200,28 @@ def load(env: dict[str, str], count: int, issue_people: int) -> tuple[list[str],
                 }
                 for cid in ids
             ],
+        )
+        from certify.models import Application
+
+        db.session.execute(
+            insert(Application),
+            [
+                {
+                    "board_id": board_id,
+                    "trainee_id": user_ids[count + i],
+                    "credential_type_id": ctype_id,
+                    "status": "approved",
+                    "submitted_at": now,
+                    "decided_at": now,
+                }
+                for i in range(approved)
+            ],
+        )
+        registrar = User(email=REGISTRAR, full_name="Board Registrar", activated_at=now)
+        db.session.add(registrar)
+        db.session.flush()
+        db.session.add(
+            RoleAssignment(user_id=registrar.id, role=Role.BOARD_ADMIN, board_id=board_id)
         )
         employer = User(email="hr@bench.example", full_name="HR Bench", activated_at=now)
         db.session.add(employer)
@@ -331,51 +361,72 @@ def issue_and_sign(env: dict[str, str], first: int, count: int, processes: int) 
     return time.perf_counter() - started
 
 
-def _sign_share(env: dict[str, str], credential_ids: list[int], queue: Any) -> None:
-    from certify.models import Credential
+def _issue_approved(env: dict[str, str], count: int, queue: Any) -> None:
+    from sqlalchemy import event, select
+
+    from certify.credentials.services import issue_approved
     from core.extensions import db
-    from verify.badges.issuer import signing_key
-    from verify.badges.services import issue_badge
+    from core.models import Board, User
 
     app = _app(env)
     with app.app_context():
+        statements = [0]
+
+        def counted(*_: Any) -> None:
+            statements[0] += 1
+
+        event.listen(db.engine, "before_cursor_execute", counted)
+        board = db.session.execute(select(Board)).scalar_one()
+        actor = db.session.execute(select(User).where(User.email == REGISTRAR)).scalar_one()
         started = time.perf_counter()
-        key = None
-        for position, credential_id in enumerate(credential_ids, start=1):
-            credential = db.session.get(Credential, credential_id)
-            key = key or signing_key(db.session, credential.board)
-            issue_badge(db.session, credential, key)
-            db.session.commit()
-            if position % 500 == 0:
-                db.session.expunge_all()
-        queue.put(time.perf_counter() - started)
+        issued = issue_approved(db.session, board, actor, date.today(), count)
+        db.session.commit()
+        queue.put((time.perf_counter() - started, len(issued), statements[0]))
 
 
-def sign_only(env: dict[str, str], count: int, processes: int) -> float:
-    """Sign existing credentials (no certify work): the signing module's own cost."""
+def issue_batch(env: dict[str, str], count: int) -> tuple[float, int, int]:
+    """`flask credentials issue-approved` of `count` approved applications, in a fresh process:
+    (seconds, credentials issued, SQL statements)."""
+    _warm(env)
+    queue: Any = multiprocessing.Queue()
+    worker = multiprocessing.Process(target=_issue_approved, args=(env, count, queue))
+    worker.start()
+    found: tuple[float, int, int] = queue.get()
+    worker.join()
+    return found
+
+
+def _sign_batch(env: dict[str, str], count: int, queue: Any) -> None:
     from sqlalchemy import select
 
     from certify.models import Credential
     from core.extensions import db
+    from verify.badges.services import issue_badges
+    from verify.models import SignedBadge
 
     app = _app(env)
     with app.app_context():
-        ids = list(
-            db.session.execute(select(Credential.id).order_by(Credential.id).limit(count)).scalars()
-        )
+        signed = select(SignedBadge.credential_id)
+        started = time.perf_counter()
+        unsigned = list(
+            db.session.execute(
+                select(Credential).where(Credential.id.not_in(signed)).order_by(Credential.id)
+                .limit(count)
+            ).scalars()
+        )  # fmt: skip
+        issue_badges(db.session, unsigned)
+        db.session.commit()
+        queue.put(time.perf_counter() - started)
+
+
+def sign_batch(env: dict[str, str], count: int) -> float:
+    """Sign `count` existing credentials at once, as `flask vc sign-missing` does."""
     queue: Any = multiprocessing.Queue()
-    workers = [
-        multiprocessing.Process(target=_sign_share, args=(env, ids[i::processes], queue))
-        for i in range(processes)
-    ]
-    started = time.perf_counter()
-    for worker in workers:
-        worker.start()
-    for _ in workers:
-        queue.get()
-    for worker in workers:
-        worker.join()
-    return time.perf_counter() - started
+    worker = multiprocessing.Process(target=_sign_batch, args=(env, count, queue))
+    worker.start()
+    seconds: float = queue.get()
+    worker.join()
+    return seconds
 
 
 def _warm(env: dict[str, str]) -> None:
@@ -384,13 +435,13 @@ def _warm(env: dict[str, str]) -> None:
     from core.extensions import db
     from core.models import Board
     from verify.badges.issuer import signing_key
-    from verify.badges.services import _allocate
+    from verify.badges.services import allocate
 
     app = _app(env)
     with app.app_context():
         board = db.session.execute(select(Board)).scalar_one()
         key = signing_key(db.session, board)
-        _allocate(db.session, board, key)  # creates list 1 (one index spent)
+        allocate(db.session, board, key, 1)  # creates list 1 (one index spent)
         db.session.commit()
 
 
@@ -405,6 +456,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--bulk-repeat", type=int, default=20)
     parser.add_argument("--issue-processes", type=int, default=2)
+    parser.add_argument(
+        "--single", type=int, default=300, help="credentials issued one at a time, to compare"
+    )
     args = parser.parse_args()
     base = os.environ.get("PEERCERT_BENCH_PG", "postgresql://127.0.0.1:5432/test")
     database_url, name = _create_database(base)
@@ -414,7 +468,7 @@ def main() -> None:
     server = None
     try:
         started = time.perf_counter()
-        numbers, secret = load(env, args.credentials, args.issue)
+        numbers, secret = load(env, args.credentials, args.issue + args.single, args.issue)
         print(f"loaded {args.credentials:,} credentials in {time.perf_counter() - started:.1f} s")
         server_env = {**os.environ, **env}
         if env["RATELIMIT_STORAGE_URI"] == "memory://":
@@ -454,15 +508,26 @@ def main() -> None:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
         server = None
-        seconds = issue_and_sign(env, args.credentials, args.issue, args.issue_processes)
+        print(f"\n(uptime: {os.getloadavg()[0]:.2f} load average, {os.cpu_count()} cores)")
+        seconds, issued, statements = issue_batch(env, args.issue)
         print(
-            f"\nissued and signed {args.issue:,} credentials in {seconds:.1f} s "
-            f"({args.issue / seconds:.0f}/s, {args.issue_processes} processes; goal < 60 s)"
+            f"issued and signed {issued:,} credentials from approved applications at once in "
+            f"{seconds:.1f} s ({issued / seconds:.0f}/s, {statements / issued:.2f} SQL statements "
+            "each; goal < 60 s)"
         )
-        signed = sign_only(env, args.issue, args.issue_processes)
+        if args.single:
+            seconds = issue_and_sign(
+                env, args.credentials + args.issue, args.single, args.issue_processes
+            )
+            print(
+                f"one at a time (the review page's path): {args.single:,} in {seconds:.1f} s "
+                f"({1000 * seconds / args.single:.1f} ms each, {args.issue_processes} processes; "
+                f"{args.issue:,} would take {seconds / args.single * args.issue:.0f} s)"
+            )
+        signed = sign_batch(env, args.issue)
         print(
-            f"signing alone (existing credentials, no certify work): {args.issue:,} in "
-            f"{signed:.1f} s ({args.issue / signed:.0f}/s, {args.issue_processes} processes)"
+            f"signing {args.issue:,} existing credentials at once (vc sign-missing): "
+            f"{signed:.1f} s ({args.issue / signed:.0f}/s)"
         )
     finally:
         if server is not None:

@@ -1,4 +1,4 @@
-"""`flask credentials expire` and `flask standing ...`: certify's daily and on-demand jobs."""
+"""`flask credentials expire|issue-approved` and `flask standing ...`: certify's jobs."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from datetime import date
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from certify.credentials.services import expire_and_remind
+from certify.credentials.services import CredentialError, expire_and_remind, issue_approved
 from certify.standing import services as standing
 from core.extensions import db
-from core.models import Board
+from core.models import Board, User
 from core.text import plural
 
 credentials_cli = AppGroup("credentials", help="Credential lifecycle jobs.")
@@ -34,6 +34,37 @@ def expire(as_of: object) -> None:
         f"{plural(run.expired, 'credential')} expired, {plural(run.reminders, 'reminder')} queued "
         f"as of {day.isoformat()}"
     )
+
+
+@credentials_cli.command("issue-approved")
+@click.argument("board_slug")
+@click.option("--by", "by_email", required=True, help="Email of the staff member issuing.")
+@click.option("--limit", default=10_000, show_default=True, help="At most this many in one batch.")
+def issue_approved_command(board_slug: str, by_email: str, limit: int) -> None:
+    """Issue and sign the credential of every approved application of a board, at once.
+
+    All or nothing: an application that may not be issued (unmet requirements, your own,
+    four eyes) stops the batch and nothing is issued; run again for more than --limit.
+    """
+    board = db.session.execute(select(Board).where(Board.slug == board_slug)).scalar()
+    if board is None:
+        raise click.UsageError(f"No board with the short name {board_slug!r}.")
+    actor = db.session.execute(select(User).where(User.email == by_email.strip())).scalar()
+    if actor is None:
+        raise click.UsageError(f"No account with the email {by_email!r}.")
+    try:
+        issued = issue_approved(db.session, board, actor, date.today(), limit)
+    except (CredentialError, ValueError) as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    if issued:
+        click.echo(
+            f"{plural(len(issued), 'credential')} issued and signed: "
+            f"{issued[0].number} to {issued[-1].number}"
+        )
+    else:
+        click.echo(f"No approved application of {board.name} is waiting for its credential.")
 
 
 standing_cli = AppGroup("standing", help="Stored standing: the eligibility engine's results.")

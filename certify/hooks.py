@@ -84,9 +84,16 @@ renewal_notes: Hook[[Session, Credential, date], list[str]] = Hook(
 
 credential_changed: Hook[[Session, Credential, str], None] = Hook(
     "credential_changed",
-    "A credential was issued or its public record changed: (session, credential, what), what "
-    "being issued, status, discipline, renewed or expired. Called after certify's own flush; "
-    "providers may add rows (and flush) but never commit.",
+    "A credential's public record changed: (session, credential, what), what being status, "
+    "discipline, renewed or expired (new credentials are announced by credentials_issued). "
+    "Called after certify's own flush; providers may add rows (and flush) but never commit.",
+)
+
+credentials_issued: Hook[[Session, list[Credential]], None] = Hook(
+    "credentials_issued",
+    "Credentials were issued, one or a batch at once: (session, credentials), in issue order. "
+    "Called after certify's own flush; providers may add rows (and flush) but never commit, "
+    "and should work on the batch as a whole (one query for all, not one per credential).",
 )
 
 

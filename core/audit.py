@@ -95,31 +95,58 @@ def record(
     board_id: int | None = None,
 ) -> AuditEvent:
     """Append an event for a state change of entity (an ORM object or a (type, id) pair)."""
-    if isinstance(entity, tuple):
-        entity_type, entity_id = entity
-    else:
-        entity_type, entity_id = type(entity).__name__, getattr(entity, "id", None)
-    if board_id is None:
-        board_id = entity.id if isinstance(entity, Board) else getattr(entity, "board_id", None)
+    return record_many(session, actor, [Change(action, entity, before, after, board_id)])[0]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One event of record_many: what happened to which entity, before and after."""
+
+    action: str
+    entity: Any
+    before: Any = None
+    after: Any = None
+    board_id: int | None = None
+
+
+def record_many(session: Session, actor: User | None, changes: list[Change]) -> list[AuditEvent]:
+    """Append one event per change, chained in order, locking the head once (a batch's trail)."""
+    if not changes:
+        return []
     head = locked_head(session)
-    event = AuditEvent(
-        board_id=board_id,
-        actor_id=actor.id if actor is not None else None,
-        action=action,
-        entity_type=entity_type,
-        entity_id=None if entity_id is None else str(entity_id),
-        before=_normalise(before),
-        after=_normalise(after),
-        ip=request.remote_addr if has_request_context() else None,
-        created_at=utcnow(),
-        prev_hash=head.last_hash,
-    )
-    event.hash = event_hash(event)
-    session.add(event)
+    ip = request.remote_addr if has_request_context() else None
+    key = audit_key()
+    events = []
+    last_hash = head.last_hash
+    for change in changes:
+        entity = change.entity
+        if isinstance(entity, tuple):
+            entity_type, entity_id = entity
+        else:
+            entity_type, entity_id = type(entity).__name__, getattr(entity, "id", None)
+        board_id = change.board_id
+        if board_id is None:
+            board_id = entity.id if isinstance(entity, Board) else getattr(entity, "board_id", None)
+        event = AuditEvent(
+            board_id=board_id,
+            actor_id=actor.id if actor is not None else None,
+            action=change.action,
+            entity_type=entity_type,
+            entity_id=None if entity_id is None else str(entity_id),
+            before=_normalise(change.before),
+            after=_normalise(change.after),
+            ip=ip,
+            created_at=utcnow(),
+            prev_hash=last_hash,
+        )
+        event.hash = last_hash = event_hash(event, key)
+        events.append(event)
+    session.add_all(events)
     session.flush()
-    head.last_event_id, head.last_hash, head.count = event.id, event.hash, head.count + 1
+    head.last_event_id, head.last_hash = events[-1].id, events[-1].hash
+    head.count = head.count + len(events)
     session.flush()
-    return event
+    return events
 
 
 def locked_head(session: Session) -> AuditHead:

@@ -21,6 +21,14 @@ _LINE_BREAK = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 SUBJECT_MAX = 200  # OutboxMessage.subject's length
 
 
+def one_line_subject(subject: str) -> str:
+    """A subject on one line that fits its column (built from a long name, say)."""
+    one_line = " ".join(_LINE_BREAK.sub(" ", subject).split())
+    if len(one_line) > SUBJECT_MAX:
+        one_line = one_line[: SUBJECT_MAX - 1].rstrip() + "…"
+    return one_line
+
+
 def queue(
     session: Session, to: str, subject: str, body: str, board_id: int | None = None
 ) -> OutboxMessage:
@@ -29,10 +37,9 @@ def queue(
     The subject is made one line whatever it was built from (a header cannot hold a line
     break); forms strip such characters already, this guards text from anywhere else.
     """
-    one_line = " ".join(_LINE_BREAK.sub(" ", subject).split())
-    if len(one_line) > SUBJECT_MAX:  # a subject built from a long name still fits its column
-        one_line = one_line[: SUBJECT_MAX - 1].rstrip() + "…"
-    message = OutboxMessage(to_addr=to, subject=one_line, body_text=body, board_id=board_id)
+    message = OutboxMessage(
+        to_addr=to, subject=one_line_subject(subject), body_text=body, board_id=board_id
+    )
     session.add(message)
     session.flush()
     return message
@@ -48,7 +55,7 @@ def queue_many(
     rows = [
         {
             "to_addr": to,
-            "subject": " ".join(_LINE_BREAK.sub(" ", subject).split())[:200],
+            "subject": one_line_subject(subject),
             "body_text": body,
             "board_id": board_id,
             "status": "pending",

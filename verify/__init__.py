@@ -31,6 +31,10 @@ def _settings(app: Flask) -> None:
         if generate is None
         else generate.strip().lower() in {"1", "true", "yes", "on"},
     )
+    # processes that sign a large batch (issuing hundreds at once, sign-missing); 1: inline
+    app.config.setdefault(
+        "VC_SIGNING_PROCESSES", int(env("VC_SIGNING_PROCESSES") or os.cpu_count() or 1)
+    )
     app.config.setdefault("API_KEY_RATE_LIMIT", env("API_KEY_RATE_LIMIT", "600 per minute"))
     app.config.setdefault("ROSTER_MAX_ROWS", int(env("ROSTER_MAX_ROWS", "5000")))
 
@@ -46,7 +50,7 @@ def init_app(app: Flask) -> None:
     from core.extensions import csrf
     from core.models import Role
     from core.modules import NavEntry, Workspace
-    from verify.badges.services import on_credential_changed
+    from verify.badges.services import on_credential_changed, on_credentials_issued
     from verify.cli import employers_cli, vc_cli
     from verify.demo import load as load_demo
     from verify.employers.monitoring import changes_waiting
@@ -98,6 +102,7 @@ def init_app(app: Flask) -> None:
         "verify_api.unknown",
     )
     hooks.credential_changed.connect(on_credential_changed)
+    hooks.credentials_issued.connect(on_credentials_issued)
     hooks.credential_changed.connect(notify)
     hooks.public_page_links.connect(verification_letter_link)
 

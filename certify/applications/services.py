@@ -16,6 +16,7 @@ from certify.models import (
     DOCUMENT_KINDS,
     TRANSITIONS,
     Application,
+    ApplicationDocument,
     CredentialType,
     TraineeProfile,
 )
@@ -89,20 +90,51 @@ def open_requirements(
 ) -> list[str]:
     """What stands between the applicant and the credential now: the live engine's unmet
     requirements and every document still waiting for review."""
-    facts = eligibility.facts_for(session, application.board_id, application.trainee_id, as_of)
-    result = rules.evaluate(eligibility.requirements_for(application.credential_type), facts, as_of)
-    problems = [
-        f"{check.label}: {check.detail}"
-        for check in result.checks
-        if not check.met and check.key not in ignore
-    ]
-    problems += [
-        f"Document still waiting for review: {DOCUMENT_KINDS.get(d.kind, d.kind)} "
-        f"({d.original_name})"
-        for d in application.documents
-        if d.status == "pending"
-    ]
-    return problems
+    return open_requirements_many(session, [application], as_of, ignore)[application.id]
+
+
+def open_requirements_many(
+    session: Session,
+    applications: list[Application],
+    as_of: date,
+    ignore: frozenset[str] = frozenset(),
+) -> dict[int, list[str]]:
+    """open_requirements of many applications (by id), each board's facts read at once."""
+    by_board: dict[int, list[Application]] = {}
+    for application in applications:
+        by_board.setdefault(application.board_id, []).append(application)
+    pending: dict[int, list[ApplicationDocument]] = {a.id: [] for a in applications}
+    if applications:
+        for document in session.execute(
+            select(ApplicationDocument)
+            .where(
+                ApplicationDocument.application_id.in_(list(pending)),
+                ApplicationDocument.status == "pending",
+            )
+            .order_by(ApplicationDocument.id)
+        ).scalars():
+            pending[document.application_id].append(document)
+    found: dict[int, list[str]] = {}
+    for board_id, group in by_board.items():
+        facts = eligibility.facts_for_many(session, board_id, [a.trainee_id for a in group], as_of)
+        for application in group:
+            result = rules.evaluate(
+                eligibility.requirements_for(application.credential_type),
+                facts[application.trainee_id],
+                as_of,
+            )
+            problems = [
+                f"{check.label}: {check.detail}"
+                for check in result.checks
+                if not check.met and check.key not in ignore
+            ]
+            problems += [
+                f"Document still waiting for review: {DOCUMENT_KINDS.get(d.kind, d.kind)} "
+                f"({d.original_name})"
+                for d in pending[application.id]
+            ]
+            found[application.id] = problems
+    return found
 
 
 def record_override(
@@ -293,52 +325,99 @@ def transition(
 
 def lock(session: Session, application: Application) -> None:
     """Re-read the application under a row lock, so two staff cannot both move it."""
-    session.refresh(application, with_for_update=True)
+    lock_many(session, [application])
+
+
+def lock_many(session: Session, applications: list[Application]) -> None:
+    """lock of many applications in one statement (in id order, as every locker takes them)."""
+    if len(applications) == 1:
+        session.refresh(applications[0], with_for_update=True)
+    elif applications:
+        session.execute(
+            select(Application)
+            .where(Application.id.in_([a.id for a in applications]))
+            .order_by(Application.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalars().all()
 
 
 def _move(
     session: Session, application: Application, target: str, actor: User, reason: str | None
 ) -> None:
-    source = application.status
-    if target not in TRANSITIONS[source]:
-        raise WorkflowError(
-            f"An application that is {STATUS_LABELS[source].lower()} cannot become "
-            f"{STATUS_LABELS[target].lower()}."
-        )
-    application.status = target
-    if target in ("approved", "denied", "certified"):
-        application.decided_at = utcnow()
-    if reason:
-        application.decision_reason = reason.strip()
+    _move_many(session, [application], target, actor, reason)
+
+
+def certify_many(session: Session, applications: list[Application], actor: User) -> None:
+    """Mark applications certified once their credentials are issued (locked by the caller):
+    as transition(..., "certified") does for one, with the audit events and emails in bulk."""
+    _move_many(session, applications, "certified", actor, None)
+
+
+def _move_many(
+    session: Session,
+    applications: list[Application],
+    target: str,
+    actor: User,
+    reason: str | None,
+) -> None:
+    sources = []
+    for application in applications:
+        source = application.status
+        if target not in TRANSITIONS[source]:
+            raise WorkflowError(
+                f"An application that is {STATUS_LABELS[source].lower()} cannot become "
+                f"{STATUS_LABELS[target].lower()}."
+            )
+        sources.append(source)
+    now = utcnow()
+    for application in applications:
+        application.status = target
+        if target in ("approved", "denied", "certified"):
+            application.decided_at = now
+        if reason:
+            application.decision_reason = reason.strip()
     session.flush()
-    audit.record(
+    audit.record_many(
         session,
         actor,
-        f"application.{target}",
-        application,
-        before={"status": source},
-        after={"status": target, "reason": reason},
+        [
+            audit.Change(
+                f"application.{target}",
+                application,
+                before={"status": source},
+                after={"status": target, "reason": reason},
+            )
+            for application, source in zip(applications, sources, strict=True)
+        ],
     )
-    _notify(session, application, target, reason)
+    _notify_many(session, applications, target, reason)
 
 
-def _notify(session: Session, application: Application, target: str, reason: str | None) -> None:
-    link = external_url("certify.my_application", application_id=application.id)
-    lines = [
-        f"Hello {application.trainee.full_name},",
-        "",
-        f"Your application for {application.credential_type.name} is now: {STATUS_LABELS[target]}.",
-    ]
-    if reason:
-        lines += ["", f"Reason: {reason}"]
-    lines += ["", f"What to do next: {NEXT_STEP.get(target, 'Nothing for now.')}", "", link]
-    mail.queue(
-        session,
-        application.trainee.email,
-        f"Application {STATUS_LABELS[target].lower()}: {application.credential_type.name}",
-        "\n".join(lines) + "\n",
-        board_id=application.board_id,
-    )
+def _notify_many(
+    session: Session, applications: list[Application], target: str, reason: str | None
+) -> None:
+    by_board: dict[int, list[tuple[str, str, str]]] = {}
+    for application in applications:
+        link = external_url("certify.my_application", application_id=application.id)
+        lines = [
+            f"Hello {application.trainee.full_name},",
+            "",
+            f"Your application for {application.credential_type.name} is now: "
+            f"{STATUS_LABELS[target]}.",
+        ]
+        if reason:
+            lines += ["", f"Reason: {reason}"]
+        lines += ["", f"What to do next: {NEXT_STEP.get(target, 'Nothing for now.')}", "", link]
+        by_board.setdefault(application.board_id, []).append(
+            (
+                application.trainee.email,
+                f"Application {STATUS_LABELS[target].lower()}: {application.credential_type.name}",
+                "\n".join(lines) + "\n",
+            )
+        )
+    for board_id, messages in by_board.items():
+        mail.queue_many(session, messages, board_id=board_id)
 
 
 def for_trainee(session: Session, trainee: User) -> list[Application]:

@@ -12,7 +12,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from certify import hooks, plausibility, rules
+from certify import duties, hooks, plausibility, rules
 from certify.applications import eligibility
 from certify.applications import services as applications
 from certify.certificates import CertificateData
@@ -29,7 +29,7 @@ from certify.models import (
 from core import audit, mail
 from core.boards import AnyRows
 from core.exports import stream_rows
-from core.models import AuditEvent, Board, User, utcnow
+from core.models import AuditEvent, Board, Role, User, utcnow
 from core.urls import external_url
 
 REMINDER_DAYS = (90, 60, 30)
@@ -58,6 +58,12 @@ def add_months(day: date, months: int) -> date:
 
 def next_number(session: Session, board: Board, ctype: CredentialType) -> str:
     """Take the board's next credential number; the counter row is locked until commit."""
+    return next_numbers(session, board, ctype, 1)[0]
+
+
+def next_numbers(session: Session, board: Board, ctype: CredentialType, count: int) -> list[str]:
+    """Take the board's next `count` credential numbers at once (the counter locked until
+    commit, so no other transaction can take any of them)."""
     counter = session.execute(
         select(CredentialCounter).where(CredentialCounter.board_id == board.id).with_for_update()
     ).scalar()
@@ -72,9 +78,22 @@ def next_number(session: Session, board: Board, ctype: CredentialType) -> str:
                 .where(CredentialCounter.board_id == board.id)
                 .with_for_update()
             ).scalar_one()
-    counter.last_number += 1
+    first = counter.last_number + 1
+    counter.last_number += count
     session.flush()
-    return f"{board.slug.upper()}-{ctype.code}-{counter.last_number:06d}"
+    prefix = f"{board.slug.upper()}-{ctype.code}-"
+    return [f"{prefix}{serial:06d}" for serial in range(first, first + count)]
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    """One credential to issue: for whom, of which type, from which application if any."""
+
+    holder: User
+    ctype: CredentialType
+    application: Application | None = None
+    endorsements: tuple[str, ...] = ()
+    override_reason: str | None = None
 
 
 def issue(
@@ -94,65 +113,178 @@ def issue(
     document still pending stops the issue unless an override reason is given, which the
     credential then records.
     """
-    problems: list[str] = []
-    if application is not None:
-        applications.lock(session, application)
+    request = IssueRequest(holder, ctype, application, endorsements, override_reason)
+    return issue_many(session, [request], actor, as_of)[0]
+
+
+def issue_many(
+    session: Session, requests: list[IssueRequest], actor: User, as_of: date
+) -> list[Credential]:
+    """Issue a batch of credentials by the rules of `issue`, each one as `issue` would.
+
+    Set-based: the applications are locked and their rules evaluated together, each board's
+    numbers are taken at once, and the rows, audit events, emails and the credentials_issued
+    hook (signing) go in bulk. All or nothing: the first refusal raises before anything is
+    written, and any later failure leaves the caller a transaction to roll back.
+    """
+    seen: set[int] = set()
+    for request in requests:
+        if request.application is not None:
+            if request.application.id in seen:
+                raise CredentialError(
+                    f"Application {request.application.id} is in the batch twice: one credential "
+                    "per application."
+                )
+            seen.add(request.application.id)
+    from_applications = [r.application for r in requests if r.application is not None]
+    applications.lock_many(session, from_applications)
+    for application in from_applications:
         if application.status != "approved":
             raise CredentialError(
                 "This application is no longer approved: someone else may have issued its "
                 "credential a moment ago. Reload the page to see it."
+                if len(requests) == 1
+                else f"Application {application.id} is no longer approved (it is "
+                f"{application.status}): nothing was issued."
             )
-        problems = applications.open_requirements(session, application, as_of)
-        if problems:
-            if not (override_reason or "").strip():
-                raise applications.UnmetRequirements(
-                    problems, "To issue anyway, give a reason for the override."
-                )
+    open_problems = applications.open_requirements_many(session, from_applications, as_of)
+    problems_of: list[list[str]] = []
+    for request in requests:
+        source = request.application
+        problems = [] if source is None else open_problems[source.id]
+        if source is not None and problems and not (request.override_reason or "").strip():
+            unmet = applications.UnmetRequirements(
+                problems, "To issue anyway, give a reason for the override."
+            )
+            if len(requests) == 1:
+                raise unmet
+            raise CredentialError(
+                f"Application {source.id} ({request.holder.full_name}): {unmet} Nothing was issued."
+            )
+        problems_of.append(problems)
+    for request, problems in zip(requests, problems_of, strict=True):
+        if problems and request.application is not None:
             applications.record_override(
-                session, application, actor, problems, override_reason or ""
+                session, request.application, actor, problems, request.override_reason or ""
             )
-    board = session.get(Board, ctype.board_id)
-    assert board is not None
-    credential = Credential(
-        board_id=board.id,
-        holder_id=holder.id,
-        credential_type_id=ctype.id,
-        application_id=None if application is None else application.id,
-        number=next_number(session, board, ctype),
-        status="provisional" if ctype.level == "provisional" else "active",
-        issued_on=as_of,
-        expires_on=add_months(as_of, ctype.cycle_months),
-        endorsements=list(endorsements),
-        issued_by_override=bool(problems),
-        override_reason=(override_reason or "").strip() or None if problems else None,
-    )
-    session.add(credential)
+    numbers: dict[int, str] = {}
+    for board_id, types in _types_by_board(requests).items():
+        board = session.get(Board, board_id)
+        assert board is not None
+        for ctype, positions in types:
+            for position, number in zip(
+                positions, next_numbers(session, board, ctype, len(positions)), strict=True
+            ):
+                numbers[position] = number
+    issued = []
+    for position, (request, problems) in enumerate(zip(requests, problems_of, strict=True)):
+        ctype = request.ctype
+        issued.append(
+            Credential(
+                board_id=ctype.board_id,
+                holder_id=request.holder.id,
+                credential_type_id=ctype.id,
+                application_id=None if request.application is None else request.application.id,
+                number=numbers[position],
+                status="provisional" if ctype.level == "provisional" else "active",
+                issued_on=as_of,
+                expires_on=add_months(as_of, ctype.cycle_months),
+                endorsements=list(request.endorsements),
+                issued_by_override=bool(problems),
+                override_reason=(request.override_reason or "").strip() or None
+                if problems
+                else None,
+            )
+        )
+    session.add_all(issued)
     session.flush()
-    audit.record(
+    audit.record_many(
         session,
         actor,
-        "credential.issued",
-        credential,
-        after={
-            "number": credential.number,
-            "status": credential.status,
-            "expires_on": credential.expires_on,
-            "issued_by_override": credential.issued_by_override,
-            "unmet": problems,
-        },
+        [
+            audit.Change(
+                "credential.issued",
+                credential,
+                after={
+                    "number": credential.number,
+                    "status": credential.status,
+                    "expires_on": credential.expires_on,
+                    "issued_by_override": credential.issued_by_override,
+                    "unmet": problems,
+                },
+            )
+            for credential, problems in zip(issued, problems_of, strict=True)
+        ],
     )
-    if application is not None:
-        applications.transition(session, application, "certified", actor)
-    _email(
+    applications.certify_many(session, from_applications, actor)
+    _emails(
         session,
-        credential,
-        f"Your credential {credential.number} was issued",
-        f"{ctype.name} {credential.number} is {credential.status} until "
-        f"{credential.expires_on.isoformat()}. Download your certificate and wallet card "
-        "from your dashboard.",
+        [
+            (
+                credential,
+                request.holder,
+                f"Your credential {credential.number} was issued",
+                f"{request.ctype.name} {credential.number} is {credential.status} until "
+                f"{credential.expires_on.isoformat()}. Download your certificate and wallet "
+                "card from your dashboard.",
+            )
+            for credential, request in zip(issued, requests, strict=True)
+        ],
     )
-    hooks.credential_changed.results(session, credential, "issued")
-    return credential
+    hooks.credentials_issued.results(session, issued)
+    return issued
+
+
+def approved_waiting(
+    session: Session, board_id: int, limit: int | None = None
+) -> list[Application]:
+    """The board's approved applications (none has its credential yet), oldest first."""
+    query = (
+        select(Application)
+        .where(Application.board_id == board_id, Application.status == "approved")
+        .options(joinedload(Application.trainee), joinedload(Application.credential_type))
+        .order_by(Application.decided_at, Application.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.execute(query).scalars())
+
+
+def issue_approved(
+    session: Session, board: Board, actor: User, as_of: date, limit: int | None = None
+) -> list[Credential]:
+    """Issue the credential of every approved application of the board, as one batch.
+
+    The rules of issuing one from its review page hold for each: the actor is staff of the
+    board, never issues on their own application, nor (when the board asks for four eyes)
+    on one they approved; the requirements are met (a batch takes no override). All or
+    nothing: one refusal and nothing is issued.
+    """
+    if not actor.has_role(Role.BOARD_ADMIN, Role.BOARD_REVIEWER, board_id=board.id):
+        raise CredentialError(f"{actor.email} is not on the staff of {board.name}.")
+    waiting = approved_waiting(session, board.id, limit)
+    for application in waiting:
+        try:
+            duties.refuse_own(actor, application.trainee_id, "issue this credential")
+            duties.check_issuer(session, board, actor, application.reviewer_id)
+        except duties.DutyError as exc:
+            raise CredentialError(
+                f"Application {application.id} ({application.trainee.full_name}): {exc} "
+                "Nothing was issued."
+            ) from exc
+    requests = [IssueRequest(a.trainee, a.credential_type, a) for a in waiting]
+    return issue_many(session, requests, actor, as_of)
+
+
+def _types_by_board(
+    requests: list[IssueRequest],
+) -> dict[int, list[tuple[CredentialType, list[int]]]]:
+    """Each board's credential types in the batch, with the positions of their requests."""
+    found: dict[int, dict[int, tuple[CredentialType, list[int]]]] = {}
+    for position, request in enumerate(requests):
+        types = found.setdefault(request.ctype.board_id, {})
+        types.setdefault(request.ctype.id, (request.ctype, []))[1].append(position)
+    return {board_id: list(types.values()) for board_id, types in found.items()}
 
 
 def change_status(
@@ -464,14 +596,19 @@ def renew(session: Session, credential: Credential, actor: User, as_of: date) ->
 
 
 def _email(session: Session, credential: Credential, subject: str, body: str) -> None:
+    _emails(session, [(credential, credential.holder, subject, body)])
+
+
+def _emails(session: Session, messages: list[tuple[Credential, User, str, str]]) -> None:
+    """Email holders about their credentials (credential, holder, subject, body), in bulk."""
     link = external_url("certify.my_credentials")
-    mail.queue(
-        session,
-        credential.holder.email,
-        subject,
-        f"Hello {credential.holder.full_name},\n\n{body}\n\n{link}\n",
-        board_id=credential.board_id,
-    )
+    by_board: dict[int, list[tuple[str, str, str]]] = {}
+    for credential, holder, subject, body in messages:
+        by_board.setdefault(credential.board_id, []).append(
+            (holder.email, subject, f"Hello {holder.full_name},\n\n{body}\n\n{link}\n")
+        )
+    for board_id, board_messages in by_board.items():
+        mail.queue_many(session, board_messages, board_id=board_id)
 
 
 # --- issued credentials: listings, certificate data, upgrade options ------------------------

@@ -86,8 +86,13 @@ def _new_list(session: Session, board: Board, number: int, key: SigningKey) -> S
     return lst
 
 
-def _allocate(session: Session, board: Board, key: SigningKey) -> tuple[StatusList, int]:
-    """The next unused index of the board's newest list (a new list when it is full)."""
+def allocate(
+    session: Session, board: Board, key: SigningKey, count: int
+) -> list[tuple[StatusList, int]]:
+    """The next `count` unused indexes of the board's newest list, new lists as it fills.
+
+    The newest list's row stays locked until commit, so no index is handed out twice.
+    """
     lst = session.execute(
         select(StatusList)
         .where(StatusList.board_id == board.id)
@@ -95,32 +100,55 @@ def _allocate(session: Session, board: Board, key: SigningKey) -> tuple[StatusLi
         .limit(1)
         .with_for_update()
     ).scalar()
-    if lst is None or lst.assigned >= lst.size:
-        lst = _new_list(session, board, 1 if lst is None else lst.number + 1, key)
-    index = statuslist.Permutation(lst.step, lst.start, lst.size).index(lst.assigned)
-    lst.assigned += 1
-    return lst, index
+    found: list[tuple[StatusList, int]] = []
+    while len(found) < count:
+        if lst is None or lst.assigned >= lst.size:
+            lst = _new_list(session, board, 1 if lst is None else lst.number + 1, key)
+        permutation = statuslist.Permutation(lst.step, lst.start, lst.size)
+        take = min(count - len(found), lst.size - lst.assigned)
+        found += [(lst, permutation.index(n)) for n in range(lst.assigned, lst.assigned + take)]
+        lst.assigned += take
+    return found
 
 
 def _endorsement_names(session: Session, credential: Credential) -> tuple[str, ...]:
-    if not credential.endorsements:
-        return ()
-    names = dict(
-        session.execute(
-            select(Endorsement.code, Endorsement.name).where(
-                Endorsement.board_id == credential.board_id
-            )
-        ).all()
-    )
-    return tuple(names.get(code, code) for code in credential.endorsements)
+    return _endorsement_names_of(session, [credential])[credential.id]
+
+
+def _endorsement_names_of(
+    session: Session, credentials: list[Credential]
+) -> dict[int, tuple[str, ...]]:
+    """Each credential's endorsements by name (one query for all the boards concerned)."""
+    boards = {c.board_id for c in credentials if c.endorsements}
+    names: dict[tuple[int, str], str] = {}
+    if boards:
+        names = {
+            (board_id, code): name
+            for board_id, code, name in session.execute(
+                select(Endorsement.board_id, Endorsement.code, Endorsement.name).where(
+                    Endorsement.board_id.in_(boards)
+                )
+            ).all()
+        }
+    return {
+        c.id: tuple(names.get((c.board_id, code), code) for code in c.endorsements or ())
+        for c in credentials
+    }
 
 
 def badge_facts(
-    session: Session, credential: Credential, badge_uuid: str, lst: StatusList, index: int
+    session: Session,
+    credential: Credential,
+    badge_uuid: str,
+    lst: StatusList,
+    index: int,
+    endorsements: tuple[str, ...] | None = None,
 ) -> documents.BadgeFacts:
     board = credential.board
     ctype = credential.credential_type
     list_urls = {p: status_list_url(board.slug, lst.number, p) for p in statuslist.PURPOSES}
+    if endorsements is None:
+        endorsements = _endorsement_names(session, credential)
     return documents.BadgeFacts(
         credential_id=f"urn:uuid:{badge_uuid}",
         issuer_did=board_did(board.slug),
@@ -138,7 +166,7 @@ def badge_facts(
         ),
         valid_from=credential.issued_on,
         valid_until=credential.expires_on,
-        endorsements=_endorsement_names(session, credential),
+        endorsements=endorsements,
         status=tuple(documents.StatusEntry(p, list_urls[p], index) for p in statuslist.PURPOSES),
     )
 
@@ -147,26 +175,62 @@ def issue_badge(
     session: Session, credential: Credential, key: SigningKey | None = None
 ) -> SignedBadge:
     """Sign a new Open Badges 3.0 credential for a certify credential."""
-    board = credential.board
-    key = key or signing_key(session, board)
-    lst, index = _allocate(session, board, key)
-    badge_uuid = str(uuid.uuid4())
-    facts = badge_facts(session, credential, badge_uuid, lst, index)
-    signed = proof.sign(documents.open_badge(facts), key, utcnow())
-    badge = SignedBadge(
-        board_id=board.id,
-        credential_id=credential.id,
-        uuid=badge_uuid,
-        status_list_id=lst.id,
-        status_index=index,
-        key_fragment=key.verification_method.rsplit("#", 1)[1],
-        document=json.dumps(signed, separators=(",", ":"), ensure_ascii=False),
-    )
-    session.add(badge)
-    session.flush()
-    if wanted_bits(credential.status, False) != BitState(False, False):
-        sync_status(session, credential, key)  # a new index's bits start cleared
-    return badge
+    return issue_badges(session, [credential], key)[0]
+
+
+def issue_badges(
+    session: Session, credentials: list[Credential], key: SigningKey | None = None
+) -> list[SignedBadge]:
+    """Sign a new Open Badges 3.0 credential for each certify credential, as a batch.
+
+    Per board: the key is read once, the status indexes are allocated at once, the badges
+    are inserted together, and each status list whose bits change is re-signed once.
+    `key` applies when every credential is of one board.
+    """
+    badges: list[SignedBadge] = []
+    by_board: dict[int, list[Credential]] = {}
+    for credential in credentials:
+        by_board.setdefault(credential.board_id, []).append(credential)
+    for group in by_board.values():
+        board = group[0].board
+        board_key = key or signing_key(session, board)
+        slots = allocate(session, board, board_key, len(group))
+        endorsements = _endorsement_names_of(session, group)
+        fragment = board_key.verification_method.rsplit("#", 1)[1]
+        uuids = [str(uuid.uuid4()) for _ in group]
+        unsigned = [
+            documents.open_badge(
+                badge_facts(
+                    session, credential, badge_uuid, lst, index, endorsements[credential.id]
+                )
+            )
+            for credential, badge_uuid, (lst, index) in zip(group, uuids, slots, strict=True)
+        ]
+        signed = proof.sign_many(
+            unsigned, board_key, utcnow(), int(current_app.config.get("VC_SIGNING_PROCESSES", 1))
+        )
+        group_badges = [
+            SignedBadge(
+                board_id=board.id,
+                credential_id=credential.id,
+                uuid=badge_uuid,
+                status_list_id=lst.id,
+                status_index=index,
+                key_fragment=fragment,
+                document=json.dumps(document, separators=(",", ":"), ensure_ascii=False),
+            )
+            for credential, badge_uuid, (lst, index), document in zip(
+                group, uuids, slots, signed, strict=True
+            )
+        ]
+        session.add_all(group_badges)
+        session.flush()
+        # a new index's bits start cleared: set those the credential's status wants
+        flagged = [c for c in group if wanted_bits(c.status, False) != BitState(False, False)]
+        if flagged:
+            sync_statuses(session, flagged, board_key)
+        badges += group_badges
+    return badges
 
 
 def live_badge(session: Session, credential: Credential) -> SignedBadge | None:
@@ -205,39 +269,63 @@ def reissue(session: Session, credential: Credential, actor: User | None) -> Sig
 
 def sync_status(session: Session, credential: Credential, key: SigningKey | None = None) -> int:
     """Set every badge's bits for the credential's status; re-sign the lists that changed."""
+    return sync_statuses(session, [credential], key)
+
+
+def sync_statuses(
+    session: Session, credentials: list[Credential], key: SigningKey | None = None
+) -> int:
+    """sync_status of many credentials: each changed list is re-signed once for them all.
+
+    `key` applies when every credential is of one board. Returns the lists re-signed.
+    """
+    if not credentials:
+        return 0
+    by_id = {c.id: c for c in credentials}
     badges = session.execute(
-        select(SignedBadge).where(SignedBadge.credential_id == credential.id)
+        select(SignedBadge).where(SignedBadge.credential_id.in_(list(by_id)))
     ).scalars()
     planned = []
     for badge in badges:
+        credential = by_id[badge.credential_id]
         want = wanted_bits(credential.status, badge.superseded_at is not None)
         lst = badge.status_list
         for purpose, value in (("revocation", want.revoked), ("suspension", want.suspended)):
             bits = lst.revocation_bits if purpose == "revocation" else lst.suspension_bits
             if statuslist.get_bit(bits, badge.status_index) != value:
-                planned.append((lst, purpose, badge.status_index, value))
+                planned.append((credential, lst, purpose, badge.status_index, value))
     if not planned:
         return 0
-    key = key or signing_key(session, credential.board)  # before any bit changes
-    changed: dict[tuple[int, str], StatusList] = {}
-    for lst, purpose, index, value in planned:
+    keys: dict[int, SigningKey] = {}
+    for credential, *_ in planned:  # every key before any bit changes
+        if credential.board_id not in keys:
+            keys[credential.board_id] = key or signing_key(session, credential.board)
+    changed: dict[tuple[int, str], tuple[StatusList, Board]] = {}
+    for credential, lst, purpose, index, value in planned:
         if purpose == "revocation":
             lst.revocation_bits = statuslist.set_bit(lst.revocation_bits, index, value)
         else:
             lst.suspension_bits = statuslist.set_bit(lst.suspension_bits, index, value)
-        changed[(lst.id, purpose)] = lst
-    for (_, purpose), lst in changed.items():
-        _sign_list(lst, credential.board, purpose, key)
+        changed[(lst.id, purpose)] = (lst, credential.board)
+    for (_, purpose), (lst, board) in changed.items():
+        _sign_list(lst, board, purpose, keys[board.id])
     session.flush()
     return len(changed)
 
 
-def on_credential_changed(session: Session, credential: Credential, what: str) -> None:
-    """certify's credential_changed hook: sign on issue, flip bits at once, reissue on renewal."""
+def on_credentials_issued(session: Session, credentials: list[Credential]) -> None:
+    """certify's credentials_issued hook: sign every new credential, as one batch."""
     try:
-        if what == "issued":
-            issue_badge(session, credential)
-        elif what == "renewed" and live_badge(session, credential) is not None:
+        issue_badges(session, credentials)
+    except KeyMissing as exc:
+        # the credentials themselves stand; their signed forms wait for the board's key
+        current_app.logger.error("signed credentials not issued: %s", exc)
+
+
+def on_credential_changed(session: Session, credential: Credential, what: str) -> None:
+    """certify's credential_changed hook: flip bits at once, reissue on renewal."""
+    try:
+        if what == "renewed" and live_badge(session, credential) is not None:
             reissue(session, credential, None)
         else:
             sync_status(session, credential)
@@ -328,9 +416,8 @@ def sign_missing(session: Session, board: Board, batch: int = 500) -> int:
         )
         if not missing:
             return count
-        for credential in missing:
-            issue_badge(session, credential, key)
-            count += 1
+        issue_badges(session, missing, key)
+        count += len(missing)
 
 
 def record_rotation(session: Session, board: Board, actor: User | None, rotation: Any) -> None:
