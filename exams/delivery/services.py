@@ -12,9 +12,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import cast
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Boolean, Executable, Integer, Table, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -22,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from certify.models import Application
 from core import audit
-from core.models import Board, Role, User
-from exams.models import Form, FormItem, ItemVersion
+from core.models import Board, Role, RoleAssignment, User, UTCDateTime
+from exams.models import MAX_OPTIONS, Form, FormItem, ItemVersion
 from exams.models.delivery import (
     FINISHED,
     DeliveredAnswer,
@@ -442,63 +443,126 @@ def sitting_items(session: Session, registration: Registration) -> list[SittingI
     return out
 
 
-_OPTIONS: dict[tuple[int, int], int] = {}  # (window, form item) -> options; forms are frozen
+_SAVE_STATEMENTS: dict[str, Executable] = {}  # per dialect: built once, values bound
 
 
-def _option_count(session: Session, window_id: int, form_item_id: int) -> int | None:
-    """How many options the item has on the window's form (None when it is not on it).
-
-    A published form never changes, so the answer is kept for the life of the process.
-    """
-    key = (window_id, form_item_id)
-    if key not in _OPTIONS:
-        options = session.execute(
-            select(ItemVersion.options)
-            .join(FormItem, FormItem.item_version_id == ItemVersion.id)
-            .join(ExamWindow, ExamWindow.form_id == FormItem.form_id)
-            .where(FormItem.id == form_item_id, ExamWindow.id == window_id)
-        ).scalar()
-        if options is None:
-            return None
-        _OPTIONS[key] = len(options)
-    return _OPTIONS[key]
+def _save_statement(dialect: str) -> Executable:
+    """The checking upsert of :func:`save_answer` for a dialect (its values are parameters)."""
+    if dialect in _SAVE_STATEMENTS:
+        return _SAVE_STATEMENTS[dialect]
+    person, choice = bindparam("person_id", type_=Integer()), bindparam("choice", type_=Integer())
+    now = bindparam("now", type_=UTCDateTime())
+    trainee = (
+        select(RoleAssignment.id)
+        .where(
+            RoleAssignment.user_id == person,
+            RoleAssignment.role == str(Role.TRAINEE),
+            RoleAssignment.board_id == Registration.board_id,
+        )
+        .exists()
+    )
+    checked = (
+        select(
+            Registration.board_id,
+            Registration.id,
+            FormItem.id,
+            choice,
+            bindparam("flagged", type_=Boolean()),
+            now,
+        )
+        .join(User, User.id == Registration.user_id)
+        .join(ExamWindow, ExamWindow.id == Registration.window_id)
+        .join(FormItem, FormItem.form_id == ExamWindow.form_id)
+        .join(ItemVersion, ItemVersion.id == FormItem.item_version_id)
+        .where(
+            Registration.id == bindparam("registration_id", type_=Integer()),
+            Registration.user_id == person,
+            User.session_version == bindparam("session_version", type_=Integer()),
+            trainee,
+            Registration.status == "in_progress",
+            Registration.deadline_at > now,
+            FormItem.id == bindparam("form_item_id", type_=Integer()),
+            or_(choice.is_(None), func.json_array_length(ItemVersion.options) > choice),
+        )
+    )
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    answers = cast(Table, DeliveredAnswer.__table__)  # Core: parameters bind the SELECT
+    statement = insert(answers).from_select(
+        ["board_id", "registration_id", "form_item_id", "choice", "flagged", "saved_at"], checked
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["registration_id", "form_item_id"],
+        set_={
+            "choice": statement.excluded.choice,
+            "flagged": statement.excluded.flagged,
+            "saved_at": statement.excluded.saved_at,
+        },
+    )
+    _SAVE_STATEMENTS[dialect] = statement.returning(answers.c.id)
+    return _SAVE_STATEMENTS[dialect]
 
 
 def save_answer(
     session: Session,
-    registration: Registration,
+    registration_id: int,
+    person_id: int,
+    session_version: int,
     form_item_id: int,
     choice: int | None,
     flagged: bool,
     now: datetime,
-) -> None:
-    """Store the candidate's current answer to one item: one INSERT ... ON CONFLICT UPDATE.
+) -> bool:
+    """Store the candidate's current answer to one item; False when nothing was stored.
 
-    The sitting resumes at the item answered last (see :func:`resume_position`).
+    One INSERT ... SELECT ... ON CONFLICT DO UPDATE that checks as it writes: the sitting
+    is the person's (whose session version is still ``session_version``, as the sign-in
+    check wants, and who is a trainee of the sitting's board), it is in progress and its
+    deadline is after ``now`` (the server's clock), the item is on the window's form and
+    ``choice`` (the original option index, None to clear) is one of its options; one row
+    per (sitting, item), the latest answer wins. The caller loads nothing first; on False,
+    :func:`why_not_saved` says why. The sitting resumes at the item answered last (see
+    :func:`resume_position`).
+    """
+    if choice is not None and not 0 <= choice < MAX_OPTIONS:
+        return False
+    statement = _save_statement(session.get_bind().dialect.name)
+    values = {
+        "registration_id": registration_id,
+        "person_id": person_id,
+        "session_version": session_version,
+        "form_item_id": form_item_id,
+        "choice": choice,
+        "flagged": flagged,
+        "now": now,
+    }
+    return session.execute(statement, values).first() is not None
+
+
+def why_not_saved(
+    session: Session,
+    registration: Registration,
+    form_item_id: int,
+    choice: int | None,
+    now: datetime,
+) -> str:
+    """Why :func:`save_answer` stored nothing in the person's own sitting, for them to read.
+
+    A sitting found past its deadline is ended here (the caller commits that).
     """
     check_clock(session, registration, now)
     if registration.status != "in_progress":
-        raise DeliveryError("This sitting has ended; answers are no longer saved.")
-    n_options = _option_count(session, registration.window_id, form_item_id)
-    if n_options is None:
-        raise DeliveryError("That item is not on your form.")
-    if choice is not None and not 0 <= choice < n_options:
-        raise DeliveryError("That option is not on this item.")
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    statement = (postgresql_insert if postgresql else sqlite_insert)(DeliveredAnswer).values(
-        board_id=registration.board_id,
-        registration_id=registration.id,
-        form_item_id=form_item_id,
-        choice=choice,
-        flagged=flagged,
-        saved_at=now,
-    )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["registration_id", "form_item_id"],
-            set_={"choice": choice, "flagged": flagged, "saved_at": now},
-        )
-    )
+        return "This sitting has ended; answers are no longer saved."
+    options = session.execute(
+        select(ItemVersion.options)
+        .join(FormItem, FormItem.item_version_id == ItemVersion.id)
+        .join(ExamWindow, ExamWindow.form_id == FormItem.form_id)
+        .where(FormItem.id == form_item_id, ExamWindow.id == registration.window_id)
+    ).scalar()
+    if options is None:
+        return "That item is not on your form."
+    if choice is not None and not 0 <= choice < len(options):
+        return "That option is not on this item."
+    return "The answer was not saved; reload the page."
 
 
 def resume_position(session: Session, registration: Registration) -> int:

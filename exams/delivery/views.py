@@ -13,7 +13,8 @@ from typing import Any
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from core.extensions import db
+from core.auth import session_claim
+from core.extensions import db, login_manager
 from core.models import Board, Role, utcnow
 from core.viewhelpers import board_owned_or_404, show_error
 from exams.delivery import services
@@ -255,42 +256,54 @@ def start_sitting(registration_id: int) -> Any:
     return redirect(url_for("exams.sitting", registration_id=registration.id))
 
 
+def _checked(registration_id: int) -> Registration:
+    """The checks of every sitting page, for a save that was refused: signed in (else the
+    login page), a trainee (403), the person's own sitting (404)."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if not current_user.board_ids(Role.TRAINEE):
+        abort(403)
+    return _mine(registration_id)
+
+
 @bp.route("/me/exams/sittings/<int:registration_id>/answer", methods=["POST"])
-@held(Role.TRAINEE)
 def answer(registration_id: int) -> Any:
-    """Save one answer; a script's request gets JSON, a plain form post a redirect."""
-    registration = _mine(registration_id)
+    """Save one answer; a script's request gets JSON, a plain form post a redirect.
+
+    The hot path: one statement checks the session's person, the sitting, the clock, the
+    item and the option as it writes (services.save_answer), nothing is loaded before it.
+    Only a refused save goes through the usual checks to say why.
+    """
+    claim = session_claim()
+    if claim is None:
+        return login_manager.unauthorized()
     wants_json = request.headers.get("X-Requested-With") == "fetch"
     form = AnswerForm()
     if not form.validate_on_submit():
+        _checked(registration_id)
         if wants_json:
             return jsonify({"saved": False, "error": "The page is stale; reload it."}), 400
         abort(400)
     choice_text = request.form.get("choice", "")
-    choice = int(choice_text) if choice_text.isdigit() else None
-    now = utcnow()
-    try:
-        services.save_answer(
-            db.session,
-            registration,
-            form.form_item_id.data,
-            choice,
-            bool(form.flagged.data),
-            now,
-        )
-    except DeliveryError as exc:
-        db.session.commit()  # keeps a time-out
+    choice = int(choice_text) if choice_text.isdecimal() else None
+    form_item_id, now = form.form_item_id.data, utcnow()
+    flagged = bool(form.flagged.data)
+    if services.save_answer(
+        db.session, registration_id, *claim, form_item_id, choice, flagged, now
+    ):
+        db.session.commit()  # stored for good before the candidate hears so
         if wants_json:
-            ended = registration.status != "in_progress"
-            return jsonify({"saved": False, "ended": ended, "error": str(exc)}), 409
-        flash(str(exc), "danger")
-        return redirect(url_for("exams.sitting", registration_id=registration.id))
-    remaining = int((registration.deadline_at - now).total_seconds())  # type: ignore[operator]
-    db.session.commit()
+            return jsonify({"saved": True})
+        go = request.form.get("go", "")
+        return redirect(url_for("exams.sitting", registration_id=registration_id, q=go or None))
+    registration = _checked(registration_id)
+    reason = services.why_not_saved(db.session, registration, form_item_id, choice, now)
+    db.session.commit()  # keeps a time-out
     if wants_json:
-        return jsonify({"saved": True, "remaining": max(0, remaining)})
-    go = request.form.get("go", "")
-    return redirect(url_for("exams.sitting", registration_id=registration.id, q=go or None))
+        ended = registration.status != "in_progress"
+        return jsonify({"saved": False, "ended": ended, "error": reason}), 409
+    flash(reason, "danger")
+    return redirect(url_for("exams.sitting", registration_id=registration.id))
 
 
 @bp.route("/me/exams/sittings/<int:registration_id>/submit", methods=["POST"])
