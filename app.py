@@ -64,6 +64,12 @@ def create_app(config: dict[str, Any] | type[Config] | None = None) -> Flask:
     login_manager.login_message = "Please log in to see this page."
     login_manager.login_message_category = "info"
     csrf.init_app(app)
+    from core.ratelimit import storage_uri
+
+    # Redis answers a limited request in one round trip (core/ratelimit.py)
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(
+        str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    )
     limiter.init_app(app)
     bootstrap.init_app(app)
 

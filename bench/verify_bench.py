@@ -203,20 +203,19 @@ def load(
         )
         from certify.models import Application
 
-        db.session.execute(
-            insert(Application),
-            [
-                {
-                    "board_id": board_id,
-                    "trainee_id": user_ids[count + i],
-                    "credential_type_id": ctype_id,
-                    "status": "approved",
-                    "submitted_at": now,
-                    "decided_at": now,
-                }
-                for i in range(approved)
-            ],
-        )
+        approvals = [
+            {
+                "board_id": board_id,
+                "trainee_id": user_ids[count + i],
+                "credential_type_id": ctype_id,
+                "status": "approved",
+                "submitted_at": now,
+                "decided_at": now,
+            }
+            for i in range(approved)
+        ]
+        if approvals:
+            db.session.execute(insert(Application), approvals)
         registrar = User(email=REGISTRAR, full_name="Board Registrar", activated_at=now)
         db.session.add(registrar)
         db.session.flush()

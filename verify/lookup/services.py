@@ -105,25 +105,46 @@ def normalise_number(number: str) -> str:
     return number.strip().upper()
 
 
-def _notice(action: DisciplinaryAction) -> DisciplineNotice:
+def _notice(row: Any) -> DisciplineNotice:
+    """A public notice from a row of (kind, started_on, ended_on, public_summary)."""
     return DisciplineNotice(
-        action.started_on,
-        action.ended_on,
-        DISCIPLINE_KINDS.get(action.kind, action.kind),
-        action.public_summary,
+        row.started_on, row.ended_on, DISCIPLINE_KINDS.get(row.kind, row.kind), row.public_summary
     )
+
+
+# what a public record is built from: plain columns (no ORM objects to build per row)
+_COLUMNS = (
+    Credential.id,
+    Credential.number,
+    Credential.status,
+    Credential.issued_on,
+    Credential.expires_on,
+    Credential.endorsements,
+    Board.id.label("board_id"),
+    Board.slug.label("board_slug"),
+    Board.name.label("board_name"),
+    Board.jurisdiction,
+    CredentialType.name.label("type_name"),
+    User.full_name,
+)
+_NOTICE_COLUMNS = (
+    DisciplinaryAction.kind,
+    DisciplinaryAction.started_on,
+    DisciplinaryAction.ended_on,
+    DisciplinaryAction.public_summary,
+)
 
 
 def _records(
     session: Session,
-    rows: list[tuple[Credential, Board, CredentialType, str]],
+    rows: list[Any],
     as_of: date,
     known_notices: dict[int, list[DisciplineNotice]] | None = None,
 ) -> list[PublicRecord]:
-    """PublicRecords for (credential, board, type, holder name) rows: at most two more queries."""
+    """PublicRecords for rows of _COLUMNS: at most two more queries."""
     if not rows:
         return []
-    board_ids = {board.id for credential, board, _, _ in rows if credential.endorsements}
+    board_ids = {row.board_id for row in rows if row.endorsements}
     endorsement_names: dict[tuple[int, str], str] = {}
     if board_ids:
         endorsement_names = {
@@ -135,46 +156,47 @@ def _records(
             )
         }
     notices: dict[int, list[DisciplineNotice]] = defaultdict(list, known_notices or {})
-    ids = [credential.id for credential, _, _, _ in rows]
+    ids = [row.id for row in rows]
     for chunk_start in range(0, len(ids) if known_notices is None else 0, 500):
-        for action in session.execute(
+        for notice in session.execute(
             _statements()["notices"], {"ids": ids[chunk_start : chunk_start + 500]}
-        ).scalars():
-            notices[action.credential_id].append(_notice(action))
+        ):
+            notices[notice.credential_id].append(_notice(notice))
     base = external_url("certify.verify_credential", slug="SLUG", number="NUMBER")
+    now = utcnow()
     records = []
-    for credential, board, ctype, holder_name in rows:
+    for row in rows:
         endorsements = tuple(
-            endorsement_names.get((board.id, code), code) for code in credential.endorsements
+            endorsement_names.get((row.board_id, code), code) for code in row.endorsements or ()
         )
-        url = base.replace("/SLUG/", f"/{board.slug}/").replace("/NUMBER", f"/{credential.number}")
+        url = base.replace("/SLUG/", f"/{row.board_slug}/").replace("/NUMBER", f"/{row.number}")
         data = CertificateData(
-            board_name=board.name,
-            jurisdiction=board.jurisdiction,
-            holder_name=holder_name,
-            credential_type=ctype.name,
-            credential_number=credential.number,
-            status=credential.status,
-            issued_on=credential.issued_on,
-            expires_on=credential.expires_on,
+            board_name=row.board_name,
+            jurisdiction=row.jurisdiction,
+            holder_name=row.full_name,
+            credential_type=row.type_name,
+            credential_number=row.number,
+            status=row.status,
+            issued_on=row.issued_on,
+            expires_on=row.expires_on,
             endorsements=endorsements,
             verify_url=url,
-            generated_at=utcnow(),
+            generated_at=now,
         )
         records.append(
             PublicRecord(
-                board_slug=board.slug,
-                board_name=board.name,
-                jurisdiction=board.jurisdiction,
-                name=holder_name,
-                credential_type=ctype.name,
-                number=credential.number,
+                board_slug=row.board_slug,
+                board_name=row.board_name,
+                jurisdiction=row.jurisdiction,
+                name=row.full_name,
+                credential_type=row.type_name,
+                number=row.number,
                 status=effective_status(data, as_of),
                 status_sentence=status_sentence(data, as_of),
-                issued_on=credential.issued_on,
-                expires_on=credential.expires_on,
+                issued_on=row.issued_on,
+                expires_on=row.expires_on,
                 endorsements=endorsements,
-                discipline=tuple(notices.get(credential.id, ())),
+                discipline=tuple(notices.get(row.id, ())),
                 verify_url=url,
             )
         )
@@ -183,7 +205,7 @@ def _records(
 
 def _base_query() -> Any:
     return (
-        select(Credential, Board, CredentialType, User.full_name)
+        select(*_COLUMNS)
         .join(Board, Credential.board_id == Board.id)
         .join(CredentialType, Credential.credential_type_id == CredentialType.id)
         .join(User, Credential.holder_id == User.id)
@@ -199,16 +221,20 @@ def _statements() -> dict[str, Any]:
     return {
         # one round trip for the API's lookup: the credential and its public notices
         "by_number": _base_query()
-        .add_columns(DisciplinaryAction)
+        .add_columns(*(c.label(f"notice_{c.key}") for c in _NOTICE_COLUMNS))
         .outerjoin(DisciplinaryAction, public_action)
         .where(Board.slug == bindparam("slug"), Credential.number == bindparam("number"))
         .order_by(DisciplinaryAction.started_on),
-        "notices": select(DisciplinaryAction)
+        "notices": select(DisciplinaryAction.credential_id, *_NOTICE_COLUMNS)
         .where(
             DisciplinaryAction.credential_id.in_(bindparam("ids", expanding=True)),
             DisciplinaryAction.public.is_(True),
         )
         .order_by(DisciplinaryAction.started_on),
+        "by_numbers": _base_query().where(
+            Board.slug == bindparam("slug"),
+            Credential.number.in_(bindparam("numbers", expanding=True)),
+        ),
     }
 
 
@@ -219,11 +245,17 @@ def by_number(session: Session, slug: str, number: str, as_of: date) -> PublicRe
     ).all()
     if not rows:
         return None
-    credential, board, ctype, holder_name, _ = rows[0]
-    notices = [_notice(row[4]) for row in rows if row[4] is not None]
-    return _records(
-        session, [(credential, board, ctype, holder_name)], as_of, {credential.id: notices}
-    )[0]
+    notices = [
+        DisciplineNotice(
+            row.notice_started_on,
+            row.notice_ended_on,
+            DISCIPLINE_KINDS.get(row.notice_kind, row.notice_kind),
+            row.notice_public_summary,
+        )
+        for row in rows
+        if row.notice_kind is not None
+    ]
+    return _records(session, [rows[0]], as_of, {rows[0].id: notices})[0]
 
 
 def by_numbers(
@@ -236,9 +268,9 @@ def by_numbers(
     rows: list[Any] = []
     for slug, numbers in per_board.items():
         rows += session.execute(
-            _base_query().where(Board.slug == slug, Credential.number.in_(sorted(numbers)))
+            _statements()["by_numbers"], {"slug": slug, "numbers": sorted(numbers)}
         ).all()
-    return {(r.board_slug, r.number): r for r in _records(session, [tuple(x) for x in rows], as_of)}
+    return {(r.board_slug, r.number): r for r in _records(session, rows, as_of)}
 
 
 def by_number_any_board(session: Session, number: str, as_of: date) -> list[PublicRecord]:
@@ -246,7 +278,7 @@ def by_number_any_board(session: Session, number: str, as_of: date) -> list[Publ
     rows = session.execute(
         _base_query().where(Credential.number == normalise_number(number)).limit(SEARCH_CAP)
     ).all()
-    return _records(session, [tuple(r) for r in rows], as_of)
+    return _records(session, list(rows), as_of)
 
 
 @dataclass(frozen=True)
@@ -297,7 +329,7 @@ def by_name(
     rows = session.execute(
         query.order_by(User.full_name, Credential.number).limit(SEARCH_CAP + 1)
     ).all()
-    records = _records(session, [tuple(r) for r in rows[:SEARCH_CAP]], as_of)
+    records = _records(session, list(rows[:SEARCH_CAP]), as_of)
     return NameSearch(tuple(records), len(rows) > SEARCH_CAP)
 
 
