@@ -191,6 +191,27 @@ class SubjectMatterExpert(BoardOwned, Base):
     __table_args__ = (UniqueConstraint("study_id", "email", name="uq_rds_sme_study_email"),)
 
 
+class WeightJudgment(BoardOwned, Base):
+    """One judge's direct judgment of the domain weights: a percent per domain, adding up to
+    100, compared with the empirical weights (the judge is an SME or a survey respondent)."""
+
+    __tablename__ = "rds_weight_judgment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(
+        ForeignKey("rds_study.id", ondelete="CASCADE"), index=True
+    )
+    judge: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(12), default="sme")
+    percents: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)  # domain name: %
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint("source IN ('sme', 'respondent')", name="source_known"),)
+
+
 class SmeVote(BoardOwned, Base):
     """One SME's keep / revise / drop on one task, with a comment."""
 

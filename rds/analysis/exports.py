@@ -20,7 +20,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rds.analysis import charts
-from rds.models import KSA, BlueprintVersion, Study, SubjectMatterExpert, SurveyInvitation
+from rds.models import (
+    KSA,
+    BlueprintVersion,
+    Study,
+    SubjectMatterExpert,
+    SurveyInvitation,
+    WeightJudgment,
+)
 from rds.report.document import PreviousBlueprint, ReportContext, rds_report
 from rds.report.sections import demographics_in_order, key_label
 from rds.scope.services import study_ksas
@@ -380,6 +387,14 @@ def report_context(
         weight_changes=tuple(
             (name, float(c["change"]), str(c.get("reason") or ""))
             for name, c in review.get("domains", {}).items()
+        ),
+        weight_judgments=tuple(
+            (j.source, dict(j.percents))
+            for j in session.execute(
+                select(WeightJudgment)
+                .where(WeightJudgment.study_id == study.id)
+                .order_by(WeightJudgment.id)
+            ).scalars()
         ),
         sme_panel=tuple((s.name, s.background, s.years_experience) for s in smes),
         domains=tuple((name, tuple(tasks)) for name, tasks in by_domain.items()),

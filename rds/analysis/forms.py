@@ -10,6 +10,7 @@ from wtforms import (
     RadioField,
     SelectField,
     SelectMultipleField,
+    StringField,
     SubmitField,
     TextAreaField,
 )
@@ -172,3 +173,23 @@ class DomainReviewForm(FlaskForm):
         "Analysis %", validators=[Optional(), NumberRange(min=0, max=100, message="0 to 100.")]
     )
     submit = SubmitField("Save the panel's review")
+
+
+class WeightJudgmentForm(FlaskForm):
+    """A judge's direct weights; the percent per domain is posted as ``pct-<domain id>``."""
+
+    judge = StringField(
+        "Judge",
+        validators=[DataRequired(message="Name the judge."), Length(max=200)],
+        description="A name or an anonymous label such as SME 3.",
+    )
+    source = SelectField(
+        "The judge is",
+        choices=[("sme", "an SME panel member"), ("respondent", "a survey respondent")],
+        default="sme",
+    )
+    submit = SubmitField("Record the judgment")
+
+
+class DeleteJudgmentForm(FlaskForm):
+    submit = SubmitField("Remove")

@@ -16,13 +16,19 @@ from core.models import Role, User
 from rds.analysis.engine import AnalysisResult, analyze
 from rds.analysis.results import TaskResult
 from rds.exam_blueprint import Blueprint, BlueprintDomain, BlueprintKsa, BlueprintTask
-from rds.models import BlueprintVersion, Domain, Study, SurveyResponse, Task
+from rds.models import BlueprintVersion, Domain, Study, SurveyResponse, Task, WeightJudgment
 from rds.reliability import ALPHA_EXPECTED
 from rds.report.document import PreviousBlueprint
 from rds.report.sections import alpha_reading
 from rds.scope.services import ordered_domains, study_ksas
 from rds.survey.screening import screening_report
 from rds.survey.services import interim_label, submitted_survey, surveyed_tasks
+from rds.weight_judgments import (
+    WeightComparison,
+    check_judgment,
+    compare_weights,
+    comparison_text,
+)
 from rds.workshop.review import (
     MAX_WEIGHT_CHANGE,
     adjust_domain_weights,
@@ -307,6 +313,96 @@ def review_domain(
     session.flush()
     after = {"weight_change": change, "reason": domain.weight_reason, "cognitive_levels": chosen}
     record(session, actor, "rds.sme_review.domain", domain, before, after)
+
+
+# --- direct judgments of the domain weights ---------------------------------------------------
+
+JUDGE_SOURCES = {"sme": "SME panel member", "respondent": "Survey respondent"}
+
+
+class JudgmentError(AnalysisError):
+    """A judgment with problems: ``errors`` maps each domain name to its own message."""
+
+    def __init__(self, message: str, errors: Mapping[str, str], field: str | None = None):
+        super().__init__(message, field)
+        self.errors = dict(errors)
+
+
+def weight_judgments(session: Session, study: Study) -> list[WeightJudgment]:
+    """The study's direct judgments of the domain weights, in the order they were recorded."""
+    query = select(WeightJudgment).where(WeightJudgment.study_id == study.id)
+    return list(session.execute(query.order_by(WeightJudgment.id)).scalars())
+
+
+def record_judgment(
+    session: Session,
+    actor: User,
+    study: Study,
+    judge: str,
+    source: str,
+    values: Mapping[str, str | float | None],
+) -> WeightJudgment:
+    """Record one judge's percent per domain (audited); they must add up to 100."""
+    _check_active(study)
+    judge = judge.strip()
+    if not judge:
+        raise JudgmentError("Name the judge (or an anonymous label such as SME 3).", {}, "judge")
+    if source not in JUDGE_SOURCES:
+        raise JudgmentError("Choose whether the judge is an SME or a respondent.", {}, "source")
+    names = [d.name for d in ordered_domains(study)]
+    clean, errors, total = check_judgment(values, names)
+    if errors or total:
+        message = total or (
+            f"{len(errors)} domain{'s' if len(errors) != 1 else ''} need a valid percent."
+        )
+        raise JudgmentError(message, errors)
+    judgment = WeightJudgment(
+        board_id=study.board_id,
+        study_id=study.id,
+        judge=judge,
+        source=source,
+        percents=clean,
+        created_by_id=actor.id,
+    )
+    session.add(judgment)
+    session.flush()
+    after = {"judge": judge, "source": source, "percents": clean}
+    record(session, actor, "rds.weight_judgment.recorded", judgment, None, after)
+    return judgment
+
+
+def delete_judgment(session: Session, actor: User, judgment: WeightJudgment) -> None:
+    """Remove a judgment recorded by mistake (audited with what it said)."""
+    study = session.get(Study, judgment.study_id)
+    assert study is not None
+    _check_active(study)
+    before = {"judge": judgment.judge, "source": judgment.source, "percents": judgment.percents}
+    record(session, actor, "rds.weight_judgment.deleted", judgment, before, None)
+    session.delete(judgment)
+    session.flush()
+
+
+@dataclass(frozen=True)
+class JudgedWeights:
+    """The judged weights beside the empirical ones, and the sentence that sums them up."""
+
+    judges: int
+    rows: tuple[WeightComparison, ...]
+    text: str
+
+    @property
+    def flagged(self) -> int:
+        return sum(r.large for r in self.rows)
+
+
+def judged_weights(judgments: list[WeightJudgment], result: AnalysisResult) -> JudgedWeights | None:
+    """The comparison for a result's blueprint, or None when nobody judged the weights."""
+    if not judgments:
+        return None
+    rows = compare_weights(
+        [j.percents for j in judgments], [(d.domain, d.weight) for d in result.domains]
+    )
+    return JudgedWeights(len(judgments), tuple(rows), comparison_text(rows, len(judgments)))
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,14 @@ from rds.analysis.forms import (
     AnalysisRunForm,
     ApproveForm,
     ClearOverrideForm,
+    DeleteJudgmentForm,
     DomainReviewForm,
     OverrideForm,
     RerunForm,
     ScreeningForm,
+    WeightJudgmentForm,
 )
-from rds.models import BlueprintVersion, Domain, Study
+from rds.models import BlueprintVersion, Domain, Study, WeightJudgment
 from rds.reliability import ALPHA_EXPECTED
 from rds.report.layout import fmt_percent, fmt_points, fmt_share
 from rds.report.sections import demographics_in_order, icc_reading
@@ -43,6 +45,7 @@ from rds.scope.services import ordered_domains
 from rds.survey import screening
 from rds.survey.services import questions_of, surveyed_tasks
 from rds.web import bp
+from rds.weight_judgments import LARGE_DIFFERENCE
 from rds.workshop.review import MAX_WEIGHT_CHANGE
 
 
@@ -135,6 +138,10 @@ def _page(
         labels=labels,
         demographics=demographics_in_order(result.demographics, asked) if result else {},
         result=result,
+        judged=(
+            svc.judged_weights(svc.weight_judgments(db.session, study), result) if result else None
+        ),
+        judged_large=LARGE_DIFFERENCE,
         reading=svc.reliability_reading,
         icc_reading=icc_reading,
         warnings_about=svc.scale_warnings,
@@ -360,7 +367,14 @@ def analysis_screening(study_id: int) -> Any:
     ), (400 if request.method == "POST" else 200)
 
 
-def _review_page(study: Study, failed: tuple[int, DomainReviewForm] | None = None) -> Any:
+def _review_page(
+    study: Study,
+    failed: tuple[int, DomainReviewForm] | None = None,
+    judgment: tuple[WeightJudgmentForm, dict[str, str], dict[str, str], str] | None = None,
+) -> Any:
+    """The review page; ``failed`` a domain's review form with errors, ``judgment`` the weight
+    judgment form with the posted percents, their errors (by domain name) and the message of
+    the whole judgment (its total)."""
     history = svc.versions(db.session, study)
     result = history[0].analysis() if history else None
     forms = {}
@@ -378,8 +392,24 @@ def _review_page(study: Study, failed: tuple[int, DomainReviewForm] | None = Non
     if failed:
         forms[failed[0]] = failed[1]
     weights = {d.domain: d for d in result.domains} if result else {}
+    judgments = svc.weight_judgments(db.session, study)
+    judge_form, posted, judge_errors, judge_message = judgment or (
+        WeightJudgmentForm(formdata=None),
+        {},
+        {},
+        "",
+    )
     return render_template(
         "rds/analysis/review.html",
+        judgments=judgments,
+        judged=svc.judged_weights(judgments, result) if result else None,
+        judged_large=LARGE_DIFFERENCE,
+        judge_form=judge_form,
+        judge_posted=posted,
+        judge_errors=judge_errors,
+        judge_message=judge_message,
+        judge_sources=svc.JUDGE_SOURCES,
+        delete_form=DeleteJudgmentForm(formdata=None),
         study=study,
         version=history[0] if history else None,
         result=result,
@@ -394,7 +424,7 @@ def _review_page(study: Study, failed: tuple[int, DomainReviewForm] | None = Non
             ("Analysis and blueprint", url_for("rds.analysis", study_id=study.id)),
             ("SME review", None),
         ),
-    ), (400 if failed else 200)
+    ), (400 if failed or judgment else 200)
 
 
 @bp.route("/studies/<int:study_id>/analysis/review")
@@ -430,6 +460,53 @@ def analysis_review_domain(study_id: int, domain_id: int) -> Any:
                 url_for("rds.analysis_review", study_id=study.id) + f"#domain-{domain.id}"
             )
     return _review_page(study, (domain.id, form))
+
+
+@bp.route("/studies/<int:study_id>/analysis/review/judgments", methods=["POST"])
+@roles_required(*STUDY_ROLES)
+def analysis_judgment(study_id: int) -> Any:
+    """Record one judge's direct percent per domain (audited)."""
+    study = study_for(study_id)
+    form = WeightJudgmentForm()
+    posted = {d.name: request.form.get(f"pct-{d.id}", "") for d in ordered_domains(study)}
+    errors: dict[str, str] = {}
+    message = ""
+    if form.validate_on_submit():
+        try:
+            svc.record_judgment(
+                db.session, current_user, study, form.judge.data, form.source.data, posted
+            )
+        except svc.JudgmentError as error:
+            errors = error.errors
+            if error.field:
+                show_error(form, error)
+            else:
+                db.session.rollback()
+                message = str(error)
+        else:
+            db.session.commit()
+            flash(f"Weights judged by {form.judge.data.strip()} recorded.", "success")
+            return redirect(url_for("rds.analysis_review", study_id=study.id) + "#judgments")
+    return _review_page(study, judgment=(form, posted, errors, message))
+
+
+@bp.route(
+    "/studies/<int:study_id>/analysis/review/judgments/<int:judgment_id>/delete",
+    methods=["POST"],
+)
+@roles_required(*STUDY_ROLES)
+def analysis_judgment_delete(study_id: int, judgment_id: int) -> Any:
+    study = study_for(study_id)
+    judgment = board_owned_or_404(WeightJudgment, judgment_id, study.board_id, study_id=study.id)
+    if DeleteJudgmentForm().validate_on_submit():
+        try:
+            svc.delete_judgment(db.session, current_user, judgment)
+        except svc.AnalysisError as error:
+            show_error(None, error)
+        else:
+            db.session.commit()
+            flash(f"The judgment of {judgment.judge} was removed.", "success")
+    return redirect(url_for("rds.analysis_review", study_id=study.id) + "#judgments")
 
 
 @bp.route("/studies/<int:study_id>/analysis/<int:number>/charts/<name>.png")

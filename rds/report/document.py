@@ -58,6 +58,7 @@ from rds.report.sections import (
     task_ratings_section,
 )
 from rds.stats import cochran_sample_size
+from rds.weight_judgments import LARGE_DIFFERENCE, compare_weights, comparison_text
 from rds.workshop.cvr import task_cvr
 
 __all__ = ["ReportContext", "rds_report"]
@@ -121,6 +122,8 @@ class ReportContext:
     acknowledgement: str | None = None
     cognitive_levels: tuple[tuple[str, str], ...] = ()  # (domain, "recall 30%, ...")
     weight_changes: tuple[tuple[str, float, str], ...] = ()  # the SME review: (domain, points, why)
+    # direct judgments of the domain weights: each judge's (source, {domain: percent})
+    weight_judgments: tuple[tuple[str, Mapping[str, float]], ...] = ()
     previous: PreviousBlueprint | None = None
 
     def __post_init__(self) -> None:
@@ -445,11 +448,11 @@ def _screening(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
     return [*out, lead_paragraph("Missing-data policy:", MISSING_DATA_POLICY)]
 
 
-def _sme_panel(ctx: ReportContext) -> list[Flowable]:
+def _sme_panel(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
     out: list[Flowable] = [heading("4 SME panel and content validity")]
     if not ctx.sme_panel:
         out.append(para("No subject matter experts were recorded for this study."))
-        return [*out, *_post_survey_review(ctx)]
+        return [*out, *_post_survey_review(ctx, result)]
     years = [y for _, _, y in ctx.sme_panel if y is not None]
     text = f"The panel had {len(ctx.sme_panel)} members"
     if years:
@@ -460,7 +463,7 @@ def _sme_panel(ctx: ReportContext) -> list[Flowable]:
     out.append(para(text + "; the roster with their qualifications is in Appendix D."))
     if not ctx.sme_votes:
         out.append(para("No votes of the panel on the draft task statements were recorded."))
-        return [*out, *_post_survey_review(ctx)]
+        return [*out, *_post_survey_review(ctx, result)]
     out.append(
         para(
             "Content validity ratio (CVR, Lawshe 1975) per draft task: (n_e - N/2) / (N/2) with "
@@ -482,17 +485,17 @@ def _sme_panel(ctx: ReportContext) -> list[Flowable]:
     header = ["Task", "Keep", "Revise", "Drop", "CVR", "Critical", "Resolution"]
     out.append(text_table(rows, header, [0.6, 0.55, 0.6, 0.55, 0.6, 0.9, 3.2], (1, 2, 3, 4, 5)))
     out.append(para(f"{below} of {len(rows)} draft tasks fall below the critical CVR."))
-    return [*out, *_post_survey_review(ctx)]
+    return [*out, *_post_survey_review(ctx, result)]
 
 
-def _post_survey_review(ctx: ReportContext) -> list[Flowable]:
+def _post_survey_review(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
     out: list[Flowable] = [subheading("Post-survey review")]
     reviewed = [(c, k, r) for c, k, r in ctx.overrides if r.lower().startswith("sme review")]
     if not ctx.weight_changes and not reviewed:
-        return [
-            *out,
-            para("The panel changed no domain weight and no task's retention after the survey."),
-        ]
+        out.append(
+            para("The panel changed no domain weight and no task's retention after the survey.")
+        )
+        return [*out, *_judged_weights(ctx, result)]
     if ctx.weight_changes:
         rows = [[d, f"{c:+.1f} points", r] for d, c, r in ctx.weight_changes]
         out.append(para("The panel changed these domains' empirical weights (then renormalised):"))
@@ -500,6 +503,47 @@ def _post_survey_review(ctx: ReportContext) -> list[Flowable]:
     if reviewed:
         rows = [[c, "kept" if k else "dropped", r] for c, k, r in reviewed]
         out.append(text_table(rows, ["Task", "Decision", "Reason"], [0.8, 1.0, 5.2]))
+    return [*out, *_judged_weights(ctx, result)]
+
+
+def _judged_weights(ctx: ReportContext, result: AnalysisResult) -> list[Flowable]:
+    """The domain weights judged directly (percent per domain) beside the empirical ones."""
+    if not ctx.weight_judgments:
+        return []
+    out: list[Flowable] = [subheading("Domain weights judged directly")]
+    judges = len(ctx.weight_judgments)
+    smes = sum(source == "sme" for source, _ in ctx.weight_judgments)
+    who = [
+        f"{smes} SME{'s' if smes != 1 else ''}" if smes else "",
+        f"{judges - smes} respondent{'s' if judges - smes != 1 else ''}" if judges - smes else "",
+    ]
+    out.append(
+        para(
+            f"{' and '.join(w for w in who if w)} said what percent of the exam each domain "
+            "deserves (each judge's percents add up to 100). The mean judged weight is set "
+            "beside the empirical weight of this blueprint (after any change by the panel); "
+            f"a difference of {LARGE_DIFFERENCE:g} percentage points or more is flagged. The "
+            "judgments do not change the blueprint."
+        )
+    )
+    rows = compare_weights(
+        [percents for _, percents in ctx.weight_judgments],
+        [(d.domain, d.weight) for d in result.domains],
+    )
+    table = [
+        [
+            r.domain,
+            r.judges,
+            "not judged" if r.judged_mean is None else f"{r.judged_mean:.1f}%",
+            f"{r.empirical:.1f}%",
+            "" if r.difference is None else f"{r.difference:+.1f}",
+            "large" if r.large else "",
+        ]
+        for r in rows
+    ]
+    header = ["Performance domain", "Judges", "Judged", "Empirical", "Difference", "Flag"]
+    out.append(text_table(table, header, [2.5, 0.7, 1.0, 1.0, 1.0, 0.8], (1, 2, 3, 4)))
+    out.append(para(comparison_text(rows, judges)))
     return out
 
 
@@ -647,7 +691,7 @@ def rds_report(context: ReportContext, result: AnalysisResult | Mapping[str, Any
         _summary(context, result),
         _purpose(context),
         _method(context, result),
-        _sme_panel(context),
+        _sme_panel(context, result),
         demographics_section(result, figure, context.questions),
         task_ratings_section(context, result, figure),
         reliability_section(result, figure),

@@ -75,6 +75,8 @@ RENEWAL_AND_CE_PAGES = {
     "ceu.provider_roster",
     "ceu.provider_review",
 }
+# the RDS SME review's direct judgments of the domain weights (issue 15): staff only
+RDS_JUDGMENT_ROUTES = {"rds.analysis_judgment", "rds.analysis_judgment_delete"}
 VALUES = {
     "kind": "certificate",
     "status": "accepted",
@@ -105,6 +107,13 @@ def test_renewal_and_ce_pages_are_guarded(app) -> None:  # type: ignore[no-untyp
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert RENEWAL_AND_CE_PAGES <= endpoints
     assert not RENEWAL_AND_CE_PAGES & PUBLIC
+
+
+def test_rds_weight_judgment_routes_are_guarded(app) -> None:  # type: ignore[no-untyped-def]
+    """The judgment routes exist, are not public, and so join the checks below."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert RDS_JUDGMENT_ROUTES <= endpoints
+    assert not RDS_JUDGMENT_ROUTES & PUBLIC
 
 
 def test_every_private_route_requires_login(app) -> None:  # type: ignore[no-untyped-def]

@@ -47,6 +47,7 @@ PURE_MODULES: dict[str, list[str]] = {
         "mixed_icc.py",
         "retention.py",
         "subgroups.py",
+        "weight_judgments.py",  # direct domain-weight judgments against the empirical weights
         "exam_blueprint.py",
         "cli.py",
         "__main__.py",
