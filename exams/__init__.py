@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     from exams.access import EXAM_STAFF
     from exams.demo import load as load_demo
     from exams.results.services import exam_facts
+    from exams.standards import services as standards
     from exams.web import bp
 
     app.register_blueprint(bp)
@@ -88,6 +89,9 @@ def init_app(app: Flask) -> None:
     hooks.applicant_facts.connect(exam_facts)  # a pass recorded here counts for certify
     for role in EXAM_STAFF:
         modules.add_dashboard_panel(app, role, "exams/panels/staff.html")
+    modules.add_dashboard_panel(
+        app, Role.SME_JUDGE, "exams/panels/judge.html", standards.judge_dashboard_facts
+    )
     modules.add_board_panel(app, "exams/panels/board.html", order=40)
     modules.add_demo(app, "exams", load_demo, order=40)
 

@@ -498,3 +498,14 @@ def adopt(
         },
     )
     return cut
+
+
+def judge_dashboard_facts(session: Session, user: User) -> dict[str, object]:
+    """The judge's dashboard panel: their panels, and how many wait for their ratings."""
+    panels = panels_of(session, user)
+    waiting = [
+        (s, board_name, form_name)
+        for s, j, board_name, form_name in panels
+        if s.status == "open" and j.done(s.round) is None
+    ]
+    return {"rating_panels": len(panels), "rating_waiting": waiting}

@@ -22,6 +22,7 @@ PANEL = {
     "Exam manager": "panel-exams",
     "Item writer": "panel-exams",
     "Item reviewer": "panel-exams",
+    "SME judge": "panel-exams-judge",
 }
 
 

@@ -1,6 +1,6 @@
-"""Angoff judges hear by email when they are invited (round 1) and when round 2 opens: what
-to do and the link to rate, delivered through the outbox to a real SMTP server on loopback,
-with no item content."""
+"""Angoff judges hear by email (and see on their dashboard) when they are invited (round 1)
+and when round 2 opens: what to do and the link to rate, delivered through the outbox to a
+real SMTP server on loopback, with no item content."""
 
 from __future__ import annotations
 
@@ -58,15 +58,22 @@ def test_judges_are_told_to_rate_each_round(app: Flask, scene: Scene, smtp_serve
         assert link in body
         assert STEM not in body and "listen" not in body
 
+    # the judge's dashboard says the same
+    home = _client(app, scene.judges[0]).get("/dashboard").get_data(as_text=True)
+    assert f'href="{link}">Rate the items of Form A, round 1</a>' in home
     for judge, row in zip(scene.judges, ROUND1[:6], strict=False):
         rated = _rate(app, scene, judge, list(row), finish=True)[1]
         assert isinstance(rated, TestResponse) and rated.status_code == 302
     assert _deliver(app, handler) == []  # rating sends nothing
+    done = _client(app, scene.judges[0]).get("/dashboard").get_data(as_text=True)
+    assert "Nothing waits for your ratings." in done
     manager = _client(app, scene.manager)
     board_url = f"/boards/{scene.board_id}/exams/standard-setting/{setting_id}"
     panel = manager.get(board_url).get_data(as_text=True)
     assert manager.post(f"{board_url}/round2", data={"csrf_token": _csrf(panel)}).status_code == 302
 
+    waiting = _client(app, scene.judges[0]).get("/dashboard").get_data(as_text=True)
+    assert "Rate the items of Form A, round 2" in waiting
     round2 = _deliver(app, handler)
     assert sorted(m["To"] for m in round2) == sorted(scene.judges[:7])
     for message in round2:
