@@ -304,3 +304,38 @@ def test_the_command_names_an_unknown_issuer(app, make_board, who: str) -> None:
     make_board("ne")
     result = app.test_cli_runner().invoke(args=["credentials", "issue-approved", "ne", "--by", who])
     assert result.exit_code != 0 and "No account with the email" in result.output
+
+
+def _badge(n: int, endorsements: tuple[str, ...] = ()) -> dict[str, Any]:
+    from verify.badges import credential as documents
+
+    names = ['Jane "Q" Doe', "Zoë Ångström", "Line\nBreak", "Back\\slash", "O'Brien", "日本 太郎"]
+    facts = documents.BadgeFacts(
+        credential_id=f"urn:uuid:00000000-0000-4000-8000-{n:012d}",
+        issuer_did="did:web:example.org:issuers:ne", board_name="Board", jurisdiction="NE",
+        board_url="https://example.org/issuers/ne", holder_name=f"{names[n % len(names)]} {n}",
+        credential_number=f"NE-CPSS-{n:06d}", credential_type_code="CPSS",
+        credential_type_name="Certified Peer Support Specialist",
+        achievement_id="https://example.org/issuers/ne/achievements/CPSS",
+        criteria_url="https://example.org/issuers/ne/achievements/CPSS#criteria",
+        verify_url=f"https://example.org/verify/ne/NE-CPSS-{n:06d}",
+        valid_from=date(2026, 1, 1 + n % 20), valid_until=date(2028, 1, 1),
+        endorsements=endorsements,
+        status=tuple(
+            documents.StatusEntry(p, f"https://example.org/issuers/ne/status/{1 + n % 2}/{p}",
+                                  (n * 7919) % 131072)
+            for p in ("revocation", "suspension")
+        ),
+    )  # fmt: skip
+    return documents.open_badge(facts)
+
+
+def test_canonicalizing_a_batch_gives_each_document_its_own_canonical_form() -> None:
+    from verify.badges.jsonld import canonize, canonize_many
+
+    batch = [_badge(n, ("Youth endorsement",) if n % 4 == 0 else ()) for n in range(12)]
+    assert canonize_many(batch) == [canonize(d) for d in batch]
+    # a value the contexts read as a term, not an IRI: the batch falls back to one by one
+    odd = [_badge(n) for n in range(3)]
+    odd[1]["credentialSubject"]["achievement"]["achievementType"] = "License"
+    assert canonize_many(odd) == [canonize(d) for d in odd]

@@ -9,12 +9,14 @@ which is what the `eddsa-rdfc-2022` cryptosuite hashes.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pyld import jsonld
+from pyld.canon import URDNA2015
 from pyld.jsonld import DEFAULT_BASE_IRI, JsonLdError, JsonLdProcessor
 
 CONTEXTS_DIR = Path(__file__).parent / "contexts"
@@ -165,6 +167,127 @@ def canonize(document: dict[str, Any]) -> str:
     except JsonLdError as exc:
         raise ValueError(f"not readable as JSON-LD: {_reason(exc)}") from exc
     return result
+
+
+_TOKEN = "urn:x-peercert-value:"  # an absolute IRI: a placeholder expansion leaves whole
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
+_OPTIONS = {"algorithm": "URDNA2015", "format": "application/n-quads"}
+
+
+def canonize_many(documents: list[dict[str, Any]]) -> list[str]:
+    """canonize of each document, documents of one shape expanded once.
+
+    Credentials signed in a batch differ only in a few values (ids, names, numbers, status
+    indexes). For each shape the differing values are put in as placeholders, the template
+    is expanded to its RDF dataset once, and each document's dataset is the template's with
+    its own values back in place of the placeholders; only the canonicalization proper
+    (RDFC-1.0 blank node labelling) runs per document. The first document of each shape is
+    also canonicalized the plain way and must agree; any doubt (a placeholder that did not
+    come through whole, a value that is not an IRI where the template put one) and the
+    documents of that shape are canonicalized one by one.
+    """
+    results: list[str | None] = [None] * len(documents)
+    shapes: dict[str, list[int]] = {}
+    for position, document in enumerate(documents):
+        shapes.setdefault(json.dumps(_skeleton(document), sort_keys=True), []).append(position)
+    for positions in shapes.values():
+        group = [documents[p] for p in positions]
+        found = _canonize_shape(group) if len(group) > 1 else None
+        texts: list[str | None] = list(found) if found else [None] * len(group)
+        for position, document, text in zip(positions, group, texts, strict=True):
+            results[position] = text if text is not None else canonize(document)
+    return [text for text in results if text is not None]
+
+
+def _skeleton(value: Any) -> Any:
+    """The document with every string left out: documents of one skeleton share a shape."""
+    if isinstance(value, dict):
+        return {k: _skeleton(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_skeleton(v) for v in value]
+    return "" if isinstance(value, str) else value
+
+
+def _varying(first: Any, other: Any, path: tuple[Any, ...], out: set[tuple[Any, ...]]) -> None:
+    if isinstance(first, dict):
+        for key in first:
+            _varying(first[key], other[key], (*path, key), out)
+    elif isinstance(first, list):
+        for index, item in enumerate(first):
+            _varying(item, other[index], (*path, index), out)
+    elif first != other:
+        out.add(path)
+
+
+def _get(document: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        document = document[step]
+    return document
+
+
+def _canonize_shape(group: list[dict[str, Any]]) -> list[str] | None:
+    varying: set[tuple[Any, ...]] = set()
+    for other in group[1:]:
+        _varying(group[0], other, (), varying)
+    if any(path and path[0] == "@context" for path in varying):
+        return None
+    paths = sorted(varying, key=repr)
+    template = json.loads(json.dumps(group[0]))
+    tokens = {}
+    for number, path in enumerate(paths):
+        token = f"{_TOKEN}{number}"
+        parent = _get(template, path[:-1])
+        parent[path[-1]] = token
+        tokens[token] = path
+    try:
+        dataset = _SafeMemoProcessor().to_rdf(
+            template, {"documentLoader": document_loader, "produceGeneralizedRdf": False}
+        )
+    except JsonLdError:
+        return None
+    kinds: dict[str, str] = {}
+    for graph, triples in dataset.items():
+        if _TOKEN in graph:
+            return None
+        for triple in triples:
+            if _TOKEN in triple["predicate"]["value"]:
+                return None
+            for part in ("subject", "object"):
+                value = triple[part]["value"]
+                if value in tokens:
+                    kinds[value] = triple[part]["type"]
+                elif _TOKEN in value or _TOKEN in triple[part].get("datatype", ""):
+                    return None  # a placeholder changed on the way: not a whole value
+    if set(kinds) != set(tokens):
+        return None
+    results = []
+    for document in group:
+        values = {token: _get(document, path) for token, path in tokens.items()}
+        for token, value in values.items():
+            if not isinstance(value, str):
+                return None
+            if kinds[token] == "IRI" and not _ABSOLUTE_IRI.match(value):
+                return None
+            if kinds[token] == "blank node":
+                return None
+        copied = {
+            graph: [
+                {
+                    key: (
+                        {**part, "value": values.get(part["value"], part["value"])}
+                        if key in ("subject", "object")
+                        else dict(part)
+                    )
+                    for key, part in triple.items()
+                }
+                for triple in triples
+            ]
+            for graph, triples in dataset.items()
+        }
+        results.append(URDNA2015().main(copied, dict(_OPTIONS)))
+    if results[0] != canonize(group[0]):
+        return None
+    return results
 
 
 def canonize_plain(document: dict[str, Any]) -> str:

@@ -17,7 +17,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from verify.badges.jsonld import canonize
+from verify.badges.jsonld import canonize, canonize_many
 from verify.badges.keys import SigningKey, check_signature, from_multibase_b58, multibase_b58
 
 PROOF_TYPE = "DataIntegrityProof"
@@ -67,15 +67,19 @@ def _hash_data(document: dict[str, Any], proof_options: dict[str, Any]) -> bytes
     )
 
 
-def sign(document: dict[str, Any], key: SigningKey, created: datetime) -> dict[str, Any]:
-    """The document with a DataIntegrityProof (eddsa-rdfc-2022) added as `proof`."""
-    options = {
+def _proof_options(key: SigningKey, created: datetime) -> dict[str, Any]:
+    return {
         "type": PROOF_TYPE,
         "cryptosuite": CRYPTOSUITE,
         "created": xsd_datetime(created),
         "verificationMethod": key.verification_method,
         "proofPurpose": "assertionMethod",
     }
+
+
+def sign(document: dict[str, Any], key: SigningKey, created: datetime) -> dict[str, Any]:
+    """The document with a DataIntegrityProof (eddsa-rdfc-2022) added as `proof`."""
+    options = _proof_options(key, created)
     signature = key.sign(_hash_data(document, options))
     return {**document, "proof": {**options, "proofValue": multibase_b58(signature)}}
 
@@ -96,7 +100,7 @@ def sign_many(
     processes, each given the key's raw private bytes and a slice of the documents.
     """
     if processes <= 1 or len(documents) < max(parallel_from, 2):
-        return [sign(document, key, created) for document in documents]
+        return _sign_all(documents, key, created)
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
@@ -124,7 +128,22 @@ def _sign_slice(
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     key = SigningKey(Ed25519PrivateKey.from_private_bytes(raw), method)
-    return [sign(document, key, created) for document in documents]
+    return _sign_all(documents, key, created)
+
+
+def _sign_all(
+    documents: list[dict[str, Any]], key: SigningKey, created: datetime
+) -> list[dict[str, Any]]:
+    """sign of each document, their canonical forms found together (canonize_many)."""
+    options = _proof_options(key, created)
+    unsecured = [{k: v for k, v in d.items() if k != "proof"} for d in documents]
+    signed = []
+    for document, canonical in zip(documents, canonize_many(unsecured), strict=True):
+        config = {"@context": document.get("@context"), **options}
+        digest = _config_hash(json.dumps(config, sort_keys=True))
+        signature = key.sign(digest + hashlib.sha256(canonical.encode()).digest())
+        signed.append({**document, "proof": {**options, "proofValue": multibase_b58(signature)}})
+    return signed
 
 
 def check(document: dict[str, Any], resolve: KeyResolver) -> ProofCheck:
