@@ -351,3 +351,41 @@ def test_signed_in_pages(browser, live_server, demo_ids, role: str) -> None:  # 
     for path in phone:
         audit.visit(path.format(**demo_ids))
     audit.finish()
+
+
+def test_exam_pages_with_errors(browser, live_server, demo_ids) -> None:  # type: ignore[no-untyped-def]
+    """The exam forms as they come back with errors: the reporting scale out of order, a
+    results file with bad rows, a rating that is not a percentage."""
+    manager = Audit(browser, live_server, "exam-errors")
+    manager.login("exams@demo.peercert")
+    manager.page.goto(f"/boards/{demo_ids['lakes']}/exams/scale")
+    manager.page.get_by_label("Passing scaled score").fill("900")
+    manager.page.get_by_role("button", name="Save the scale").click()
+    manager.page.locator(".invalid-feedback").first.wait_for()
+    manager.check()
+    manager.page.goto(f"/boards/{demo_ids['lakes']}/exams/forms/{demo_ids['exam_form']}/results")
+    manager.page.get_by_label("Results file (CSV or XLSX)").set_input_files(
+        files=[
+            {
+                "name": "vendor.csv",
+                "mimeType": "text/csv",
+                "buffer": b"candidate_id,total\nnobody@example.org,7\nx,y\n",
+            }
+        ]
+    )
+    manager.page.get_by_label("The file holds").select_option("totals")
+    manager.page.get_by_role("button", name="Import and score").click()
+    manager.page.locator("#import-problems").wait_for()
+    manager.check()
+    manager.phone()
+    manager.check()
+    manager.finish()
+
+    judge = Audit(browser, live_server, "exam-rating-errors")
+    judge.login(exam_demo.JUDGE[0])
+    judge.page.goto(f"/boards/{demo_ids['lakes']}/exams/panels/{demo_ids['exam_panel']}")
+    judge.page.get_by_label("Item 1: Chance a minimally competent candidate").fill("150")
+    judge.page.get_by_role("button", name="Save").first.click()
+    judge.page.locator(".invalid-feedback").first.wait_for()
+    judge.check()
+    judge.finish()
