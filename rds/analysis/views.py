@@ -476,8 +476,8 @@ def analysis_judgment(study_id: int) -> Any:
             svc.record_judgment(
                 db.session, current_user, study, form.judge.data, form.source.data, posted
             )
-        except svc.JudgmentError as error:
-            errors = error.errors
+        except svc.AnalysisError as error:  # a JudgmentError names the domains' errors
+            errors = getattr(error, "errors", {})
             if error.field:
                 show_error(form, error)
             else:

@@ -150,3 +150,22 @@ def test_another_board_cannot_judge_or_remove(app, client, world, make_user) -> 
     assert client.post(delete).status_code == 404
     with app.app_context():
         assert db.session.execute(select(WeightJudgment.id)).scalars().all() == [judgment_id]
+
+
+def test_an_archived_study_takes_no_judgment(app, client, world) -> None:  # noqa: F811
+    sid = world["study"]
+    _run(app, world)
+    ids = _domains(app, sid)
+    with app.app_context():
+        study = db.session.get(Study, sid)
+        assert study is not None
+        study.status = "archived"
+        db.session.commit()
+    login(client, "psych@a.org")
+    refused = _post(client, sid, ids, "SME 1", Advocacy="50", Ethics="30", Recovery="20")
+    assert refused.status_code == 400
+    assert _cells(refused.get_data(as_text=True), "judgment-total") == [
+        "This study is archived; clone it into a new version to analyse it."
+    ]
+    with app.app_context():
+        assert db.session.execute(select(WeightJudgment)).first() is None
