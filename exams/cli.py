@@ -22,6 +22,7 @@ from exams.scoring import (
     GROUP_FRACTION,
     ExamAnalysis,
     LinearScale,
+    ReportingScale,
     analyze,
     candidate_rows,
     option_letter,
@@ -46,6 +47,17 @@ def _scale_point(text: str) -> tuple[float, float]:
         return float(raw), float(scaled)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not RAW=SCALED (e.g. 98=500)") from None
+
+
+def _reporting_scale(text: str) -> ReportingScale:
+    try:
+        low, passing, high = (int(part) for part in text.split(","))
+        return ReportingScale(low, passing, high)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not LOW,PASSING,HIGH in whole numbers with LOW < PASSING < HIGH "
+            "(e.g. 200,500,800)"
+        ) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="two points of a linear reporting scale, e.g. --scale 98=500 --scale 150=800",
     )
     a.add_argument("--scale-decimals", type=int, default=0, help="decimals of scaled scores")
+    a.add_argument(
+        "--reporting-scale",
+        type=_reporting_scale,
+        metavar="LOW,PASSING,HIGH",
+        help="the board's scale anchored at the cut, as on the site (needs --cut): the lowest "
+        "passing raw score reports as PASSING, 0 as LOW, every item right as HIGH; "
+        "e.g. 200,500,800",
+    )
     a.add_argument("--json", dest="json_out", help="write the analysis as JSON ('-' = stdout)")
     a.add_argument("--csv", dest="csv_dir", help="write items.csv and candidates.csv here")
     a.add_argument("--quiet", action="store_true", help="no summary and no progress bar")
@@ -187,8 +207,13 @@ def _write_text(handle: TextIO, text: str) -> None:
 
 def run_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """The ``analyze`` command; returns the exit code."""
-    scale: LinearScale | None = None
-    if args.scale:
+    scale: LinearScale | ReportingScale | None = None
+    if args.reporting_scale is not None:
+        if args.scale or args.cut is None:
+            err.write("error: --reporting-scale needs --cut and no --scale\n")
+            return EXIT_BAD_INPUT
+        scale = args.reporting_scale
+    elif args.scale:
         if len(args.scale) != 2:
             err.write("error: --scale needs exactly two RAW=SCALED points\n")
             return EXIT_BAD_INPUT

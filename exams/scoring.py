@@ -398,7 +398,7 @@ class ExamAnalysis:
     items: ItemAnalysis
     scores: Scores
     pass_fail: PassFail | None
-    scale: LinearScale | None
+    scale: LinearScale | ReportingScale | None
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self, candidate_ids: Sequence[str] | None = None) -> dict[str, Any]:
@@ -902,9 +902,11 @@ def analyze(
     scored: ArrayLike | None = None,
     n_options: ArrayLike | None = None,
     cut: float | None = None,
-    scale: LinearScale | None = None,
+    scale: LinearScale | ReportingScale | None = None,
 ) -> ExamAnalysis:
-    """Score a group of candidates on one form and analyse the items and the form."""
+    """Score a group of candidates on one form and analyse the items and the form.
+
+    A :class:`ReportingScale` is anchored at the cut, so it needs ``cut``."""
     r = _responses(responses)
     n, k = r.shape
     if k == 0:
@@ -935,6 +937,11 @@ def analyze(
         consistency = subkoviak_consistency(raw, n_scored, needed, form.kr21) if n else None
         result_pf = PassFail(float(cut), needed, int(passed.sum()), n, consistency)
     subs = domain_scores(x, domains, mask) if domains is not None else None
-    scaled = scale.apply(raw) if scale is not None else None
+    if isinstance(scale, ReportingScale):
+        if cut is None:
+            raise ValueError("a reporting scale anchored at the cut needs the cut score")
+        scaled: FloatArray | None = scale.apply(raw, n_scored, raw_needed(cut, n_scored))
+    else:
+        scaled = scale.apply(raw) if scale is not None else None
     scores = Scores(raw=raw, scaled=scaled, passed=passed, domains=subs)
     return ExamAnalysis(form, items, scores, result_pf, scale, tuple(warnings))

@@ -70,3 +70,27 @@ def test_a_scale_out_of_order_is_refused(low: int, passing: int, high: int) -> N
 def test_needed_outside_the_form_is_refused() -> None:
     with pytest.raises(ValueError, match="between 0 and the number of items"):
         SCALE.apply([3], 10, 11)
+
+
+def test_the_command_line_reports_on_the_same_scale(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """``python -m exams analyze --cut 2.4 --reporting-scale 200,500,800``: 4 scored items,
+    3 needed: 0 -> 200, 1 -> 300, 2 -> 400, 3 -> 500, 4 -> 800, as the site reports them."""
+    import json
+
+    from tests.pure.test_exam_cli import KEY_CSV, responses_csv, run, write
+
+    key = write(tmp_path, "key.csv", KEY_CSV)
+    responses = write(tmp_path, "responses.csv", responses_csv())
+    code, out = run(tmp_path, key, responses, "--cut", "2.4", "--reporting-scale", "200,500,800")
+    assert code == 0, capsys.readouterr().err
+    doc = json.loads(out.read_text())
+    expected = {0: 200, 1: 300, 2: 400, 3: 500, 4: 800}
+    assert {c["raw"] for c in doc["candidates"]} >= {1, 2, 3, 4}
+    for candidate in doc["candidates"]:
+        assert candidate["scaled"] == expected[candidate["raw"]]
+    assert doc["scale"] == {"low": 200, "passing": 500, "high": 800}
+    code, _ = run(tmp_path, key, responses, "--reporting-scale", "200,500,800")
+    assert code == 2 and "--reporting-scale needs --cut" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run(tmp_path, key, responses, "--cut", "2.4", "--reporting-scale", "500,200,800")
+    assert "is not LOW,PASSING,HIGH" in capsys.readouterr().err
