@@ -158,7 +158,7 @@ def _records(
     notices: dict[int, list[DisciplineNotice]] = defaultdict(list, known_notices or {})
     ids = [row.id for row in rows]
     for chunk_start in range(0, len(ids) if known_notices is None else 0, 500):
-        for notice in session.execute(
+        for notice in session.connection().execute(
             _statements()["notices"], {"ids": ids[chunk_start : chunk_start + 500]}
         ):
             notices[notice.credential_id].append(_notice(notice))
@@ -240,9 +240,12 @@ def _statements() -> dict[str, Any]:
 
 def by_number(session: Session, slug: str, number: str, as_of: date) -> PublicRecord | None:
     """One credential by board and number (number case does not matter)."""
-    rows = session.execute(
-        _statements()["by_number"], {"slug": slug, "number": normalise_number(number)}
-    ).all()
+    # plain Core on the session's connection: the columns need no ORM result processing
+    rows = (
+        session.connection()
+        .execute(_statements()["by_number"], {"slug": slug, "number": normalise_number(number)})
+        .all()
+    )
     if not rows:
         return None
     notices = [
@@ -267,9 +270,11 @@ def by_numbers(
         per_board[slug].add(normalise_number(number))
     rows: list[Any] = []
     for slug, numbers in per_board.items():
-        rows += session.execute(
-            _statements()["by_numbers"], {"slug": slug, "numbers": sorted(numbers)}
-        ).all()
+        rows += (
+            session.connection()
+            .execute(_statements()["by_numbers"], {"slug": slug, "numbers": sorted(numbers)})
+            .all()
+        )
     return {(r.board_slug, r.number): r for r in _records(session, rows, as_of)}
 
 
