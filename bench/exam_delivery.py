@@ -18,6 +18,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -262,12 +263,14 @@ def bench_delivery(args: argparse.Namespace) -> None:
             f"delivery: seeded {len(sitters)} candidates with started sittings on a "
             f"{len(form_items)}-item form in {time.perf_counter() - started:.1f} s"
         )
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", str(args.threads),
-             "--keep-alive", "30", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-             "app:create_app()"],
-            cwd=ROOT, env={**os.environ, **env},
-        )  # fmt: skip
+        server_log = Path(instance) / "server.log"  # the app's JSON request lines
+        with open(server_log, "wb") as log:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", str(args.threads),
+                 "--keep-alive", "30", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+                 "app:create_app()"],
+                cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
         for _ in range(200):
             if _port_open(port):
                 break
@@ -333,6 +336,15 @@ def bench_delivery(args: argparse.Namespace) -> None:
         )
         for failure in failures[:5]:
             print(f"    {failure}")
+        inside = _server_times(server_log, "exams.answer")
+        if inside:
+            print(
+                f"  in the app (its request log: view and after-request hooks): "
+                f"p50 {inside[len(inside) // 2]:.1f} ms, p95 {inside[int(0.95 * len(inside))]:.1f} "
+                f"ms over {len(inside):,} saves; the rest of the latency above is waiting for a "
+                f"worker thread and CPU (the candidates' client shares the machine: load "
+                f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+            )
         if statistics.mean(ms or [0]) > 0 and args.think == 0:
             print("  (no think time: every candidate clicks as fast as the server answers)")
     finally:
@@ -344,6 +356,25 @@ def bench_delivery(args: argparse.Namespace) -> None:
                 server.kill()
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+def _server_times(log: Path, endpoint: str) -> list[float]:
+    """Sorted in-app times (ms) of one endpoint's requests, from the app's JSON log lines."""
+    import json
+
+    times = []
+    with open(log, encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            if f'"{endpoint}"' not in line:
+                continue
+            try:
+                fields = json.loads(line)
+            except ValueError:
+                continue
+            if fields.get("endpoint") == endpoint and fields.get("ms") is not None:
+                times.append(float(fields["ms"]))
+    return sorted(times)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

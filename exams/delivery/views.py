@@ -278,16 +278,18 @@ def answer(registration_id: int) -> Any:
     if claim is None:
         return login_manager.unauthorized()
     wants_json = request.headers.get("X-Requested-With") == "fetch"
-    form = AnswerForm()
-    if not form.validate_on_submit():
+    # the page's AnswerForm fields, read as it reads them; the CSRF token was checked
+    # before any view (core.extensions.csrf), so no form object is built per click
+    fields = request.form
+    item_text, choice_text = fields.get("form_item_id", ""), fields.get("choice", "")
+    if not item_text.isdecimal():
         _checked(registration_id)
         if wants_json:
             return jsonify({"saved": False, "error": "The page is stale; reload it."}), 400
         abort(400)
-    choice_text = request.form.get("choice", "")
+    form_item_id, now = int(item_text), utcnow()
     choice = int(choice_text) if choice_text.isdecimal() else None
-    form_item_id, now = form.form_item_id.data, utcnow()
-    flagged = bool(form.flagged.data)
+    flagged = fields.get("flagged", "") not in ("", "false")
     if services.save_answer(
         db.session, registration_id, *claim, form_item_id, choice, flagged, now
     ):

@@ -51,7 +51,11 @@ class SimpleForm(FlaskForm):
 
 
 class AnswerForm(FlaskForm):
-    """One answer: the item, where the candidate is, the flag; ``choice`` is read raw."""
+    """One answer: the item, where the candidate is, the flag; ``choice`` is read raw.
+
+    Rendered on the sitting page; the save endpoint reads these fields from the request
+    itself (no form object per click), so a change here is a change there too.
+    """
 
     form_item_id = IntegerField(validators=[InputRequired()])
     position = IntegerField(validators=[InputRequired()])
