@@ -26,6 +26,7 @@ PURE_MODULES: dict[str, list[str]] = {
         "pdf.py",
         "sheets.py",  # the formula guard and the safe .xlsx reader of every importer
         "passwords.py",  # the common-password check of the password forms
+        "ratelimit.py",  # the rate limits' Redis storage (one round trip per request)
     ],
     "certify": [
         "rules.py",
