@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from wtforms import DecimalField
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import NumberInput
 
 from core.units import is_quarter_hours
@@ -33,6 +34,7 @@ def hours_field(label: str, required: bool = True, maximum: str = "200") -> Deci
         widget=NumberInput(step="0.25", min="0", max=maximum),
         validators=[
             InputRequired(message="Enter the hours, for example 1.5.") if required else Optional(),
+            NumberRange(max=Decimal(maximum), message=f"Enter at most {maximum} hours."),
             quarter_hours,
         ],
     )

@@ -1,18 +1,28 @@
 """Account and staff forms: field validation only, no writes.
 
 Importing this module also gives every FlaskForm of the project (core's and the modules')
-the text filters below, so no name, title or email can carry a line break into a header.
+the text filters below, so no name, title or email can carry a line break into a header, and
+the bounds below, so no field takes a value the database or date arithmetic cannot hold: text
+has a length limit, numbers are finite and bounded, dates fall between the years 1900 and
+2199. A field's own, narrower validators still apply and word the usual errors.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
+    DecimalField,
     EmailField,
     Field,
+    FloatField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
@@ -20,7 +30,17 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.meta import DefaultMeta
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from core.passwords import is_common
 
@@ -87,21 +107,79 @@ def oversize_guard(field: Field) -> Any:
     return guard
 
 
-def _bind_with_text_filter(meta: Any, form: Any, unbound_field: Any, options: Any) -> Field:
+# The bounds a field gets when it has none of its own (see the module's docstring).
+LONGEST_LINE = 1_000
+LONGEST_TEXT = 20_000
+LARGEST_NUMBER = 1_000_000_000
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+_NUMBER_FIELDS = (IntegerField, DecimalField, FloatField)
+_RANGE_MESSAGES = {
+    (-LARGEST_NUMBER, LARGEST_NUMBER): f"Enter a number between -{LARGEST_NUMBER:,} and "
+    f"{LARGEST_NUMBER:,}.",
+    (-LARGEST_NUMBER, None): f"Enter a number of at least -{LARGEST_NUMBER:,}.",
+    (None, LARGEST_NUMBER): f"Enter a number of at most {LARGEST_NUMBER:,}.",
+}
+
+
+def finite_number(form: Any, field: Field) -> None:
+    """Refuse NaN and infinities, which compare with nothing (and make Decimal raise)."""
+    data = field.data
+    if isinstance(data, (Decimal, float)) and not math.isfinite(data):
+        raise StopValidation("Enter a number.")
+
+
+def date_in_range(form: Any, field: Field) -> None:
+    """Refuse dates no record of this platform can have (and that date arithmetic overflows)."""
+    if isinstance(field.data, date) and not EARLIEST_DATE <= field.data <= LATEST_DATE:
+        raise ValidationError(
+            f"Enter a date between {EARLIEST_DATE.year} and {LATEST_DATE.year} "
+            f"(this was {field.data.isoformat()})."
+        )
+
+
+def bounds(field: Field) -> list[Any]:
+    """The validators a bound field lacks to be bounded: a length limit for text, finiteness
+    and a range for numbers, a year range for dates."""
+    if isinstance(field, StringField) and not isinstance(field, PasswordField):
+        if longest(field) is not None:
+            return []
+        limit = LONGEST_TEXT if isinstance(field, TextAreaField) else LONGEST_LINE
+        return [Length(max=limit, message=f"Use at most {limit:,} characters.")]
+    if isinstance(field, _NUMBER_FIELDS):
+        ranges = [v for v in field.validators if isinstance(v, NumberRange)]
+        low = None if any(v.min is not None for v in ranges) else -LARGEST_NUMBER
+        high = None if any(v.max is not None for v in ranges) else LARGEST_NUMBER
+        wanted: list[Any] = [finite_number]
+        if low is not None or high is not None:
+            wanted.append(NumberRange(min=low, max=high, message=_RANGE_MESSAGES[low, high]))
+        return wanted
+    if isinstance(field, DateField):
+        return [date_in_range]
+    return []
+
+
+def _bind_with_guards(meta: Any, form: Any, unbound_field: Any, options: Any) -> Field:
     field = _plain_bind_field(meta, form, unbound_field, options)
     extra = text_filter(field)
     if extra is not None and extra not in field.filters:
         field.filters = (extra, *field.filters)  # first, so a field's own filters see clean text
+    missing = bounds(field)
+    if missing:
+        # a new list: the unbound field's validators are shared by every form instance
+        finite = [v for v in missing if v is finite_number]
+        others = [v for v in missing if v is not finite_number]
+        field.validators = [*finite, *field.validators, *others]
     if isinstance(field, StringField) and not isinstance(field, PasswordField) and longest(field):
         field.filters = (oversize_guard(field), *field.filters)
     return field
 
 
-# wtforms' hook for customising how fields bind, set on FlaskForm's Meta (which every form's
-# Meta inherits) rather than on a base class: the modules' forms subclass FlaskForm directly.
-_plain_bind_field = FlaskForm.Meta.bind_field
-if getattr(_plain_bind_field, "__name__", "") != _bind_with_text_filter.__name__:
-    FlaskForm.Meta.bind_field = _bind_with_text_filter
+# wtforms' hook for customising how fields bind, set on the default Meta (which FlaskForm's
+# Meta, and so every form's, inherits, and which the rows of a FieldList or FormField use)
+# rather than on a base class: the modules' forms subclass FlaskForm or Form directly.
+_plain_bind_field = DefaultMeta.bind_field
+if getattr(_plain_bind_field, "__name__", "") != _bind_with_guards.__name__:
+    DefaultMeta.bind_field = _bind_with_guards  # type: ignore[method-assign]
 
 
 def _not_common(form: Any, field: Any) -> None:

@@ -49,6 +49,9 @@ def hours_number(minutes: int) -> float:
     return float(hours(minutes))
 
 
+MOST_HOURS = 1_000_000
+
+
 def minutes_from_hours(value: Decimal | float | int | str) -> int:
     """Hours typed by a person as whole minutes; refuses anything but whole quarter hours."""
     try:
@@ -57,6 +60,8 @@ def minutes_from_hours(value: Decimal | float | int | str) -> int:
         raise ValueError(f"'{value}' is not a number of hours") from exc
     if not amount.is_finite():
         raise ValueError(f"'{value}' is not a number of hours")
+    if abs(amount) > MOST_HOURS:  # beyond any record, and past Decimal's exact remainder
+        raise ValueError(f"{value} hours is more than any record can hold")
     minutes = amount * MINUTES_PER_HOUR
     if minutes % QUARTER_HOUR:
         raise ValueError(f"{value} hours is not a whole number of quarter hours (0.25 h steps)")

@@ -96,7 +96,7 @@ class AttendanceForm(FlaskForm):
         "Minutes attended",
         validators=[
             InputRequired("Enter the minutes attended."),
-            NumberRange(min=0, message="Enter 0 or more minutes."),
+            NumberRange(min=0, max=24 * 60, message="Enter 0 to 1,440 minutes (one day)."),
         ],
     )
     submit = SubmitField("Record attendance")

@@ -8,16 +8,15 @@ one-time token of anyone in the database.
 from __future__ import annotations
 
 import json
-import logging
 
 import pytest
 from sqlalchemy import select
 
 from core.demo import load as load_demo
 from core.extensions import db
-from core.logs import REQUEST_LOGGER, JsonFormatter
 from core.models import User
 from tests.core.test_route_guards import _urls
+from tests.logcapture import captured_logs
 
 PEOPLE = [
     ("admin@demo.peercert", "demo-platform-admin"),
@@ -27,31 +26,10 @@ PEOPLE = [
 ]
 
 
-class _Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.setFormatter(JsonFormatter())
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-
 @pytest.fixture
 def log_lines(app):  # type: ignore[no-untyped-def]
-    """Every line the app's loggers write (attached to them: another app made by a test may
-    have turned their propagation off)."""
-    handler = _Lines()
-    loggers = [logging.getLogger(name) for name in (REQUEST_LOGGER, app.logger.name)]
-    loggers += [logging.getLogger(), logging.getLogger("werkzeug")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG)
-    yield handler.lines
-    for logger, level in zip(loggers, levels, strict=True):
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+    with captured_logs(app.logger.name) as lines:
+        yield lines
 
 
 def test_a_full_crawl_logs_no_personal_data(app, log_lines) -> None:  # type: ignore[no-untyped-def]
