@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -381,3 +381,17 @@ def remove_endorsement(
     )
     session.delete(endorsement)
     session.flush()
+
+
+def endorsement_names(session: Session, board_ids: Iterable[int]) -> dict[tuple[int, str], str]:
+    """The name of each endorsement code of these boards, by (board id, code): one query, none
+    when no board is given."""
+    boards = set(board_ids)
+    if not boards:
+        return {}
+    rows = session.execute(
+        select(Endorsement.board_id, Endorsement.code, Endorsement.name).where(
+            Endorsement.board_id.in_(boards)
+        )
+    )
+    return {(board_id, code): name for board_id, code, name in rows}

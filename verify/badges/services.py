@@ -16,7 +16,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from certify.models import Credential, Endorsement
+from certify.config.services import endorsement_names
+from certify.models import Credential
 from core import audit
 from core.models import Board, User, utcnow
 from core.urls import external_url
@@ -119,17 +120,7 @@ def _endorsement_names_of(
     session: Session, credentials: list[Credential]
 ) -> dict[int, tuple[str, ...]]:
     """Each credential's endorsements by name (one query for all the boards concerned)."""
-    boards = {c.board_id for c in credentials if c.endorsements}
-    names: dict[tuple[int, str], str] = {}
-    if boards:
-        names = {
-            (board_id, code): name
-            for board_id, code, name in session.execute(
-                select(Endorsement.board_id, Endorsement.code, Endorsement.name).where(
-                    Endorsement.board_id.in_(boards)
-                )
-            ).all()
-        }
+    names = endorsement_names(session, {c.board_id for c in credentials if c.endorsements})
     return {
         c.id: tuple(names.get((c.board_id, code), code) for code in c.endorsements or ())
         for c in credentials

@@ -19,12 +19,12 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from certify.certificates import CertificateData, effective_status, status_sentence
+from certify.config.services import endorsement_names
 from certify.models import (
     DISCIPLINE_KINDS,
     Credential,
     CredentialType,
     DisciplinaryAction,
-    Endorsement,
 )
 from core.models import Board, User, utcnow
 from core.urls import external_url
@@ -144,17 +144,7 @@ def _records(
     """PublicRecords for rows of _COLUMNS: at most two more queries."""
     if not rows:
         return []
-    board_ids = {row.board_id for row in rows if row.endorsements}
-    endorsement_names: dict[tuple[int, str], str] = {}
-    if board_ids:
-        endorsement_names = {
-            (board_id, code): name
-            for board_id, code, name in session.execute(
-                select(Endorsement.board_id, Endorsement.code, Endorsement.name).where(
-                    Endorsement.board_id.in_(board_ids)
-                )
-            )
-        }
+    names = endorsement_names(session, {row.board_id for row in rows if row.endorsements})
     notices: dict[int, list[DisciplineNotice]] = defaultdict(list, known_notices or {})
     ids = [row.id for row in rows]
     for chunk_start in range(0, len(ids) if known_notices is None else 0, 500):
@@ -167,7 +157,7 @@ def _records(
     records = []
     for row in rows:
         endorsements = tuple(
-            endorsement_names.get((row.board_id, code), code) for code in row.endorsements or ()
+            names.get((row.board_id, code), code) for code in row.endorsements or ()
         )
         url = base.replace("/SLUG/", f"/{row.board_slug}/").replace("/NUMBER", f"/{row.number}")
         data = CertificateData(
