@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import axe_playwright_python.sync_playwright as axe_playwright
 import pytest
 from sqlalchemy import select
 
@@ -23,8 +24,6 @@ from exams.models import ExamWindow, Form, Item, ResultImport, StandardSetting
 from rds.models import Study
 from tests.browser.conftest import ARTIFACTS
 from tests.factories import PASSWORD, create_user
-
-axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 FAILING = {"serious", "critical"}
 DESKTOP = {"width": 1280, "height": 900}
